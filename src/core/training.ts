@@ -1,0 +1,131 @@
+// The Training model: what a Markdown file means, and the one schema for its front-matter.
+// Add a front-matter field here and everything downstream (parse, hash, plan, payload) follows.
+import { z } from 'zod';
+
+export const TRAINING_TYPES = ['SCENARIO_SPECIFIC', 'BEHAVIORAL'] as const;
+export type TrainingType = (typeof TRAINING_TYPES)[number];
+
+export const CHANNELS = [
+  'web', 'email', 'phone_voice', 'slack', 'sms', 'whatsapp', 'instagram', 'messenger', 'api', 'web_voice',
+] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Tag written into `metadata.managed_by` of every training this tool creates. */
+export const MANAGED_BY = 'opencx-sync';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** Front-matter as written by people. Strict: an unknown key is an error, not a silent no-op. */
+export const frontMatterSchema = z.strictObject({
+  title: nonEmpty.optional(),
+  type: z.enum(TRAINING_TYPES).optional(),
+  draft: z.boolean().optional(),
+  directory: nonEmpty.nullable().optional(),
+  channels: z.array(z.enum(CHANNELS)).optional(),
+  segments: z.array(nonEmpty).optional(),
+  key: nonEmpty
+    .refine((k) => !k.startsWith('/') && !k.endsWith('/') && !k.split('/').includes('..'), {
+      message: 'must not start or end with "/" or contain ".."',
+    })
+    .optional(),
+  sync: z.boolean().optional(),
+});
+export type FrontMatter = z.infer<typeof frontMatterSchema>;
+export const FRONT_MATTER_KEYS = Object.keys(frontMatterSchema.shape) as (keyof FrontMatter)[];
+
+/** Keys people reach for because the API or other tools call them that. */
+export const FRONT_MATTER_ALIASES: Record<string, keyof FrontMatter> = {
+  is_draft: 'draft',
+  published: 'draft',
+  restricted_to_channels: 'channels',
+  channel: 'channels',
+  restricted_to_segments: 'segments',
+  segment: 'segments',
+  directory_id: 'directory',
+  folder: 'directory',
+  trigger: 'title',
+  name: 'title',
+  id: 'key',
+  external_id: 'key',
+};
+
+/** The desired state of one training, resolved and normalised: what the API should hold. */
+export interface Training {
+  key: string;
+  /** POSIX path relative to the trainings folder. */
+  path: string;
+  fields: TrainingFields;
+}
+
+/** The fields we own on the remote training. Channels and segments are sorted: order means nothing. */
+export interface TrainingFields {
+  title: string;
+  content: string;
+  type: TrainingType;
+  draft: boolean;
+  directory: string | null;
+  channels: Channel[];
+  segments: string[];
+}
+
+export const FIELD_NAMES = ['title', 'content', 'type', 'draft', 'directory', 'channels', 'segments'] as const;
+export type FieldName = (typeof FIELD_NAMES)[number];
+
+/** Body of POST /training and PUT /training/{id}: always the complete object (PUT resets omitted fields). */
+export interface TrainingPayload {
+  title: string;
+  content: string;
+  type: TrainingType;
+  is_draft: boolean;
+  directory_id: string | null;
+  restricted_to_channels: Channel[];
+  restricted_to_segments: string[];
+  metadata: { managed_by: string; key: string };
+}
+
+export function toPayload(key: string, f: TrainingFields): TrainingPayload {
+  return {
+    title: f.title,
+    content: f.content,
+    type: f.type,
+    is_draft: f.draft,
+    directory_id: f.directory,
+    restricted_to_channels: f.channels,
+    restricted_to_segments: f.segments,
+    metadata: { managed_by: MANAGED_BY, key },
+  };
+}
+
+/** A training as the API returns it, reduced to what we compare. Parsed leniently at the I/O edge. */
+export interface RemoteTraining {
+  id: string;
+  title: string;
+  content: string;
+  draft_title: string | null;
+  draft_content: string | null;
+  type: TrainingType;
+  is_draft: boolean;
+  directory_id: string | null;
+  restricted_to_channels: Channel[];
+  restricted_to_segments: string[];
+  metadata: Record<string, unknown>;
+  updated_at?: string;
+}
+
+/** The effective fields of a remote training: the text being edited wins over the published text. */
+export function fieldsOfRemote(r: RemoteTraining): TrainingFields {
+  return {
+    title: r.draft_title ?? r.title,
+    content: r.draft_content ?? r.content,
+    type: r.type,
+    draft: r.is_draft,
+    directory: r.directory_id,
+    channels: [...r.restricted_to_channels].sort(),
+    segments: [...r.restricted_to_segments].sort(),
+  };
+}
+
+export function keyOfRemote(r: RemoteTraining): string | undefined {
+  const { managed_by, key } = r.metadata;
+  return managed_by === MANAGED_BY && typeof key === 'string' ? key : undefined;
+}
