@@ -1,0 +1,206 @@
+// scan -> parse -> validate -> plan -> apply -> state. One engine for the CLI and the Action alike.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { applyPlan, type OnDrift, type Outcome } from './apply.js';
+import type { Config } from './config.js';
+import { type Issue, sortIssues } from './core/issue.js';
+import { parseTrainingFile } from './core/parse.js';
+import { planChanges, type Plan } from './core/plan.js';
+import { emptyState, type State } from './core/state.js';
+import { fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
+import { hashFields } from './core/hash.js';
+import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
+import { UserError } from './errors.js';
+import { ApiClient, type ApiStats } from './io/api.js';
+import { acquireLock } from './io/lock.js';
+import { OpencxRemote, type Remote } from './io/remote.js';
+import { readSourceFiles } from './io/scan.js';
+import { readStateFile, StateStore, writeStateFile } from './io/state-file.js';
+
+export const VERSION = '0.1.0';
+
+export interface Loaded extends ValidatedSet {
+  files: number;
+}
+
+export interface Hooks {
+  /** Detail for --verbose; never carries the key. */
+  log?: (line: string) => void;
+  onOutcome?: (o: Outcome, done: number, total: number) => void;
+}
+
+/** Reads and checks every file. `overrides` replaces file text by display path (staged content). */
+export async function loadTrainings(config: Config, overrides?: Map<string, string>): Promise<Loaded> {
+  const sources = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const results = sources.map((s) => {
+    const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
+    return { displayPath: s.displayPath, result: parseTrainingFile(file, config.names) };
+  });
+  const set = validateTrainingSet(results);
+  return { ...set, issues: sortIssues(set.issues), files: sources.length };
+}
+
+export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');
+
+function statePath(config: Config) {
+  return path.resolve(config.cwd, config.statePath);
+}
+
+async function readState(config: Config): Promise<State | undefined> {
+  return readStateFile(statePath(config));
+}
+
+interface Connection {
+  remote: Remote;
+  api: ApiClient;
+}
+
+function connect(config: Config, hooks: Hooks): Connection {
+  if (!config.apiKey) {
+    throw new UserError('OPENCX_API_KEY is not set: create a key with training:read and training:write in Open.cx (Settings > Access) and export it');
+  }
+  const api = new ApiClient({
+    baseUrl: config.apiUrl,
+    apiKey: config.apiKey,
+    rateLimit: config.rateLimit,
+    concurrency: config.concurrency,
+    timeoutMs: config.timeoutMs,
+    attempts: config.attempts,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: 30_000,
+    userAgent: `opencx-sync/${VERSION}`,
+    ...(hooks.log ? { log: hooks.log } : {}),
+  });
+  return { api, remote: new OpencxRemote(api) };
+}
+
+async function withConnection<T>(config: Config, hooks: Hooks, fn: (c: Connection) => Promise<T>): Promise<T> {
+  const c = connect(config, hooks);
+  try {
+    return await fn(c);
+  } finally {
+    await c.api.close();
+  }
+}
+
+export interface PlanResult {
+  loaded: Loaded;
+  plan: Plan | undefined;
+  stats?: ApiStats;
+}
+
+/** Offline unless `refresh`: reads the files and the state file, sends nothing. */
+export async function runPlan(config: Config, opts: { prune: boolean; refresh: boolean }, hooks: Hooks = {}): Promise<PlanResult> {
+  const loaded = await loadTrainings(config);
+  if (hasErrors(loaded.issues)) return { loaded, plan: undefined };
+  const state = (await readState(config)) ?? emptyState('none');
+  if (!opts.refresh) return { loaded, plan: planChanges({ ...loaded, state, prune: opts.prune }) };
+  return withConnection(config, hooks, async ({ remote, api }) => {
+    const listed = await remote.list({ managed_by: MANAGED_BY });
+    return { loaded, plan: planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), stats: api.stats };
+  });
+}
+
+export interface ApplyResult extends PlanResult {
+  outcomes: Outcome[];
+}
+
+export interface ApplyOptions {
+  prune: boolean;
+  onDrift: OnDrift;
+  maxDeletes: number;
+}
+
+/** Validates everything first and sends nothing unless every file is valid and every guard passes. */
+export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks = {}): Promise<ApplyResult> {
+  const loaded = await loadTrainings(config);
+  if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
+  const file = statePath(config);
+  const lock = await acquireLock(file, { waitMs: 5_000, command: 'opencx-sync apply' });
+  try {
+    const existing = await readState(config);
+    const state = existing ?? emptyState(randomUUID());
+    const plan = planChanges({ ...loaded, state, prune: opts.prune });
+    checkDeleteGuards(plan, loaded, opts);
+    if (plan.changes.length === 0 && existing) return { loaded, plan, outcomes: [] };
+    return await withConnection(config, hooks, async ({ remote, api }) => {
+      if (Object.keys(state.trainings).length === 0 && Object.keys(state.pending).length === 0) {
+        await refuseIfAlreadyManaged(remote, file, existing !== undefined);
+      }
+      const store = new StateStore(file, state);
+      await store.commit({ type: 'begin' });
+      const outcomes = await applyPlan(plan.changes, remote, store, {
+        onDrift: opts.onDrift,
+        concurrency: config.concurrency,
+        ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+      });
+      return { loaded, plan, outcomes, stats: api.stats };
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: ApplyOptions) {
+  const deletes = plan.summary.delete;
+  if (deletes === 0) return;
+  if (loaded.trainings.length === 0) {
+    throw new UserError(`refusing to delete ${deletes} training(s): the trainings folder has no trainings, which looks like a wrong --dir rather than an intent to delete everything`);
+  }
+  if (deletes > opts.maxDeletes) {
+    throw new UserError(`refusing to apply: the plan deletes ${deletes} training(s), more than --max-deletes ${opts.maxDeletes}; check the plan, then raise --max-deletes`);
+  }
+}
+
+/** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
+async function refuseIfAlreadyManaged(remote: Remote, file: string, stateExisted: boolean) {
+  const found = await remote.list({ managed_by: MANAGED_BY });
+  if (found.length === 0) return;
+  const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;
+  throw new UserError(
+    `${why}, but Open.cx already holds ${found.length} training(s) made by opencx-sync: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
+  );
+}
+
+export interface RebuildResult {
+  state: State;
+  /** Keys carried by more than one remote training: the oldest is tracked, the others listed. */
+  duplicates: { key: string; ids: string[] }[];
+  stats: ApiStats;
+}
+
+/** Recreates a lost state file from the `metadata.key` tags of the managed trainings. */
+export async function runStateRebuild(config: Config, opts: { force: boolean }, hooks: Hooks = {}): Promise<RebuildResult> {
+  const file = statePath(config);
+  const lock = await acquireLock(file, { waitMs: 5_000, command: 'opencx-sync state rebuild' });
+  try {
+    const existing = await readState(config).catch(() => undefined);
+    if (existing && Object.keys(existing.trainings).length > 0 && !opts.force) {
+      throw new UserError(`state file ${file} already tracks ${Object.keys(existing.trainings).length} training(s): pass --force to replace it`);
+    }
+    const loaded = await loadTrainings(config).catch(() => undefined);
+    const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));
+    return await withConnection(config, hooks, async ({ remote, api }) => {
+      const listed = await remote.list({ managed_by: MANAGED_BY });
+      const byKey = new Map<string, RemoteTraining[]>();
+      for (const r of listed) {
+        const k = keyOfRemote(r);
+        if (k !== undefined) byKey.set(k, [...(byKey.get(k) ?? []), r]);
+      }
+      let state = emptyState(existing?.lineage ?? randomUUID());
+      state = { ...state, serial: (existing?.serial ?? 0) + 1 };
+      const duplicates: RebuildResult['duplicates'] = [];
+      for (const [key, rs] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
+        const [first, ...rest] = rs;
+        if (!first) continue;
+        if (rest.length) duplicates.push({ key, ids: rs.map((r) => r.id) });
+        const fields = fieldsOfRemote(first);
+        state.trainings[key] = { id: first.id, path: pathOf.get(key) ?? `${key}.md`, hash: hashFields(fields), applied: fields };
+      }
+      await writeStateFile(file, state);
+      return { state, duplicates, stats: api.stats };
+    });
+  } finally {
+    await lock.release();
+  }
+}

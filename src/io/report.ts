@@ -1,0 +1,219 @@
+// Everything people and machines read: the plan, apply results, issues; as text, JSON or GitHub annotations.
+// Pure string building: the caller decides where it goes and whether colours are on.
+import { diffLines } from 'diff';
+import pc from 'picocolors';
+import type { Outcome } from '../apply.js';
+import { formatIssue, type Issue } from '../core/issue.js';
+import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+export const colors = (enabled: boolean): Colors => pc.createColors(enabled);
+
+/** Path as people see it: the trainings folder joined with the path inside it. */
+export const displayPath = (dir: string, p: string) => (dir === '.' || dir === '' ? p : `${dir.replace(/\/+$/, '')}/${p}`);
+
+const SYMBOL = { create: '+', update: '~', move: '>', delete: '-' } as const;
+
+export function planSummaryLine(plan: Plan): string {
+  const s = plan.summary;
+  return `Plan: ${s.create} to create, ${s.update} to update, ${s.move} to move, ${s.delete} to delete.`;
+}
+
+export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: boolean }): string {
+  const { c } = opts;
+  const out: string[] = [];
+  if (plan.drift?.length) {
+    out.push(c.yellow('Drift: Open.cx differs from the last apply'));
+    out.push(...plan.drift.map((d) => renderDrift(d, c)), '');
+  }
+  if (plan.changes.length === 0) {
+    out.push(`No changes. Open.cx matches the files (${plan.summary.unchanged} unchanged).`);
+  } else {
+    const paint = { create: c.green, update: c.yellow, move: c.cyan, delete: c.red } as const;
+    for (const ch of plan.changes) {
+      const head = `${paint[ch.action](`${SYMBOL[ch.action]} ${ch.action.padEnd(6)}`)} ${c.bold(ch.key)}`;
+      out.push(`  ${head}  ${c.dim(`(${describeTarget(ch, opts.dir)})`)}`);
+      out.push(...renderFieldChanges(ch, opts).map((l) => `      ${l}`));
+    }
+    out.push('', planSummaryLine(plan) + c.dim(` ${plan.summary.unchanged} unchanged.`));
+  }
+  if (plan.orphans.length) {
+    out.push(
+      c.yellow(`${plan.orphans.length} training(s) whose file is gone are kept; pass --prune to delete them: `) +
+        plan.orphans.map((o) => o.key).join(', '),
+    );
+  }
+  return out.join('\n');
+}
+
+function describeTarget(ch: Change, dir: string): string {
+  const where = displayPath(dir, ch.path);
+  switch (ch.action) {
+    case 'create':
+      return ch.adopt ? `${where}, adopts existing ${ch.adopt}` : ch.drift ? `${where}, deleted in Open.cx: recreate` : where;
+    case 'update':
+      return ch.drift ? `${where}, edited in Open.cx: overwrite` : where;
+    case 'move':
+      return ch.from === ch.key ? `${displayPath(dir, ch.fromPath)} -> ${where}` : `from ${ch.from}, ${where}`;
+    case 'delete':
+      return ch.id ? `${where}, id ${ch.id}` : where;
+  }
+}
+
+function renderDrift(d: Drift, c: Colors): string {
+  const what = {
+    changed: `edited in Open.cx: ${d.changes.map((x) => x.field).join(', ')}`,
+    deleted: 'deleted in Open.cx',
+    untracked: `made by opencx-sync (id ${d.id}) but not in the state file: "opencx-sync state rebuild" recovers it`,
+  }[d.kind];
+  return `  ${c.yellow('!')} ${d.key}: ${what}`;
+}
+
+function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean }): string[] {
+  if (ch.action === 'delete') return [];
+  const lines: string[] = [];
+  for (const fc of ch.changes) {
+    // A new training lists only what differs from the defaults, unless --verbose.
+    if (ch.action === 'create' && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefault(fc)) continue;
+    if (fc.field === 'content') lines.push(...renderContent(fc, opts));
+    else if (fc.before === null && ch.action === 'create') lines.push(`${fc.field}: ${show(fc.after)}`);
+    else lines.push(`${fc.field}: ${show(fc.before)} -> ${show(fc.after)}`);
+  }
+  return lines;
+}
+
+function isDefault(fc: FieldChange): boolean {
+  const a = fc.after;
+  return a === false || a === null || a === 'SCENARIO_SPECIFIC' || (Array.isArray(a) && a.length === 0);
+}
+
+function show(v: unknown): string {
+  return Array.isArray(v) ? (v.length ? `[${v.join(', ')}]` : '[] (all)') : JSON.stringify(v);
+}
+
+const DIFF_LINES = 12;
+
+function renderContent(fc: FieldChange, opts: { c: Colors; verbose: boolean }): string[] {
+  const before = typeof fc.before === 'string' ? fc.before : '';
+  const after = typeof fc.after === 'string' ? fc.after : '';
+  if (!before) return [`content: ${after.split('\n').length} line(s), ${after.length} characters`];
+  const lines: string[] = ['content:'];
+  let shown = 0;
+  let hidden = 0;
+  for (const part of diffLines(before, after)) {
+    if (!part.added && !part.removed) continue;
+    for (const l of part.value.replace(/\n$/, '').split('\n')) {
+      if (shown >= DIFF_LINES && !opts.verbose) {
+        hidden++;
+        continue;
+      }
+      shown++;
+      lines.push(part.added ? opts.c.green(`  + ${l}`) : opts.c.red(`  - ${l}`));
+    }
+  }
+  if (hidden) lines.push(opts.c.dim(`  ... ${hidden} more changed line(s) (--verbose shows all)`));
+  return lines;
+}
+
+/** The machine-readable plan (`plan --json`, the Action's plan-json file). */
+export function planToJson(plan: Plan, dir: string) {
+  return {
+    format_version: plan.format_version,
+    changes: plan.changes.map((ch) => ({
+      action: ch.action,
+      key: ch.key,
+      path: displayPath(dir, ch.path),
+      id: ch.action === 'create' ? ch.adopt : ch.id,
+      ...(ch.action === 'move' ? { from: ch.from, from_path: displayPath(dir, ch.fromPath) } : {}),
+      ...('drift' in ch && ch.drift ? { drift: ch.drift } : {}),
+      fields: ch.changes,
+    })),
+    orphans: plan.orphans.map((o) => ({ ...o, path: displayPath(dir, o.path) })),
+    drift: plan.drift,
+    summary: plan.summary,
+  };
+}
+
+export interface ApplyCounts {
+  created: number;
+  updated: number;
+  moved: number;
+  deleted: number;
+  failed: number;
+  skipped: number;
+}
+
+export function countOutcomes(outcomes: Outcome[]): ApplyCounts {
+  const n: ApplyCounts = { created: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0 };
+  for (const o of outcomes) n[o.status === 'adopted' ? 'created' : o.status]++;
+  return n;
+}
+
+export function applySummaryLine(outcomes: Outcome[], unchanged: number): string {
+  const n = countOutcomes(outcomes);
+  const skipped = n.skipped ? `, ${n.skipped} skipped` : '';
+  return `Apply: ${n.created} created, ${n.updated} updated, ${n.moved} moved, ${n.deleted} deleted, ${n.failed} failed${skipped}. ${unchanged} unchanged.`;
+}
+
+export function renderOutcome(o: Outcome, opts: { dir: string; c: Colors }): string {
+  const { c } = opts;
+  const where = c.dim(`(${displayPath(opts.dir, o.change.path)})`);
+  switch (o.status) {
+    case 'failed':
+      return `  ${c.red('x failed ')} ${c.bold(o.change.key)} ${where}: ${o.message}`;
+    case 'skipped':
+      return `  ${c.yellow('! skipped')} ${c.bold(o.change.key)} ${where}: ${o.reason}`;
+    default: {
+      const sym = { created: '+', adopted: '+', updated: '~', moved: '>', deleted: '-' }[o.status];
+      const note = o.note ? `: ${o.note}` : '';
+      return `  ${sym} ${o.status.padEnd(7)} ${c.bold(o.change.key)} ${where}${o.id ? c.dim(` ${o.id}`) : ''}${note}`;
+    }
+  }
+}
+
+export function applyToJson(outcomes: Outcome[], plan: Plan | undefined, dir: string) {
+  return {
+    format_version: 1,
+    outcomes: outcomes.map((o) => ({
+      status: o.status,
+      action: o.change.action,
+      key: o.change.key,
+      path: displayPath(dir, o.change.path),
+      ...('id' in o ? { id: o.id } : {}),
+      ...(o.status === 'failed' ? { message: o.message } : {}),
+      ...(o.status === 'skipped' ? { reason: o.reason } : {}),
+      ...('note' in o && o.note ? { note: o.note } : {}),
+    })),
+    summary: { ...countOutcomes(outcomes), unchanged: plan?.summary.unchanged ?? 0 },
+  };
+}
+
+export type IssueFormat = 'text' | 'json' | 'github';
+
+export function renderIssues(issues: Issue[], format: IssueFormat, files: number): string {
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (format === 'json') {
+    return JSON.stringify({ format_version: 1, valid: errors.length === 0, files, issues }, null, 2);
+  }
+  if (format === 'github') {
+    return issues
+      .map((i) => `::${i.severity} file=${escProperty(i.file)},line=${i.line},col=${i.col}::${escData(i.message)}`)
+      .join('\n');
+  }
+  const lines = issues.map(formatIssue);
+  const bad = new Set(errors.map((i) => i.file)).size;
+  lines.push(
+    errors.length
+      ? `${errors.length} error(s) in ${bad} of ${files} file(s). Fix them and run again; nothing was sent to Open.cx.`
+      : `${files} file(s) valid.`,
+  );
+  return lines.join('\n');
+}
+
+/** GitHub workflow-command escaping, so a message with newlines stays one annotation. */
+function escData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function escProperty(s: string): string {
+  return escData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}

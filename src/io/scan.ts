@@ -1,0 +1,31 @@
+// Reads the trainings folder: Markdown files, POSIX relative paths, sorted, so every run sees the same order.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import pLimit from 'p-limit';
+import type { SourceFile } from '../core/parse.js';
+import { UserError } from '../errors.js';
+
+export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: string[] }): Promise<SourceFile[]> {
+  const root = path.resolve(opts.cwd, opts.dir);
+  const info = await stat(root).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new UserError(`trainings folder "${opts.dir}" not found: create it, or point --dir (or "dir" in the config) at it`);
+  }
+  const paths = await fg('**/*.md', { cwd: root, ignore: opts.ignore, onlyFiles: true, followSymbolicLinks: false });
+  paths.sort();
+  const limit = pLimit(64);
+  return Promise.all(
+    paths.map((p) =>
+      limit(async () => ({
+        path: p,
+        displayPath: toPosix(path.relative(opts.cwd, path.join(root, p))),
+        text: await readFile(path.join(root, p), 'utf8'),
+      })),
+    ),
+  );
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

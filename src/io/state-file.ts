@@ -1,0 +1,55 @@
+// Reads the state file and keeps it durable: every change is written atomically (temp file, fsync, rename)
+// before the caller goes on, so an interrupted apply keeps every success made before it.
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
+import { nextState, parseState, serializeState, type State, type StateEvent } from '../core/state.js';
+import { UserError } from '../errors.js';
+
+export async function readStateFile(file: string): Promise<State | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const r = parseState(text);
+  if ('error' in r) throw new UserError(`state file ${file} ${r.error}`);
+  return r.state;
+}
+
+export async function writeStateFile(file: string, state: State): Promise<void> {
+  await writeFileAtomic(file, serializeState(state), { fsync: true });
+}
+
+/**
+ * The state of one apply. `commit` applies an event in memory and resolves once a write that contains
+ * it is on disk. Writes never overlap; events that arrive during a write share the next one.
+ */
+export class StateStore {
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+
+  constructor(
+    private readonly file: string,
+    public state: State,
+  ) {}
+
+  commit(event: StateEvent): Promise<void> {
+    this.state = nextState(this.state, event);
+    this.dirty = true;
+    return this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    while (this.dirty) {
+      if (this.writing) {
+        await this.writing;
+        continue;
+      }
+      this.dirty = false;
+      this.writing = writeStateFile(this.file, this.state).finally(() => (this.writing = undefined));
+      await this.writing;
+    }
+  }
+}
