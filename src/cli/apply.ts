@@ -1,0 +1,58 @@
+import type { Argv } from 'yargs';
+import type { OnDrift } from '../apply.js';
+import { runApply } from '../engine.js';
+import { applySummaryLine, applyToJson, renderIssues, renderOutcome } from '../io/report.js';
+import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { createTerm } from './term.js';
+
+interface Args extends CommonArgs, ApiArgs {
+  json: boolean;
+  prune: boolean;
+  'max-deletes': number;
+  'on-drift': OnDrift;
+}
+
+export const applyCommand = {
+  command: 'apply',
+  describe: 'Make Open.cx match the files: create, update, move (and delete with --prune)',
+  builder: (y: Argv) =>
+    withApi(withCommon(y))
+      .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' })
+      .option('prune', { type: 'boolean', default: false, describe: 'Delete trainings this tool made whose file is gone' })
+      .option('max-deletes', { type: 'number', default: 10, describe: 'Refuse to run when the plan deletes more than this' })
+      .option('on-drift', {
+        choices: ['fail', 'skip', 'overwrite'] as const,
+        default: 'fail' as const,
+        describe: 'When a training was edited in Open.cx since the last apply',
+      }),
+  handler: async (args: Args) => {
+    const term = createTerm(args.verbose);
+    const config = await configFrom(args);
+    const result = await runApply(
+      config,
+      { prune: args.prune, onDrift: args['on-drift'], maxDeletes: args['max-deletes'] },
+      {
+        ...(term.verbose ? { log: term.err } : {}),
+        onOutcome: (o, done, total) => {
+          if (!args.json) term.out(renderOutcome(o, { dir: config.dir, c: term.c }));
+          term.progress('Applying', done, total);
+        },
+      },
+    );
+    const { loaded, plan, outcomes } = result;
+    if (!plan) {
+      if (args.json) term.out(renderIssues(loaded.issues, 'json', loaded.files));
+      else term.err(renderIssues(loaded.issues, 'text', loaded.files));
+      process.exitCode = 1;
+      return;
+    }
+    if (loaded.issues.length && !args.json) term.err(renderIssues(loaded.issues, 'text', loaded.files));
+    if (args.json) term.out(JSON.stringify(applyToJson(outcomes, plan, config.dir), null, 2));
+    else {
+      if (plan.orphans.length) term.out(term.c.yellow(`${plan.orphans.length} training(s) whose file is gone were kept; pass --prune to delete them.`));
+      term.out(applySummaryLine(outcomes, plan.summary.unchanged));
+      if (term.verbose && result.stats) term.err(`requests: ${result.stats.requests}, retries: ${result.stats.retries}, rate-limited: ${result.stats.rateLimited}`);
+    }
+    process.exitCode = outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+  },
+};

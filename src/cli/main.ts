@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The CLI: one command module per file, one place that turns errors into messages and exit codes.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { VERSION } from '../engine.js';
+import { ApiError, ExitError, UserError } from '../errors.js';
+import { applyCommand } from './apply.js';
+import { planCommand } from './plan.js';
+import { sandboxCommand } from './sandbox.js';
+import { stateCommand } from './state.js';
+import { validateCommand } from './validate.js';
+
+export function buildCli(argv: string[]) {
+  return yargs(argv)
+    .scriptName('opencx-sync')
+    .usage('$0 <command> [options]\n\nKeep Open.cx AI trainings in sync with Markdown files in git.')
+    .command(validateCommand)
+    .command(planCommand)
+    .command(applyCommand)
+    .command(stateCommand)
+    .command(sandboxCommand)
+    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
+    .strict()
+    .version(VERSION)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue('Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode).')
+    .fail(false);
+}
+
+function redact(text: string): string {
+  const key = process.env.OPENCX_API_KEY;
+  return key ? text.split(key).join('***') : text;
+}
+
+async function main() {
+  const argv = hideBin(process.argv);
+  try {
+    await buildCli(argv).parseAsync();
+  } catch (err) {
+    const verbose = argv.includes('--verbose');
+    if (err instanceof ExitError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof UserError || err instanceof ApiError) {
+      process.stderr.write(`Error: ${redact(err.message)}\n`);
+    } else if ((err as Error | undefined)?.name === 'YError') {
+      process.stderr.write(`${(err as Error).message}\nRun "opencx-sync --help" for usage.\n`);
+    } else {
+      process.stderr.write(`Internal error (a bug in opencx-sync, please report it): ${redact(String((err as Error)?.message ?? err))}\n`);
+      if (verbose && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
+    }
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,58 @@
+// Option groups shared by the commands, and the one way flags become a Config.
+import type { Argv } from 'yargs';
+import { resolveConfig, type Config } from '../config.js';
+import { readConfigFile } from '../io/config-file.js';
+
+export interface CommonArgs {
+  dir?: string;
+  state?: string;
+  config?: string;
+  verbose: boolean;
+}
+
+export function withCommon<T>(y: Argv<T>) {
+  return y
+    .option('dir', { type: 'string', describe: 'Folder of training Markdown files [default: trainings]' })
+    .option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' })
+    .option('config', { type: 'string', describe: 'Config file [default: opencx-sync.config.json if present]' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'Show detail: every field, every request' });
+}
+
+export interface ApiArgs {
+  'api-url'?: string;
+  'rate-limit'?: number;
+  concurrency?: number;
+  timeout?: number;
+  retries?: number;
+  'retry-delay'?: number;
+}
+
+export function withApi<T>(y: Argv<T>) {
+  return y
+    .option('api-url', { type: 'string', describe: 'API base URL [env OPENCX_API_URL, default https://api.open.cx]' })
+    .option('rate-limit', { type: 'number', describe: 'Requests per minute to stay under; 0 = no pacing [default: 100]' })
+    .option('concurrency', { type: 'number', describe: 'Requests in flight at once [default: 4]' })
+    .option('timeout', { type: 'number', describe: 'Milliseconds to wait for an answer [default: 30000]' })
+    .option('retries', { type: 'number', hidden: true, describe: 'Retries after a retryable failure [default: 5]' })
+    .option('retry-delay', { type: 'number', hidden: true, describe: 'First backoff in milliseconds [default: 1000]' });
+}
+
+export async function configFrom(args: CommonArgs & Partial<ApiArgs>): Promise<Config> {
+  const cwd = process.cwd();
+  const file = await readConfigFile(cwd, args.config);
+  return resolveConfig({
+    cwd,
+    ...(file ? { file } : {}),
+    env: process.env,
+    flags: {
+      dir: args.dir,
+      state: args.state,
+      apiUrl: args['api-url'],
+      rateLimit: args['rate-limit'],
+      concurrency: args.concurrency,
+      timeout: args.timeout,
+      retries: args.retries,
+      retryDelay: args['retry-delay'],
+    },
+  });
+}

@@ -1,0 +1,43 @@
+import { writeFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { runPlan } from '../engine.js';
+import { planToJson, renderIssues, renderPlan } from '../io/report.js';
+import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { createTerm } from './term.js';
+
+interface Args extends CommonArgs, ApiArgs {
+  json: boolean;
+  'detailed-exitcode': boolean;
+  refresh: boolean;
+  prune: boolean;
+  out?: string;
+}
+
+export const planCommand = {
+  command: 'plan',
+  describe: 'Show what apply would change; offline unless --refresh',
+  builder: (y: Argv) =>
+    withApi(withCommon(y))
+      .option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON' })
+      .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 0 no changes, 1 error, 2 changes pending' })
+      .option('refresh', { type: 'boolean', default: false, describe: 'Read Open.cx to report drift (needs OPENCX_API_KEY)' })
+      .option('prune', { type: 'boolean', default: false, describe: 'Plan deletes for trainings whose file is gone' })
+      .option('out', { type: 'string', describe: 'Also write the plan JSON to this file' }),
+  handler: async (args: Args) => {
+    const term = createTerm(args.verbose);
+    const config = await configFrom(args);
+    const { loaded, plan } = await runPlan(config, { prune: args.prune, refresh: args.refresh }, term.verbose ? { log: term.err } : {});
+    const warnings = loaded.issues;
+    if (!plan) {
+      if (args.json) term.out(renderIssues(warnings, 'json', loaded.files));
+      else term.err(renderIssues(warnings, 'text', loaded.files));
+      process.exitCode = 1;
+      return;
+    }
+    if (warnings.length && !args.json) term.err(renderIssues(warnings, 'text', loaded.files));
+    const json = planToJson(plan, config.dir);
+    if (args.out) await writeFile(args.out, JSON.stringify(json, null, 2) + '\n');
+    term.out(args.json ? JSON.stringify(json, null, 2) : renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose }));
+    process.exitCode = args['detailed-exitcode'] && plan.changes.length > 0 ? 2 : 0;
+  },
+};

@@ -1,0 +1,31 @@
+import type { Argv } from 'yargs';
+import { runStateRebuild } from '../engine.js';
+import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { createTerm } from './term.js';
+
+interface Args extends CommonArgs, ApiArgs {
+  force: boolean;
+}
+
+const rebuild = {
+  command: 'rebuild',
+  describe: 'Recreate a lost state file from the trainings opencx-sync made in Open.cx',
+  builder: (y: Argv) =>
+    withApi(withCommon(y)).option('force', { type: 'boolean', default: false, describe: 'Replace a state file that still tracks trainings' }),
+  handler: async (args: Args) => {
+    const term = createTerm(args.verbose);
+    const config = await configFrom(args);
+    const r = await runStateRebuild(config, { force: args.force }, term.verbose ? { log: term.err } : {});
+    for (const d of r.duplicates) {
+      term.err(term.c.yellow(`key ${d.key} is carried by ${d.ids.length} trainings (${d.ids.join(', ')}): tracking ${d.ids[0]}; delete the others in Open.cx`));
+    }
+    term.out(`Rebuilt ${config.statePath}: ${Object.keys(r.state.trainings).length} training(s) tracked. Run "opencx-sync plan" to see what differs from the files.`);
+  },
+};
+
+export const stateCommand = {
+  command: 'state <command>',
+  describe: 'Manage the state file (state rebuild)',
+  builder: (y: Argv) => y.command(rebuild).demandCommand(1),
+  handler: () => undefined,
+};

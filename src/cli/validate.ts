@@ -1,0 +1,31 @@
+import type { Argv } from 'yargs';
+import { hasErrors, loadTrainings } from '../engine.js';
+import { readStagedMarkdown } from '../io/git.js';
+import { renderIssues, type IssueFormat } from '../io/report.js';
+import { configFrom, withCommon, type CommonArgs } from './options.js';
+import { createTerm } from './term.js';
+
+interface Args extends CommonArgs {
+  format: IssueFormat;
+  staged: boolean;
+}
+
+export const validateCommand = {
+  command: 'validate',
+  describe: 'Check every training file; offline, needs no key',
+  builder: (y: Argv) =>
+    withCommon(y)
+      .option('format', { choices: ['text', 'json', 'github'] as const, default: 'text' as const, describe: 'Output format' })
+      .option('staged', { type: 'boolean', default: false, describe: 'Check the staged version of staged files only (pre-commit)' }),
+  handler: async (args: Args) => {
+    const term = createTerm(args.verbose);
+    const config = await configFrom(args);
+    const staged = args.staged ? await readStagedMarkdown(config.cwd) : undefined;
+    const loaded = await loadTrainings(config, staged);
+    const issues = staged ? loaded.issues.filter((i) => staged.has(i.file)) : loaded.issues;
+    const files = staged ? staged.size : loaded.files;
+    const text = renderIssues(issues, args.format, files);
+    if (text) term.out(text);
+    process.exitCode = hasErrors(issues) ? 1 : 0;
+  },
+};
