@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { validateTrainingSet } from '../../src/core/validate.js';
+import { training } from './builders.js';
+
+describe('resolveConfig', () => {
+  const file = { path: 'opencx-sync.config.json', text: JSON.stringify({ dir: 'from-file', state: 'file.json', apiUrl: 'https://file.example' }) };
+
+  it('takes flags over environment over file', () => {
+    const c = resolveConfig({ cwd: '/r', file, env: { OPENCX_SYNC_DIR: 'from-env', OPENCX_API_URL: 'https://env.example' }, flags: { dir: 'from-flag' } });
+    expect([c.dir, c.statePath, c.apiUrl]).toEqual(['from-flag', 'file.json', 'https://env.example']);
+  });
+
+  it('reports every problem at once', () => {
+    const bad = { path: 'c.json', text: JSON.stringify({ dirr: 'x', ignore: 'no' }) };
+    let message = '';
+    try {
+      resolveConfig({ cwd: '/r', file: bad, env: {}, flags: { concurrency: 0, apiUrl: 'http://api.open.cx' } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^c\.json: top level: unknown key\(s\) dirr/),
+      expect.stringMatching(/^c\.json: ignore: /),
+      expect.stringMatching(/must use https:\/\//),
+      '--concurrency must be a whole number from 1 to 32',
+    ]));
+  });
+
+  it('allows plain http only to loopback, where the sandbox runs', () => {
+    expect(resolveConfig({ cwd: '/r', env: { OPENCX_API_URL: 'http://127.0.0.1:4010' }, flags: {} }).apiUrl).toBe('http://127.0.0.1:4010');
+    expect(() => resolveConfig({ cwd: '/r', env: { OPENCX_API_URL: 'http://10.0.0.1' }, flags: {} })).toThrow(/https/);
+  });
+});
+
+describe('validateTrainingSet', () => {
+  it('rejects two files with one key', () => {
+    const t = training('same');
+    const set = validateTrainingSet([
+      { displayPath: 'x/one.md', result: { kind: 'training', training: t, issues: [] } },
+      { displayPath: 'x/two.md', result: { kind: 'training', training: { ...t, fields: { ...t.fields, title: 'Other' } }, issues: [] } },
+    ]);
+    expect(set.issues.map((i) => `${i.file}: ${i.message}`)).toEqual([
+      'x/two.md: key "same" is already used by x/one.md: give one of them its own "key:" in the front-matter',
+    ]);
+  });
+});

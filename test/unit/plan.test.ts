@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { planChanges, type Change } from '../../src/core/plan.js';
+import { emptyState } from '../../src/core/state.js';
+import { MANAGED_BY, type RemoteTraining, type Training } from '../../src/core/training.js';
+import { stateOf, training } from './builders.js';
+
+const brief = (c: Change) => `${c.action} ${c.key}${c.action === 'move' ? ` from ${c.from}` : ''}`;
+const plan = (trainings: Training[], state = emptyState('l'), prune = false, skipped: { key: string }[] = []) =>
+  planChanges({ trainings, skipped, state, prune });
+
+function remoteOf(t: Training, id = `id-${t.key}`): RemoteTraining {
+  const f = t.fields;
+  return {
+    id, title: f.title, content: f.content, draft_title: null, draft_content: null, type: f.type, is_draft: f.draft,
+    directory_id: f.directory, restricted_to_channels: f.channels, restricted_to_segments: f.segments,
+    metadata: { managed_by: MANAGED_BY, key: t.key },
+  };
+}
+
+describe('planChanges', () => {
+  const a = training('a');
+  const b = training('b');
+
+  it('creates everything on a first run', () => {
+    const p = plan([b, a]);
+    expect(p.changes.map(brief)).toEqual(['create a', 'create b']);
+    expect(p.summary).toEqual({ create: 2, update: 0, move: 0, delete: 0, unchanged: 0 });
+  });
+
+  it('is empty when the files match the state', () => {
+    expect(plan([a, b], stateOf([a, b])).changes).toEqual([]);
+    expect(plan([a, b], stateOf([a, b])).summary.unchanged).toBe(2);
+  });
+
+  it('updates only what changed, listing the changed fields', () => {
+    const edited = training('a', { content: 'New', channels: ['web'] });
+    const p = plan([edited, b], stateOf([a, b]));
+    expect(p.changes.map(brief)).toEqual(['update a']);
+    expect(p.changes[0]?.changes).toEqual([
+      { field: 'content', before: 'Content', after: 'New' },
+      { field: 'channels', before: [], after: ['web'] },
+    ]);
+  });
+
+  it('treats a renamed file with the same content as a move, not create + delete', () => {
+    const renamed = { ...a, key: 'faq/a', path: 'faq/a.md' };
+    const p = plan([renamed, b], stateOf([a, b]), true);
+    expect(p.changes.map(brief)).toEqual(['move faq/a from a']);
+    expect(p.changes[0]).toMatchObject({ id: 'id-a', remote: true, changes: [] });
+  });
+
+  it('pairs a renamed and edited file by its trigger phrase', () => {
+    const renamed = training('faq/a', { title: 'T a', content: 'Edited' });
+    const p = plan([renamed], stateOf([a]), true);
+    expect(p.changes.map(brief)).toEqual(['move faq/a from a']);
+    expect(p.changes[0]?.changes.map((c) => c.field)).toEqual(['content']);
+  });
+
+  it('moves a file whose key is pinned without any request', () => {
+    const moved = { ...a, path: 'elsewhere/a.md' };
+    const p = plan([moved], stateOf([a]));
+    expect(p.changes).toMatchObject([{ action: 'move', key: 'a', from: 'a', remote: false, fromPath: 'a.md', path: 'elsewhere/a.md' }]);
+  });
+
+  it('deletes only with prune; otherwise keeps orphans and says so', () => {
+    expect(plan([a], stateOf([a, b])).changes).toEqual([]);
+    expect(plan([a], stateOf([a, b])).orphans).toEqual([{ key: 'b', path: 'b.md', id: 'id-b' }]);
+    const p = plan([a], stateOf([a, b]), true);
+    expect(p.changes.map(brief)).toEqual(['delete b']);
+    expect(p.orphans).toEqual([]);
+  });
+
+  it('never deletes a file marked sync: false', () => {
+    expect(plan([a], stateOf([a, b]), true, [{ key: 'b' }]).changes).toEqual([]);
+  });
+
+  it('looks up a create that a crashed run may have made', () => {
+    const s = stateOf([], { pending: { a: { path: 'a.md', hash: 'h' } } });
+    expect(plan([a], s).changes).toMatchObject([{ action: 'create', key: 'a', lookup: true }]);
+    // ...and cleans up after one whose file has since gone, only with prune.
+    expect(plan([], s, true).changes).toMatchObject([{ action: 'delete', key: 'a', id: null }]);
+  });
+
+  describe('with a refresh', () => {
+    it('reports hand edits and plans to restore the file', () => {
+      const remoteA = remoteOf({ ...a, fields: { ...a.fields, content: 'Edited by hand' } });
+      const p = planChanges({ trainings: [a, b], skipped: [], state: stateOf([a, b]), prune: false, remote: [remoteA, remoteOf(b)] });
+      expect(p.drift).toEqual([{ key: 'a', kind: 'changed', id: 'id-a', changes: [{ field: 'content', before: 'Content', after: 'Edited by hand' }] }]);
+      expect(p.changes).toMatchObject([{ action: 'update', key: 'a', drift: 'changed', changes: [{ field: 'content', before: 'Edited by hand', after: 'Content' }] }]);
+    });
+
+    it('recreates a training deleted by hand and adopts one missing from state', () => {
+      const p = planChanges({ trainings: [a, b], skipped: [], state: stateOf([a]), prune: false, remote: [remoteOf(b, 'id-x')] });
+      expect(p.drift?.map((d) => `${d.kind} ${d.key}`)).toEqual(['deleted a', 'untracked b']);
+      expect(p.changes).toMatchObject([
+        { action: 'create', key: 'a', drift: 'deleted', adopt: null },
+        { action: 'create', key: 'b', adopt: 'id-x', changes: [] },
+      ]);
+    });
+  });
+});

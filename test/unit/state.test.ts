@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { emptyState, nextState, parseState, serializeState } from '../../src/core/state.js';
+import { fields, stateOf, training } from './builders.js';
+
+describe('state', () => {
+  it('serialises deterministically: sorted keys, one line per field, trailing newline', () => {
+    const s = stateOf([training('b', { channels: ['web', 'email'] }), training('a')]);
+    const text = serializeState(s);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text.indexOf('"a"')).toBeLessThan(text.indexOf('"b"'));
+    expect(text).toContain('"channels": ["web","email"],');
+    expect(serializeState(parseStateOk(text))).toBe(text);
+  });
+
+  it('refuses damaged files instead of treating them as empty', () => {
+    const good = serializeState(stateOf([training('a')]));
+    expect(parseState(good.slice(0, good.length / 2))).toMatchObject({ error: expect.stringContaining('is not valid JSON') });
+    expect(parseState('{"version":1}')).toMatchObject({ error: expect.stringContaining('is damaged') });
+    expect(parseState(good.replace('"version": 1', '"version": 7'))).toMatchObject({ error: expect.stringContaining('has version 7') });
+  });
+
+  it('follows events: intent, written (with rename), deleted, begin', () => {
+    let s = emptyState('l');
+    s = nextState(s, { type: 'begin' });
+    s = nextState(s, { type: 'intent', key: 'a', path: 'a.md', hash: 'h' });
+    expect(s.pending).toEqual({ a: { path: 'a.md', hash: 'h' } });
+    s = nextState(s, { type: 'written', key: 'a', id: '1', path: 'a.md', hash: 'h', fields: fields() });
+    expect(s.pending).toEqual({});
+    s = nextState(s, { type: 'written', key: 'b', from: 'a', id: '1', path: 'b.md', hash: 'h', fields: fields() });
+    expect(Object.keys(s.trainings)).toEqual(['b']);
+    s = nextState(s, { type: 'deleted', key: 'b' });
+    expect(s).toEqual({ ...emptyState('l'), serial: 1 });
+  });
+});
+
+function parseStateOk(text: string) {
+  const r = parseState(text);
+  if ('error' in r) throw new Error(r.error);
+  return r.state;
+}
