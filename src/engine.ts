@@ -109,6 +109,8 @@ export interface ApplyOptions {
   prune: boolean;
   onDrift: OnDrift;
   maxDeletes: number;
+  /** How long to wait for another run's lock on the state file, in ms. */
+  lockWaitMs: number;
 }
 
 /** Validates everything first and sends nothing unless every file is valid and every guard passes. */
@@ -116,7 +118,7 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
   const loaded = await loadTrainings(config);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
   const file = statePath(config);
-  const lock = await acquireLock(file, { waitMs: 5_000, command: 'opencx-sync apply' });
+  const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply' });
   try {
     const existing = await readState(config);
     const state = existing ?? emptyState(randomUUID());

@@ -10,6 +10,7 @@ interface Args extends CommonArgs, ApiArgs {
   prune: boolean;
   'max-deletes': number;
   'on-drift': OnDrift;
+  'lock-wait': number;
 }
 
 export const applyCommand = {
@@ -24,13 +25,14 @@ export const applyCommand = {
         choices: ['fail', 'skip', 'overwrite'] as const,
         default: 'fail' as const,
         describe: 'When a training was edited in Open.cx since the last apply',
-      }),
+      })
+      .option('lock-wait', { type: 'number', default: 5_000, describe: 'Milliseconds to wait for another apply to finish' }),
   handler: async (args: Args) => {
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const result = await runApply(
       config,
-      { prune: args.prune, onDrift: args['on-drift'], maxDeletes: args['max-deletes'] },
+      { prune: args.prune, onDrift: args['on-drift'], maxDeletes: args['max-deletes'], lockWaitMs: args['lock-wait'] },
       {
         ...(term.verbose ? { log: term.err } : {}),
         onOutcome: (o, done, total) => {
