@@ -12,6 +12,7 @@ import {
 import { ApiError } from './errors.js';
 import type { Remote } from './io/remote.js';
 import type { StateStore } from './io/state-file.js';
+import type { StateEntry } from './core/state.js';
 
 export type OnDrift = 'fail' | 'skip' | 'overwrite';
 
@@ -23,11 +24,12 @@ export type Outcome =
 export interface ApplyOptions {
   onDrift: OnDrift;
   concurrency: number;
+  /** Attempts at a create whose answer got lost, each after looking the key up first. */
+  createAttempts: number;
+  /** The plan was made from a fresh listing: its drift flags are current, no per-item read is needed. */
+  refreshed: boolean;
   onOutcome?: (o: Outcome, done: number, total: number) => void;
 }
-
-/** Attempts at a create whose answer got lost, each after looking the key up first. */
-const CREATE_ATTEMPTS = 4;
 
 export async function applyPlan(
   changes: Change[],
@@ -42,7 +44,7 @@ export async function applyPlan(
   const limit = pLimit(opts.concurrency);
   const run = (c: Change) =>
     limit(async () => {
-      const o = await applyChange(c, remote, store, opts.onDrift).catch(
+      const o = await applyChange(c, remote, store, opts).catch(
         (err: unknown): Outcome => ({ status: 'failed', change: c, message: messageOf(err) }),
       );
       opts.onOutcome?.(o, ++done, total);
@@ -61,64 +63,68 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function applyChange(c: Change, remote: Remote, store: StateStore, onDrift: OnDrift): Promise<Outcome> {
+async function applyChange(c: Change, remote: Remote, store: StateStore, opts: ApplyOptions): Promise<Outcome> {
+  const create = (fields: TrainingFields, lookupFirst: boolean) => createOnce(c, fields, remote, store, lookupFirst, opts.createAttempts);
+  const unlessDrift = (kind: DriftKind | null) => (kind ? driftVerdict(c, kind, opts.onDrift) : undefined);
   switch (c.action) {
     case 'create': {
+      const stop = unlessDrift(c.drift === 'deleted' ? 'deleted' : null);
+      if (stop) return stop;
       if (c.adopt) {
         const found = await remote.get(c.adopt);
         if (found) return adopt(c, found, remote, store, []);
       }
-      return create(c, c.fields, remote, store, c.lookup);
+      return create(c.fields, c.lookup);
     }
     case 'update':
     case 'move': {
-      const entry = store.state.trainings[c.action === 'move' ? c.from : c.key];
       if (c.action === 'move' && !c.remote) {
         await commitWritten(store, c.key, c.from, c.id, c.path, c.fields);
         return { status: 'moved', change: c, id: c.id };
       }
-      const current = await remote.get(c.id);
-      if (!current) {
-        if (onDrift === 'fail') return driftFailure(c, 'was deleted in Open.cx since the last apply', 'recreate it');
-        if (onDrift === 'skip') return { status: 'skipped', change: c, reason: 'deleted in Open.cx since the last apply' };
-        return create(c, c.fields, remote, store, false);
-      }
-      if (entry && hashFields(fieldsOfRemote(current)) !== entry.hash) {
-        if (onDrift === 'fail') return driftFailure(c, 'was edited in Open.cx since the last apply', 'replace those edits with the file');
-        if (onDrift === 'skip') return { status: 'skipped', change: c, reason: 'edited in Open.cx since the last apply' };
-      }
+      // A fresh listing already flagged drift for updates; otherwise read the training before writing.
+      const drift = opts.refreshed && c.action === 'update' ? c.drift : await readDrift(remote, c.id, store.state.trainings[c.action === 'move' ? c.from : c.key]);
+      const stop = unlessDrift(drift);
+      if (stop) return stop;
+      if (drift === 'deleted') return create(c.fields, false);
       const written = await write(remote, c.id, c.key, c.fields);
       await commitWritten(store, c.key, c.action === 'move' ? c.from : undefined, written.id, c.path, fieldsOfRemote(written));
       return checked(c, c.action === 'move' ? 'moved' : 'updated', written, c.fields);
     }
     case 'delete': {
-      let id = c.id;
-      if (id === null) {
-        // A create was started for a file since removed: delete what it may have made.
-        id = (await remote.findByKey(c.key))[0]?.id ?? null;
-        if (id === null) {
-          await store.commit({ type: 'deleted', key: c.key });
-          return { status: 'deleted', change: c, id: '', note: 'was never created' };
-        }
+      // A create started for a file since removed has no id yet: delete whatever it may have made.
+      const id = c.id ?? (await remote.findByKey(c.key))[0]?.id ?? null;
+      const drift = id === null ? 'deleted' : await readDrift(remote, id, store.state.trainings[c.key]);
+      if (drift === 'changed') {
+        const stop = unlessDrift(drift);
+        if (stop) return stop;
       }
-      const entry = store.state.trainings[c.key];
-      const current = await remote.get(id);
-      if (current && entry && hashFields(fieldsOfRemote(current)) !== entry.hash && onDrift !== 'overwrite') {
-        if (onDrift === 'fail') return driftFailure(c, 'was edited in Open.cx since the last apply', 'delete it anyway');
-        return { status: 'skipped', change: c, reason: 'edited in Open.cx since the last apply' };
-      }
-      if (current) await remote.delete(id);
+      if (id !== null && drift !== 'deleted') await remote.delete(id);
       await store.commit({ type: 'deleted', key: c.key });
-      return { status: 'deleted', change: c, id, ...(current ? {} : { note: 'was already gone' }) };
+      return { status: 'deleted', change: c, id: id ?? '', ...(drift === 'deleted' ? { note: 'was already gone' } : {}) };
     }
   }
 }
 
-function driftFailure(c: Change, what: string, overwrite: string): Outcome {
+type DriftKind = 'changed' | 'deleted';
+
+/** Compares the training in Open.cx with what the state says we last wrote. */
+async function readDrift(remote: Remote, id: string, entry: StateEntry | undefined): Promise<DriftKind | null> {
+  const current = await remote.get(id);
+  if (!current) return 'deleted';
+  return entry && hashFields(fieldsOfRemote(current)) !== entry.hash ? 'changed' : null;
+}
+
+/** The outcome when drift stops a change, or undefined when --on-drift overwrite lets it go ahead. */
+function driftVerdict(c: Change, kind: DriftKind, onDrift: OnDrift): Outcome | undefined {
+  const what = kind === 'deleted' ? 'was deleted in Open.cx since the last apply' : 'was edited in Open.cx since the last apply';
+  if (onDrift === 'skip') return { status: 'skipped', change: c, reason: what };
+  if (onDrift === 'overwrite') return undefined;
+  const fix = c.action === 'delete' ? 'delete it anyway' : kind === 'deleted' ? 'recreate it' : 'replace those edits with the file';
   return {
     status: 'failed',
     change: c,
-    message: `${what}: run "plan --refresh" to see the edits; apply --on-drift overwrite to ${overwrite}, or --on-drift skip to leave it`,
+    message: `${what}: run "plan --refresh" to see the edits; apply --on-drift overwrite to ${fix}, or --on-drift skip to leave it`,
   };
 }
 
@@ -126,12 +132,13 @@ function driftFailure(c: Change, what: string, overwrite: string): Outcome {
  * Create without ever doubling: the intent is on disk before the request, and when the answer is
  * lost (or a previous run died mid-request) the key is looked up before trying again.
  */
-async function create(
+async function createOnce(
   c: Change,
   fields: TrainingFields,
   remote: Remote,
   store: StateStore,
   lookupFirst: boolean,
+  attempts: number,
 ): Promise<Outcome> {
   const from = c.action === 'move' ? c.from : undefined;
   await store.commit({ type: 'intent', key: c.key, path: c.path, hash: hashFields(fields) });
@@ -147,7 +154,7 @@ async function create(
       await commitWritten(store, c.key, from, final.id, c.path, fieldsOfRemote(final));
       return checked(c, 'created', final, fields);
     } catch (err) {
-      if (!(err instanceof ApiError && err.ambiguous) || attempt >= CREATE_ATTEMPTS) {
+      if (!(err instanceof ApiError && err.ambiguous) || attempt >= attempts) {
         // Keep the intent when the outcome is unknown: the next run looks the key up before creating.
         if (!(err instanceof ApiError && err.ambiguous)) await store.commit({ type: 'intent-dropped', key: c.key });
         throw err;

@@ -111,9 +111,15 @@ export interface ApplyOptions {
   maxDeletes: number;
   /** How long to wait for another run's lock on the state file, in ms. */
   lockWaitMs: number;
+  /** List the managed trainings first, to find drift everywhere (one request per 100 trainings). */
+  refresh: boolean;
 }
 
-/** Validates everything first and sends nothing unless every file is valid and every guard passes. */
+/**
+ * Validates everything first and sends nothing unless every file is valid and every guard passes.
+ * With `refresh` (the default) it lists the managed trainings first, so edits made in Open.cx since the
+ * last apply are found for every training, not only for those the files change.
+ */
 export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks = {}): Promise<ApplyResult> {
   const loaded = await loadTrainings(config);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
@@ -122,18 +128,23 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
   try {
     const existing = await readState(config);
     const state = existing ?? emptyState(randomUUID());
-    const plan = planChanges({ ...loaded, state, prune: opts.prune });
-    checkDeleteGuards(plan, loaded, opts);
-    if (plan.changes.length === 0 && existing) return { loaded, plan, outcomes: [] };
+    const offline = planChanges({ ...loaded, state, prune: opts.prune });
+    checkDeleteGuards(offline, loaded, opts);
+    if (!opts.refresh && offline.changes.length === 0 && existing) return { loaded, plan: offline, outcomes: [] };
     return await withConnection(config, hooks, async ({ remote, api }) => {
-      if (Object.keys(state.trainings).length === 0 && Object.keys(state.pending).length === 0) {
-        await refuseIfAlreadyManaged(remote, file, existing !== undefined);
-      }
+      const untouched = Object.keys(state.trainings).length === 0 && Object.keys(state.pending).length === 0;
+      const listed = opts.refresh || untouched ? await remote.list({ managed_by: MANAGED_BY }) : [];
+      if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined);
+      const plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
+      checkDeleteGuards(plan, loaded, opts);
+      if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
       const store = new StateStore(file, state);
       await store.commit({ type: 'begin' });
       const outcomes = await applyPlan(plan.changes, remote, store, {
         onDrift: opts.onDrift,
         concurrency: config.concurrency,
+        createAttempts: config.attempts,
+        refreshed: opts.refresh,
         ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
       });
       return { loaded, plan, outcomes, stats: api.stats };
@@ -155,12 +166,10 @@ function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: ApplyOptions) {
 }
 
 /** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
-async function refuseIfAlreadyManaged(remote: Remote, file: string, stateExisted: boolean) {
-  const found = await remote.list({ managed_by: MANAGED_BY });
-  if (found.length === 0) return;
+function refuseDuplicates(found: number, file: string, stateExisted: boolean): never {
   const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;
   throw new UserError(
-    `${why}, but Open.cx already holds ${found.length} training(s) made by opencx-sync: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
+    `${why}, but Open.cx already holds ${found} training(s) made by opencx-sync: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
   );
 }
 

@@ -59,9 +59,12 @@ describe('apply and plan', () => {
     const plan = await cli('plan', '--detailed-exitcode');
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('No changes.');
+    expect(sandbox.state.requests.length).toBe(before);
     const again = await cli('apply');
     expect(again.stdout).toContain('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 0 failed. 3 unchanged.');
-    expect(sandbox.state.requests.length).toBe(before);
+    expect(requests().slice(before)).toEqual(['GET /training']);
+    await cli('apply', '--no-refresh');
+    expect(requests().slice(before)).toEqual(['GET /training']);
   });
 
   it('editing one file sends exactly one PUT and shows the change in the plan', async () => {

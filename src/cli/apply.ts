@@ -11,6 +11,7 @@ interface Args extends CommonArgs, ApiArgs {
   'max-deletes': number;
   'on-drift': OnDrift;
   'lock-wait': number;
+  refresh: boolean;
 }
 
 export const applyCommand = {
@@ -26,13 +27,14 @@ export const applyCommand = {
         default: 'fail' as const,
         describe: 'When a training was edited in Open.cx since the last apply',
       })
+      .option('refresh', { type: 'boolean', default: true, describe: 'List Open.cx first to catch edits made there (--no-refresh skips)' })
       .option('lock-wait', { type: 'number', default: 5_000, describe: 'Milliseconds to wait for another apply to finish' }),
   handler: async (args: Args) => {
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const result = await runApply(
       config,
-      { prune: args.prune, onDrift: args['on-drift'], maxDeletes: args['max-deletes'], lockWaitMs: args['lock-wait'] },
+      { prune: args.prune, onDrift: args['on-drift'], maxDeletes: args['max-deletes'], lockWaitMs: args['lock-wait'], refresh: args.refresh },
       {
         ...(term.verbose ? { log: term.err } : {}),
         onOutcome: (o, done, total) => {

@@ -157,7 +157,7 @@ export function planChanges(input: PlanInput): Plan {
     }
     const existing = remoteByKey.get(d.key);
     changes.push({
-      ...d, action: 'create', lookup: pending !== undefined && !existing, adopt: existing?.id ?? null, drift: null,
+      ...d, action: 'create', lookup: pending !== undefined && !input.remote, adopt: existing?.id ?? null, drift: null,
       changes: existing ? diffFields(fieldsOfRemote(existing), d.fields) : diffFields(undefined, d.fields),
     });
   }

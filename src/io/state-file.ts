@@ -28,7 +28,9 @@ export async function writeStateFile(file: string, state: State): Promise<void> 
  */
 export class StateStore {
   private writing: Promise<void> | undefined;
-  private dirty = false;
+  /** Number of events applied in memory, and how many of them are known to be on disk. */
+  private applied = 0;
+  private durable = 0;
 
   constructor(
     private readonly file: string,
@@ -37,18 +39,21 @@ export class StateStore {
 
   commit(event: StateEvent): Promise<void> {
     this.state = nextState(this.state, event);
-    this.dirty = true;
-    return this.flush();
+    return this.flushUpTo(++this.applied);
   }
 
-  private async flush(): Promise<void> {
-    while (this.dirty) {
+  private async flushUpTo(version: number): Promise<void> {
+    while (this.durable < version) {
       if (this.writing) {
         await this.writing;
         continue;
       }
-      this.dirty = false;
-      this.writing = writeStateFile(this.file, this.state).finally(() => (this.writing = undefined));
+      const target = this.applied;
+      this.writing = writeStateFile(this.file, this.state)
+        .then(() => {
+          this.durable = target;
+        })
+        .finally(() => (this.writing = undefined));
       await this.writing;
     }
   }

@@ -43,8 +43,8 @@ export interface SandboxOptions {
   /** Status for an unknown directory_id (the docs allow 400 or 404). */
   unknownDirectoryStatus?: 400 | 404;
   behaviour?: Partial<Behaviour>;
-  /** Called as each request arrives, before it is handled (tests use it to act at an exact moment). */
-  onRequest?: (r: RequestRecord, count: number) => void;
+  /** Called as each request arrives; handling waits for a returned promise (tests act at exact moments). */
+  onRequest?: (r: RequestRecord, count: number) => unknown;
 }
 
 export interface RequestRecord {
@@ -249,7 +249,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const record: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
     state.requests.push(record);
-    opts.onRequest?.(record, state.requests.length);
+    await opts.onRequest?.(record, state.requests.length);
     res.on('finish', () => (record.status = res.statusCode));
     res.on('close', () => (record.status ||= -1));
     try {

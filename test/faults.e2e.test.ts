@@ -1,0 +1,181 @@
+// Never lose, never duplicate: the built CLI against the sandbox's fault switches, SIGKILL at chosen
+// moments, two runs at once, hand edits and a lost state file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
+import { CLI, KEY, runCli, trainingFile, workspace, type CliResult, type Workspace } from './helpers.js';
+
+const outputs: string[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+afterAll(() => {
+  // The key is never printed, logged or stored, whatever happened above.
+  expect(outputs.length).toBeGreaterThan(10);
+  for (const o of outputs) expect(o).not.toContain(KEY);
+});
+
+async function setup(n: number, opts: SandboxOptions = {}) {
+  const sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0, ...opts });
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) files[`trainings/t${String(i).padStart(3, '0')}.md`] = trainingFile(`Question ${i}?`, `Answer ${i}.`);
+  const ws = workspace(files);
+  cleanups.push(() => sandbox.close(), () => ws.cleanup());
+  const env = { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY };
+  const cli = async (...args: string[]) => {
+    const r = await runCli(args, { cwd: ws.dir, env });
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
+  return { sandbox, ws, env, cli };
+}
+
+/** Exactly one managed training per file, and a state file that points at each of them. */
+function expectConverged(sandbox: Sandbox, ws: Workspace, n: number) {
+  const managed = [...sandbox.state.trainings.values()].filter((t) => t.metadata.managed_by === 'opencx-sync');
+  const keys = managed.map((t) => t.metadata.key as string);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(managed).toHaveLength(n);
+  const stateText = ws.read('opencx-sync.state.json');
+  outputs.push(stateText);
+  const state = JSON.parse(stateText);
+  expect(state.pending).toEqual({});
+  expect(Object.fromEntries(Object.entries(state.trainings).map(([k, e]) => [k, (e as { id: string }).id]))).toEqual(
+    Object.fromEntries(managed.map((t) => [t.metadata.key, t.id])),
+  );
+}
+
+describe('faults', () => {
+  it('503 on every 4th request, a drop after every 3rd POST and a 429 storm: 50 trainings, no duplicates', async () => {
+    const { sandbox, ws, cli } = await setup(50, { failEvery: 4, dropEvery: 3, rateLimit: 25, rateWindowMs: 1000 });
+    const r = await cli('apply', '--rate-limit', '0', '--concurrency', '4', '--retry-delay', '20', '--retries', '8', '--timeout', '5000', '--verbose');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Apply: 50 created');
+    const statuses = sandbox.state.requests.map((q) => q.status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === -1).length).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/GET \/training -> 200/);
+    expectConverged(sandbox, ws, 50);
+    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it.each([2, 9, 31, 58, 77, 101])('SIGKILL when the server sees request %i, then apply again: exactly 100', async (killAt) => {
+    let child: ChildProcess | undefined;
+    const { sandbox, ws, env, cli } = await setup(100, {
+      latencyMs: 2,
+      onRequest: (_, count) => count === killAt && child?.kill('SIGKILL'),
+    });
+    child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0', '--concurrency', '4'], {
+      cwd: ws.dir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => child?.on('close', (_code, signal) => resolve(signal)));
+    const signal = await killed;
+    outputs.push(out);
+    // Request 101 is the last create: a kill there may land after the run ended on its own.
+    if (killAt < 101) expect(signal).toBe('SIGKILL');
+    const again = await cli('apply', '--rate-limit', '0');
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expectConverged(sandbox, ws, 100);
+    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('two applies on one state at once: one reports the lock, no duplicates', async () => {
+    // The first run's creates are held at the server until the second run has tried and given up.
+    let firstPost!: () => void;
+    let release!: () => void;
+    const posted = new Promise<void>((r) => (firstPost = r));
+    const held = new Promise<void>((r) => (release = r));
+    const { sandbox, ws, env, cli } = await setup(30, {
+      onRequest: (q) => {
+        if (q.method !== 'POST') return undefined;
+        firstPost();
+        return held;
+      },
+    });
+    const a = runCli(['apply', '--rate-limit', '0'], { cwd: ws.dir, env });
+    await posted;
+    const b = await cli('apply', '--rate-limit', '0', '--lock-wait', '0');
+    release();
+    const ra: CliResult = await a;
+    outputs.push(ra.stdout, ra.stderr);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/is locked by "opencx-sync apply" \(pid \d+ on .+, since .+\): wait for it to finish/);
+    expectConverged(sandbox, ws, 30);
+  });
+});
+
+describe('drift and recovery', () => {
+  it('a hand edit shows in plan --refresh, fails apply by default, and --on-drift overwrite restores the file', async () => {
+    const { sandbox, ws, cli } = await setup(3);
+    await cli('apply');
+    const target = [...sandbox.state.trainings.values()].find((t) => t.metadata.key === 't001')!;
+    await fetch(`${sandbox.url}/training/${target.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: target.title, content: 'Edited in the dashboard.', is_draft: false, metadata: target.metadata }),
+    });
+    const refresh = await cli('plan', '--refresh');
+    expect(refresh.stdout).toContain('! t001: edited in Open.cx: content');
+    expect(refresh.stdout).toContain('~ update t001  (trainings/t001.md, edited in Open.cx: overwrite)');
+    expect(refresh.stdout).toContain('- Edited in the dashboard.');
+    ws.write('trainings/t002.md', trainingFile('Question 2?', 'A better answer.'));
+    const refused = await cli('apply');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('x failed  t001 (trainings/t001.md): was edited in Open.cx since the last apply');
+    expect(refused.stdout).toContain('~ updated t002');
+    expect(sandbox.state.trainings.get(target.id)?.content).toBe('Edited in the dashboard.');
+    const skipped = await cli('apply', '--on-drift', 'skip');
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain('! skipped t001');
+    const forced = await cli('apply', '--on-drift', 'overwrite');
+    expect(forced.code, forced.stdout).toBe(0);
+    expect(sandbox.state.trainings.get(target.id)?.content).toBe('Answer 1.');
+    expect((await cli('plan', '--refresh', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('a training deleted by hand is recreated only with --on-drift overwrite', async () => {
+    const { sandbox, ws, cli } = await setup(2);
+    await cli('apply');
+    const gone = [...sandbox.state.trainings.values()].find((t) => t.metadata.key === 't000')!;
+    sandbox.state.trainings.delete(gone.id);
+    ws.write('trainings/t000.md', trainingFile('Question 0?', 'Changed.'));
+    expect((await cli('plan', '--refresh')).stdout).toContain('! t000: deleted in Open.cx');
+    const refused = await cli('apply');
+    expect(refused.stdout).toContain('was deleted in Open.cx since the last apply');
+    expect((await cli('apply', '--on-drift', 'overwrite')).code).toBe(0);
+    expectConverged(sandbox, ws, 2);
+  });
+
+  it('a lost state file: apply refuses to duplicate, state rebuild recovers, plan is empty', async () => {
+    const { sandbox, ws, cli } = await setup(5);
+    await cli('apply');
+    rmSync(path.join(ws.dir, 'opencx-sync.state.json'));
+    const refused = await cli('apply');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Open.cx already holds 5 training(s) made by opencx-sync: run "opencx-sync state rebuild"');
+    expect((await cli('plan', '--refresh')).stdout).toContain('not in the state file: "opencx-sync state rebuild" recovers it');
+    const rebuilt = await cli('state', 'rebuild');
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toContain('5 training(s) tracked');
+    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+    expectConverged(sandbox, ws, 5);
+    expect((await cli('state', 'rebuild')).stderr).toContain('pass --force to replace it');
+  });
+
+  it('a damaged state file is an error, never an empty state', async () => {
+    const { ws, cli } = await setup(1);
+    await cli('apply');
+    ws.write('opencx-sync.state.json', ws.read('opencx-sync.state.json').slice(0, 40));
+    const r = await cli('plan');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/state file .*opencx-sync\.state\.json is not valid JSON .*restore it from git, or run "opencx-sync state rebuild"/);
+  });
+});
