@@ -64,18 +64,18 @@ describe('faults', () => {
   });
 
   it.each([2, 9, 31, 58, 77, 101])('SIGKILL when the server sees request %i, then apply again: exactly 100', async (killAt) => {
-    let child: ChildProcess | undefined;
+    const running: { child?: ChildProcess } = {};
     const { sandbox, ws, env, cli } = await setup(100, {
       latencyMs: 2,
-      onRequest: (_, count) => count === killAt && child?.kill('SIGKILL'),
+      onRequest: (_, count) => count === killAt && running.child?.kill('SIGKILL'),
     });
-    child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0', '--concurrency', '4'], {
+    const child = (running.child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0', '--concurrency', '4'], {
       cwd: ws.dir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (out += d));
-    const killed = new Promise<NodeJS.Signals | null>((resolve) => child?.on('close', (_code, signal) => resolve(signal)));
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
     const signal = await killed;
     outputs.push(out);
     // Request 101 is the last create: a kill there may land after the run ended on its own.

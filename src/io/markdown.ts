@@ -1,0 +1,101 @@
+// Markdown for GitHub: the job summary and the pull-request comment share one rendering of plan and results.
+import { diffLines } from 'diff';
+import type { Outcome } from '../apply.js';
+import type { Issue } from '../core/issue.js';
+import type { Change, FieldChange, Plan } from '../core/plan.js';
+import { countOutcomes, displayPath } from './report.js';
+
+/** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
+export const COMMENT_MARKER = '<!-- opencx-sync:plan -->';
+
+export interface LinkContext {
+  dir: string;
+  /** e.g. https://github.com/owner/repo/blob/<sha>; links are left out when absent. */
+  blobUrl?: string;
+}
+
+const ICON = { create: '➕ create', update: '✏️ update', move: '➡️ move', delete: '🗑️ delete' } as const;
+
+function fileLink(p: string, ctx: LinkContext): string {
+  const shown = displayPath(ctx.dir, p);
+  return ctx.blobUrl ? `[\`${shown}\`](${ctx.blobUrl}/${shown.split('/').map(encodeURIComponent).join('/')})` : `\`${shown}\``;
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function short(v: unknown): string {
+  const text = Array.isArray(v) ? (v.length ? v.join(', ') : 'all') : v === null ? '—' : String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function fieldSummary(ch: Change): string {
+  if (ch.action === 'delete') return '';
+  const parts = ch.changes
+    .filter((f) => ch.action !== 'create' || f.field === 'title' || !isEmpty(f.after))
+    .map((f) => (f.field === 'content' ? 'content' : ch.action === 'create' ? `${f.field}: ${short(f.after)}` : `${f.field}: ${short(f.before)} → ${short(f.after)}`));
+  return cell(parts.join('; '));
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === null || v === false || v === 'SCENARIO_SPECIFIC' || (Array.isArray(v) && v.length === 0);
+}
+
+function contentDiff(fc: FieldChange): string {
+  const before = typeof fc.before === 'string' ? fc.before : '';
+  const after = typeof fc.after === 'string' ? fc.after : '';
+  const lines: string[] = [];
+  for (const part of diffLines(before, after)) {
+    const sign = part.added ? '+' : part.removed ? '-' : ' ';
+    for (const l of part.value.replace(/\n$/, '').split('\n')) lines.push(`${sign} ${l}`);
+  }
+  return lines.slice(0, 80).join('\n').replace(/```/g, '`\u200b``');
+}
+
+export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync plan'): string {
+  const s = plan.summary;
+  const out = [`### ${title}`, ''];
+  out.push(`**${s.create}** to create, **${s.update}** to update, **${s.move}** to move, **${s.delete}** to delete, ${s.unchanged} unchanged.`, '');
+  if (plan.drift?.length) {
+    out.push('> [!WARNING]', `> ${plan.drift.length} training(s) differ in Open.cx from the last apply: ${plan.drift.map((d) => `\`${d.key}\` (${d.kind})`).join(', ')}`, '');
+  }
+  if (plan.changes.length) {
+    out.push('| Change | Training | File | Fields |', '| --- | --- | --- | --- |');
+    for (const ch of plan.changes) out.push(`| ${ICON[ch.action]} | \`${cell(ch.key)}\` | ${fileLink(ch.path, ctx)} | ${fieldSummary(ch)} |`);
+    out.push('');
+    const diffs = plan.changes.flatMap((ch) => {
+      const fc = ch.action === 'update' || ch.action === 'move' ? ch.changes.find((f) => f.field === 'content') : undefined;
+      return fc ? [`<details><summary>Content of <code>${ch.key}</code></summary>\n\n\`\`\`diff\n${contentDiff(fc)}\n\`\`\`\n</details>`] : [];
+    });
+    out.push(...diffs);
+  } else {
+    out.push('No changes: Open.cx matches the files.');
+  }
+  if (plan.orphans.length) out.push('', `Kept without \`prune\`: ${plan.orphans.map((o) => `\`${o.key}\``).join(', ')} (file gone).`);
+  return out.join('\n') + '\n';
+}
+
+export function applyMarkdown(outcomes: Outcome[], plan: Plan, ctx: LinkContext): string {
+  const n = countOutcomes(outcomes);
+  const out = ['### opencx-sync apply', ''];
+  out.push(`**${n.created}** created, **${n.updated}** updated, **${n.moved}** moved, **${n.deleted}** deleted, **${n.failed}** failed${n.skipped ? `, ${n.skipped} skipped` : ''}, ${plan.summary.unchanged} unchanged.`, '');
+  if (outcomes.length) {
+    out.push('| Result | Training | File | Detail |', '| --- | --- | --- | --- |');
+    for (const o of outcomes) {
+      const detail = o.status === 'failed' ? o.message : o.status === 'skipped' ? o.reason : fieldSummary(o.change);
+      const icon = o.status === 'failed' ? '❌ failed' : o.status === 'skipped' ? '⏭️ skipped' : `✅ ${o.status}`;
+      out.push(`| ${icon} | \`${cell(o.change.key)}\` | ${fileLink(o.change.path, ctx)} | ${cell(detail)} |`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function issuesMarkdown(issues: Issue[], files: number): string {
+  const errors = issues.filter((i) => i.severity === 'error');
+  const out = ['### opencx-sync validate', ''];
+  if (!issues.length) return [...out, `All ${files} file(s) are valid.`].join('\n') + '\n';
+  out.push(`${errors.length} error(s), ${issues.length - errors.length} warning(s) in ${files} file(s).`, '', '| File | Line | Problem |', '| --- | --- | --- |');
+  for (const i of issues) out.push(`| \`${cell(i.file)}\` | ${i.line} | ${i.severity === 'warning' ? '⚠️ ' : ''}${cell(i.message)} |`);
+  return out.join('\n') + '\n';
+}

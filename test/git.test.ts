@@ -1,0 +1,72 @@
+// The git adapters with real repositories in temp folders: the state commit-back and the pre-commit mode.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitAndPush } from '../src/io/git.js';
+import { runCli, trainingFile } from './helpers.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'git-test-'));
+  dirs.push(d);
+  return d;
+};
+const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+
+describe('commitAndPush', () => {
+  it('rebases and retries when someone pushed in between', async () => {
+    const origin = temp();
+    git(origin, 'init', '-q', '--bare', '-b', 'main');
+    const seed = temp();
+    git(seed, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(seed, 'README.md'), 'x\n');
+    git(seed, 'add', '.');
+    git(seed, 'commit', '-qm', 'seed');
+    git(seed, 'remote', 'add', 'origin', origin);
+    git(seed, 'push', '-q', 'origin', 'main');
+    const runnerA = temp();
+    git(runnerA, 'clone', '-q', origin, '.');
+    // Meanwhile someone else merges to main.
+    writeFileSync(path.join(seed, 'other.md'), 'y\n');
+    git(seed, 'add', '.');
+    git(seed, 'commit', '-qm', 'someone else');
+    git(seed, 'push', '-q', 'origin', 'main');
+
+    writeFileSync(path.join(runnerA, 'state.json'), '{}\n');
+    const prev = process.env.GITHUB_REF_NAME;
+    process.env.GITHUB_REF_NAME = 'main';
+    try {
+      expect(await commitAndPush(runnerA, 'state.json', 'chore: state [skip ci]')).toBe(true);
+      expect(await commitAndPush(runnerA, 'state.json', 'chore: state [skip ci]')).toBe(false);
+    } finally {
+      if (prev === undefined) delete process.env.GITHUB_REF_NAME;
+      else process.env.GITHUB_REF_NAME = prev;
+    }
+    expect(git(origin, 'log', '--format=%s', 'main').trim().split('\n')).toEqual(['chore: state [skip ci]', 'someone else', 'seed']);
+  });
+});
+
+describe('validate --staged', () => {
+  it('checks the staged text of staged files only', async () => {
+    const repo = temp();
+    git(repo, 'init', '-q', '-b', 'main');
+    const write = (rel: string, text: string) => {
+      execFileSync('mkdir', ['-p', path.dirname(path.join(repo, rel))]);
+      writeFileSync(path.join(repo, rel), text);
+    };
+    write('trainings/ok.md', trainingFile('Fine', 'Body'));
+    write('trainings/staged.md', '---\ntitle: Staged\nchanels: [web]\n---\nBody\n');
+    git(repo, 'add', 'trainings/staged.md');
+    // The working tree is fixed but the fix is not staged: the commit would still hold the bad version.
+    write('trainings/staged.md', trainingFile('Staged', 'Body'));
+    write('trainings/unstaged.md', '---\ntitle: Broken but not staged\nbad: 1\n---\nBody\n');
+    const r = await runCli(['validate', '--staged'], { cwd: repo });
+    expect(r.stdout).toBe(
+      'trainings/staged.md:3:1: unknown key "chanels": did you mean "channels"?\n1 error(s) in 1 of 1 file(s). Fix them and run again; nothing was sent to Open.cx.\n',
+    );
+    expect(r.code).toBe(1);
+  });
+});
