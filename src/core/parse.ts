@@ -1,5 +1,6 @@
 // File text -> Training, or every issue in the file. Pure: the caller reads the file.
 import matter from 'gray-matter';
+import jsyaml from 'js-yaml';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -56,15 +57,14 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   const at = (line: number, col: number, message: string, severity: Issue['severity'] = 'error') =>
     issues.push({ file: file.displayPath, line, col, message, severity });
 
-  // gray-matter splits the file; the YAML itself goes through `yaml` so every node keeps its position.
-  let doc: Document | undefined;
-  const lineCounter = new LineCounter();
-  let split: { data: unknown; content: string; matter: string };
+  // gray-matter splits the file; we parse the YAML ourselves (its engines would run code for ---js).
+  let yamlText: string | undefined;
+  let split: { content: string; matter: string };
   try {
     const parsed = matter(text, {
       engines: {
         yaml: (src: string) => {
-          doc = parseDocument(src, { lineCounter, prettyErrors: false, uniqueKeys: true });
+          yamlText = src;
           return {};
         },
         javascript: refuse('javascript'),
@@ -73,7 +73,7 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
         json: refuse('json'),
       },
     } as unknown as Parameters<typeof matter>[1]);
-    split = { data: parsed.data, content: parsed.content, matter: parsed.matter };
+    split = { content: parsed.content, matter: parsed.matter };
   } catch (err) {
     const message =
       err instanceof FrontMatterLanguageError
@@ -83,43 +83,46 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
     return { kind: 'invalid', issues };
   }
 
-  // Line of the file on which the YAML text starts, so YAML positions become file positions.
-  const matterIndex = split.matter ? text.indexOf(split.matter, 3) : 0;
-  const matterLine = lineOf(text, matterIndex);
+  // Positions come from `yaml`'s document, built only when there is something to point at: the fast
+  // path (js-yaml with the YAML 1.2 core schema, then the schema check) covers valid files.
+  const lineCounter = new LineCounter();
+  let doc: Document | undefined;
+  const docOf = () => (doc ??= parseDocument(yamlText ?? '', { lineCounter, prettyErrors: false, uniqueKeys: true }));
+  const matterLine = lineOf(text, split.matter ? text.indexOf(split.matter, 3) : 0);
   const pos = (offset: number | undefined): [number, number] => {
     if (offset === undefined) return [1, 1];
     const p = lineCounter.linePos(offset);
     return [matterLine + p.line - 1, p.col];
   };
+  const locate = (path: readonly PropertyKey[], target?: 'key') =>
+    yamlText === undefined ? pos(undefined) : pos(offsetOf(docOf(), path, target));
 
-  let data: Record<string, unknown> = {};
-  if (doc) {
-    for (const e of doc.errors) {
+  let fm: FrontMatter = {};
+  const fast = yamlText === undefined ? { success: true as const, data: {} } : quickFrontMatter(yamlText);
+  if (fast?.success) fm = fast.data;
+  else {
+    const d = docOf();
+    for (const e of d.errors) {
       const [line, col] = pos(e.pos[0]);
       at(line, col, `YAML: ${firstLine(e.message)}`);
     }
-    if (doc.errors.length > 0) return { kind: 'invalid', issues };
-    const js: unknown = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 50 });
-    if (!isMap(doc.contents) && doc.contents !== null) {
-      const [line, col] = pos(doc.contents.range?.[0]);
+    if (d.errors.length > 0) return { kind: 'invalid', issues };
+    if (!isMap(d.contents) && d.contents !== null) {
+      const [line, col] = pos(d.contents.range?.[0]);
       at(line, col, 'front-matter must be a mapping of keys (title:, type:, draft: ...)');
       return { kind: 'invalid', issues };
     }
-    data = (js ?? {}) as Record<string, unknown>;
-  }
-
-  const result = frontMatterSchema.safeParse(data);
-  let fm: FrontMatter = {};
-  if (!result.success) {
-    for (const zi of result.error.issues) {
+    const data = (d.contents === null ? {} : d.toJS({ maxAliasCount: 50 })) as Record<string, unknown>;
+    const result = frontMatterSchema.safeParse(data);
+    if (result.success) fm = result.data;
+    for (const zi of result.error?.issues ?? []) {
       for (const { path, message, target } of describeSchemaIssue(zi, data)) {
-        const [line, col] = pos(doc ? offsetOf(doc, path, target) : undefined);
+        const [line, col] = locate(path, target);
         at(line, col, message);
       }
     }
-  } else {
-    fm = result.data;
   }
+  const schemaOk = issues.length === 0;
 
   const key = fm.key ?? defaultKey(file.path);
   if (fm.sync === false && issues.length === 0) return { kind: 'skipped', key, path: file.path };
@@ -132,7 +135,7 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
     if (heading) {
       title = heading.text;
       body = body.slice(0, heading.start) + body.slice(heading.end);
-    } else if (result.success) {
+    } else if (schemaOk) {
       at(1, 1, 'no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"');
     }
   }
@@ -141,19 +144,19 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
 
   const directory = fm.directory == null ? null : resolveDirectory(fm.directory, names.directories);
   if (directory && 'error' in directory) {
-    const [line, col] = pos(doc ? offsetOf(doc, ['directory']) : undefined);
+    const [line, col] = locate(['directory']);
     at(line, col, directory.error);
   }
   const segments: string[] = [];
   (fm.segments ?? []).forEach((s, i) => {
     const r = resolveSegment(s, names.segments);
     if ('error' in r) {
-      const [line, col] = pos(doc ? offsetOf(doc, ['segments', i]) : undefined);
+      const [line, col] = locate(['segments', i]);
       at(line, col, r.error);
     } else segments.push(r.id);
   });
-  warnDuplicates(fm.channels ?? [], 'channels', doc, pos, at);
-  warnDuplicates(segments, 'segments', doc, pos, at);
+  warnDuplicates(fm.channels ?? [], 'channels', locate, at);
+  warnDuplicates(segments, 'segments', locate, at);
 
   if (issues.some((i) => i.severity === 'error') || title === undefined) return { kind: 'invalid', issues };
   return {
@@ -284,16 +287,30 @@ function resolveSegment(value: string, map: Record<string, string>): Resolved {
 function warnDuplicates(
   values: string[],
   field: string,
-  doc: Document | undefined,
-  pos: (o: number | undefined) => [number, number],
+  locate: (path: readonly PropertyKey[]) => [number, number],
   at: (line: number, col: number, message: string, severity?: Issue['severity']) => void,
 ) {
   const seen = new Set<string>();
   values.forEach((v, i) => {
     if (seen.has(v)) {
-      const [line, col] = pos(doc ? offsetOf(doc, [field, i]) : undefined);
+      const [line, col] = locate([field, i]);
       at(line, col, `${field}: "${v}" is listed twice`, 'warning');
     }
     seen.add(v);
   });
+}
+
+/**
+ * The fast path: js-yaml with the YAML 1.2 core schema (no timestamps, no merge keys, so it reads
+ * plain front-matter as `yaml` does). Undefined on anything unusual, which then takes the slow path.
+ */
+function quickFrontMatter(src: string): ReturnType<typeof frontMatterSchema.safeParse> | undefined {
+  let data: unknown;
+  try {
+    data = jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  return frontMatterSchema.safeParse(data);
 }

@@ -1,8 +1,8 @@
 // Reads the trainings folder: Markdown files, POSIX relative paths, sorted, so every run sees the same order.
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
-import pLimit from 'p-limit';
 import type { SourceFile } from '../core/parse.js';
 import { UserError } from '../errors.js';
 
@@ -14,16 +14,13 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   }
   const paths = await fg('**/*.md', { cwd: root, ignore: opts.ignore, onlyFiles: true, followSymbolicLinks: false });
   paths.sort();
-  const limit = pLimit(64);
-  return Promise.all(
-    paths.map((p) =>
-      limit(async () => ({
-        path: p,
-        displayPath: toPosix(path.relative(opts.cwd, path.join(root, p))),
-        text: await readFile(path.join(root, p), 'utf8'),
-      })),
-    ),
-  );
+  // Synchronous reads on purpose: for thousands of small files they are several times faster than
+  // fs/promises (open, stat, read and close each cross the thread pool), and nothing else runs meanwhile.
+  return paths.map((p) => ({
+    path: p,
+    displayPath: toPosix(path.relative(opts.cwd, path.join(root, p))),
+    text: readFileSync(path.join(root, p), 'utf8'),
+  }));
 }
 
 export function toPosix(p: string): string {
