@@ -221,7 +221,8 @@ function describeSchemaIssue(
     case 'invalid_value': {
       const allowed = zi.values.map(String);
       const near = typeof value === 'string' ? closest(value, allowed) : undefined;
-      const hint = near && distance(String(value), near) <= 3 ? `did you mean "${near}"? ` : '';
+      const d = near === undefined ? Infinity : distance(String(value), near);
+      const hint = d <= 2 && d < String(value).length / 2 ? `did you mean "${near}"? ` : '';
       return [{ path, message: `${field}: "${String(value)}" is not allowed; ${hint}use one of: ${allowed.join(', ')}` }];
     }
     case 'invalid_type': {

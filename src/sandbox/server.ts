@@ -48,6 +48,8 @@ export interface SandboxOptions {
 }
 
 export interface RequestRecord {
+  /** Arrival time, ms since the epoch. */
+  at: number;
   method: string;
   path: string;
   query: string;
@@ -247,7 +249,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const record: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
+    const record: RequestRecord = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
     state.requests.push(record);
     await opts.onRequest?.(record, state.requests.length);
     res.on('finish', () => (record.status = res.statusCode));
