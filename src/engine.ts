@@ -16,8 +16,9 @@ import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { readSourceFiles } from './io/scan.js';
 import { readStateFile, StateStore, writeStateFile } from './io/state-file.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 export interface Loaded extends ValidatedSet {
   files: number;

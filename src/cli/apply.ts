@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
 import type { OnDrift } from '../apply.js';
-import { runApply } from '../engine.js';
-import { applySummaryLine, applyToJson, renderIssues, renderOutcome } from '../io/report.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
@@ -30,6 +28,8 @@ export const applyCommand = {
       .option('refresh', { type: 'boolean', default: true, describe: 'List Open.cx first to catch edits made there (--no-refresh skips)' })
       .option('lock-wait', { type: 'number', default: 5_000, describe: 'Milliseconds to wait for another apply to finish' }),
   handler: async (args: Args) => {
+    const { runApply } = await import('../engine.js');
+    const { applySummaryLine, applyToJson, renderIssues, renderOutcome } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const result = await runApply(

@@ -2,7 +2,7 @@
 // The CLI: one command module per file, one place that turns errors into messages and exit codes.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { VERSION } from '../engine.js';
+import { VERSION } from '../version.js';
 import { ApiError, ExitError, UserError } from '../errors.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';

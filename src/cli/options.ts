@@ -1,7 +1,6 @@
 // Option groups shared by the commands, and the one way flags become a Config.
 import type { Argv } from 'yargs';
-import { resolveConfig, type Config } from '../config.js';
-import { readConfigFile } from '../io/config-file.js';
+import type { Config } from '../config.js';
 
 export interface CommonArgs {
   dir?: string;
@@ -38,6 +37,9 @@ export function withApi<T>(y: Argv<T>) {
 }
 
 export async function configFrom(args: CommonArgs & Partial<ApiArgs>): Promise<Config> {
+  // Loaded here, not at start-up: `--help` and `sandbox` need none of it.
+  const { resolveConfig } = await import('../config.js');
+  const { readConfigFile } = await import('../io/config-file.js');
   const cwd = process.cwd();
   const file = await readConfigFile(cwd, args.config);
   return resolveConfig({

@@ -1,7 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { runPlan } from '../engine.js';
-import { planToJson, renderIssues, renderPlan } from '../io/report.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
@@ -24,6 +22,8 @@ export const planCommand = {
       .option('prune', { type: 'boolean', default: false, describe: 'Plan deletes for trainings whose file is gone' })
       .option('out', { type: 'string', describe: 'Also write the plan JSON to this file' }),
   handler: async (args: Args) => {
+    const { runPlan } = await import('../engine.js');
+    const { planToJson, renderIssues, renderPlan } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const { loaded, plan } = await runPlan(config, { prune: args.prune, refresh: args.refresh }, term.verbose ? { log: term.err } : {});

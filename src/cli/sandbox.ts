@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
-import { DEFAULT_DIRECTORIES, DEFAULT_SEGMENTS, startSandbox, type Named } from '../sandbox/server.js';
+import type { Named } from '../sandbox/server.js';
 import { createTerm } from './term.js';
 
 interface Args {
@@ -40,6 +40,7 @@ export const sandboxCommand = {
       .option('unknown-directory-status', { choices: [400, 404] as const, default: 400 as const })
       .option('verbose', { type: 'boolean', default: false, describe: 'Log each request to stderr' }),
   handler: async (args: Args) => {
+    const { DEFAULT_DIRECTORIES, DEFAULT_SEGMENTS, startSandbox } = await import('../sandbox/server.js');
     const term = createTerm(args.verbose);
     const sandbox = await startSandbox({
       port: args.port,
@@ -61,6 +62,7 @@ export const sandboxCommand = {
     term.err(`Sandbox Open.cx API listening. In another shell:\n  export OPENCX_API_URL=${sandbox.url} OPENCX_API_KEY=<the key above>\nCtrl-C stops it.`);
     if (args.verbose) {
       const log = sandbox.state.requests;
+      let shown = 0;
       setInterval(() => {
         while (log.length > shown && log[shown]?.status) {
           const r = log[shown++];
@@ -68,7 +70,6 @@ export const sandboxCommand = {
         }
       }, 200).unref();
     }
-    let shown = 0;
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
     });

@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { runStateRebuild } from '../engine.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
@@ -13,6 +12,7 @@ const rebuild = {
   builder: (y: Argv) =>
     withApi(withCommon(y)).option('force', { type: 'boolean', default: false, describe: 'Replace a state file that still tracks trainings' }),
   handler: async (args: Args) => {
+    const { runStateRebuild } = await import('../engine.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const r = await runStateRebuild(config, { force: args.force }, term.verbose ? { log: term.err } : {});

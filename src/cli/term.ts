@@ -1,5 +1,7 @@
 // Where output goes. Colours only on a TTY and never with NO_COLOR; progress only on a TTY.
-import { colors, type Colors } from '../io/report.js';
+import pc from 'picocolors';
+
+type Colors = ReturnType<typeof pc.createColors>;
 
 export interface Term {
   out(text: string): void;
@@ -20,7 +22,7 @@ export function createTerm(verbose: boolean): Term {
   };
   return {
     verbose,
-    c: colors(tty),
+    c: pc.createColors(tty),
     out: (t) => {
       clear();
       process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);

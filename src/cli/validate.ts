@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
-import { hasErrors, loadTrainings } from '../engine.js';
-import { readStagedMarkdown } from '../io/git.js';
-import { renderIssues, type IssueFormat } from '../io/report.js';
+import type { IssueFormat } from '../io/report.js';
 import { configFrom, withCommon, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
@@ -18,6 +16,9 @@ export const validateCommand = {
       .option('format', { choices: ['text', 'json', 'github'] as const, default: 'text' as const, describe: 'Output format' })
       .option('staged', { type: 'boolean', default: false, describe: 'Check the staged version of staged files only (pre-commit)' }),
   handler: async (args: Args) => {
+    const { hasErrors, loadTrainings } = await import('../engine.js');
+    const { readStagedMarkdown } = await import('../io/git.js');
+    const { renderIssues } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const staged = args.staged ? await readStagedMarkdown(config.cwd) : undefined;

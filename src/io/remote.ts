@@ -14,7 +14,7 @@ import type { ApiClient } from './api.js';
 export interface Remote {
   /** Every training whose metadata contains `filter`, all pages, de-duplicated by id. */
   list(filter: Record<string, unknown>): Promise<RemoteTraining[]>;
-  /** Managed trainings carrying this key, oldest first. More than one means someone duplicated it. */
+  /** Managed trainings carrying this key. More than one means something made a copy. */
   findByKey(key: string): Promise<RemoteTraining[]>;
   get(id: string): Promise<RemoteTraining | undefined>;
   create(payload: TrainingPayload): Promise<RemoteTraining>;

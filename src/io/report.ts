@@ -7,7 +7,6 @@ import { formatIssue, type Issue } from '../core/issue.js';
 import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
-export const colors = (enabled: boolean): Colors => pc.createColors(enabled);
 
 /** Path as people see it: the trainings folder joined with the path inside it. */
 export const displayPath = (dir: string, p: string) => (dir === '.' || dir === '' ? p : `${dir.replace(/\/+$/, '')}/${p}`);

@@ -27,8 +27,7 @@ export interface TrainingRecord {
 export type ApiTraining = Omit<TrainingRecord, 'seq'>;
 
 export function toApi(r: TrainingRecord): ApiTraining {
-  const { seq, ...rest } = r;
-  void seq;
+  const { seq: _seq, ...rest } = r;
   return rest;
 }
 

@@ -47,3 +47,11 @@ describe('validateTrainingSet', () => {
     ]);
   });
 });
+
+describe('version', () => {
+  it('matches package.json', async () => {
+    const { VERSION } = await import('../../src/engine.js');
+    const { readFileSync } = await import('node:fs');
+    expect(VERSION).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  });
+});
