@@ -42,19 +42,27 @@ export async function applyPlan(
   const total = changes.length;
   let done = 0;
   const limit = pLimit(opts.concurrency);
+  // A rejected key fails every request alike: after the first, the rest are not attempted.
+  let fatal: string | undefined;
+  const report = (o: Outcome) => {
+    opts.onOutcome?.(o, ++done, total);
+    return o;
+  };
   const run = (c: Change) =>
     limit(async () => {
-      const o = await applyChange(c, remote, store, opts).catch(
-        (err: unknown): Outcome => ({ status: 'failed', change: c, message: messageOf(err) }),
-      );
-      opts.onOutcome?.(o, ++done, total);
-      return o;
+      if (fatal) return report({ status: 'skipped', change: c, reason: `not attempted: ${fatal}` });
+      const o = await applyChange(c, remote, store, opts).catch((err: unknown): Outcome => {
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) fatal ??= `the API refused the key (${err.status})`;
+        return { status: 'failed', change: c, message: messageOf(err) };
+      });
+      return report(o);
     });
 
   const outcomes = await Promise.all(writes.map(run));
   // Deletes only on a clean run: a failure may mean the plan no longer matches what is there.
   if (outcomes.some((o) => o.status === 'failed')) {
-    return [...outcomes, ...deletes.map((c): Outcome => ({ status: 'skipped', change: c, reason: 'not deleted: other changes failed in this run' }))];
+    const skipped = deletes.map((c) => report({ status: 'skipped', change: c, reason: 'not deleted: other changes failed in this run' }));
+    return [...outcomes, ...skipped];
   }
   return [...outcomes, ...(await Promise.all(deletes.map(run)))];
 }

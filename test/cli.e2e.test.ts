@@ -199,3 +199,17 @@ describe('validate', () => {
     outputs.push(noKey.stderr, wrong.stderr, http.stderr);
   });
 });
+
+describe('a key without write access', () => {
+  it('fails on the first 403 with a hint and does not hammer the API with the rest', async () => {
+    await sandbox.close();
+    sandbox = await startSandbox({ port: 0, apiKey: 'admin-key', readOnlyKey: KEY, rateLimit: 0 });
+    for (let i = 0; i < 12; i++) ws.write(`trainings/extra-${i}.md`, trainingFile(`Extra ${i}?`, 'Body'));
+    const r = await cli('apply', '--concurrency', '1');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('POST /training failed: 403 Forbidden resource (the API key lacks the training:write scope: create a key with it in Settings > Access)');
+    expect(r.stdout).toContain('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 1 failed, 14 skipped.');
+    expect(r.stdout).toContain('not attempted: the API refused the key (403)');
+    expect(requests().filter((x) => x.startsWith('POST'))).toHaveLength(1);
+  });
+});

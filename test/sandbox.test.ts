@@ -74,6 +74,7 @@ describe('trainings', () => {
     expect((await call(s, 'POST', '/training', { ...minimal, directory_id: 'nope' })).body.message).toEqual(['directory_id nope does not exist']);
     expect((await call(s, 'POST', '/training', { ...minimal, restricted_to_segments: ['x'] })).status).toBe(400);
     expect((await call(s, 'POST', '/training', '{"title": ')).status).toBe(400);
+    expect((await call(s, 'POST', '/training', { ...minimal, content: 'x'.repeat(1_100_000) })).status).toBe(413);
     expect(s.state.trainings.size).toBe(0);
   });
 

@@ -55,6 +55,11 @@ export const applyCommand = {
     else {
       if (plan.orphans.length) term.out(term.c.yellow(`${plan.orphans.length} training(s) whose file is gone were kept; pass --prune to delete them.`));
       term.out(applySummaryLine(outcomes, plan.summary.unchanged));
+      // The failures again, together: in a long run they scrolled by between the successes.
+      const failed = outcomes.filter((o) => o.status === 'failed');
+      if (failed.length && outcomes.length > failed.length) {
+        term.out(`Failed:\n${failed.map((o) => renderOutcome(o, { dir: config.dir, c: term.c })).join('\n')}`);
+      }
       if (term.verbose && result.stats) term.err(`requests: ${result.stats.requests}, retries: ${result.stats.retries}, rate-limited: ${result.stats.rateLimited}`);
     }
     process.exitCode = outcomes.some((o) => o.status === 'failed') ? 1 : 0;

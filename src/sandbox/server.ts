@@ -139,7 +139,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const scopeWrite = method !== 'GET';
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (key !== apiKey && (key === undefined || key !== opts.readOnlyKey)) throw new HttpError(401, 'Unauthorized');
-    if (scopeWrite && key !== apiKey) throw new HttpError(403, 'Forbidden resource: this key lacks the training:write scope');
+    if (scopeWrite && key !== apiKey) throw new HttpError(403, 'Forbidden resource');
 
     if (parts[0] === 'training') {
       const id = parts[1];
