@@ -80,7 +80,7 @@ async function applyChange(c: Change, remote: Remote, store: StateStore, opts: A
       if (stop) return stop;
       if (c.adopt) {
         const found = await remote.get(c.adopt);
-        if (found) return adopt(c, found, remote, store, []);
+        if (found) return adopt(c, c.fields, found, remote, store, []);
       }
       return create(c.fields, c.lookup);
     }
@@ -95,9 +95,9 @@ async function applyChange(c: Change, remote: Remote, store: StateStore, opts: A
       const stop = unlessDrift(drift);
       if (stop) return stop;
       if (drift === 'deleted') return create(c.fields, false);
-      const written = await write(remote, c.id, c.key, c.fields);
-      await commitWritten(store, c.key, c.action === 'move' ? c.from : undefined, written.id, c.path, fieldsOfRemote(written));
-      return checked(c, c.action === 'move' ? 'moved' : 'updated', written, c.fields);
+      const written = await remote.update(c.id, toPayload(c.key, c.fields));
+      const final = await settle(store, remote, c.key, c.action === 'move' ? c.from : undefined, c.path, written, c.fields);
+      return checked(c, c.action === 'move' ? 'moved' : 'updated', final, c.fields);
     }
     case 'delete': {
       // A create started for a file since removed has no id yet: delete whatever it may have made.
@@ -150,56 +150,63 @@ async function createOnce(
 ): Promise<Outcome> {
   const from = c.action === 'move' ? c.from : undefined;
   await store.commit({ type: 'intent', key: c.key, path: c.path, hash: hashFields(fields) });
-  let lookup = lookupFirst;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1, lookup = lookupFirst; ; attempt++, lookup = true) {
     if (lookup) {
       const found = await remote.findByKey(c.key);
-      if (found[0]) return adopt(c, found[0], remote, store, found.slice(1), from);
+      if (found[0]) return adopt(c, fields, found[0], remote, store, found.slice(1), from);
     }
+    let made: RemoteTraining;
     try {
-      const made = await remote.create(toPayload(c.key, fields));
-      const final = made.is_draft === fields.draft ? made : await remote.setDraft(made.id, fields.draft);
-      await commitWritten(store, c.key, from, final.id, c.path, fieldsOfRemote(final));
-      return checked(c, 'created', final, fields);
+      made = await remote.create(toPayload(c.key, fields));
     } catch (err) {
-      if (!(err instanceof ApiError && err.ambiguous) || attempt >= attempts) {
-        // Keep the intent when the outcome is unknown: the next run looks the key up before creating.
-        if (!(err instanceof ApiError && err.ambiguous)) await store.commit({ type: 'intent-dropped', key: c.key });
-        throw err;
-      }
-      lookup = true;
+      const ambiguous = err instanceof ApiError && err.ambiguous;
+      // Keep the intent while the outcome is unknown: the next attempt (or run) looks the key up first.
+      if (!ambiguous) await store.commit({ type: 'intent-dropped', key: c.key });
+      if (!ambiguous || attempt >= attempts) throw err;
+      continue;
     }
+    const final = await settle(store, remote, c.key, from, c.path, made, fields);
+    return checked(c, 'created', final, fields);
   }
 }
 
 /** Takes over a training a lost answer (or a lost state file) left behind, bringing it up to date. */
 async function adopt(
   c: Change,
+  fields: TrainingFields,
   found: RemoteTraining,
   remote: Remote,
   store: StateStore,
   twins: RemoteTraining[],
   from?: string,
 ): Promise<Outcome> {
-  const fields = c.action === 'delete' ? undefined : c.fields;
-  if (!fields) throw new Error('adopt needs desired fields');
   const same = hashFields(fieldsOfRemote(found)) === hashFields(fields);
-  const written = same ? found : await write(remote, found.id, c.key, fields);
-  await commitWritten(store, c.key, from, written.id, c.path, fieldsOfRemote(written));
-  const o = checked(c, 'adopted', written, fields);
+  const written = same ? found : await remote.update(found.id, toPayload(c.key, fields));
+  const final = await settle(store, remote, c.key, from, c.path, written, fields);
+  const o = checked(c, 'adopted', final, fields);
   if (!twins.length || o.status !== 'adopted') return o;
   return { ...o, note: `${twins.length} more training(s) carry this key (${twins.map((t) => t.id).join(', ')}): delete them in Open.cx` };
 }
 
-async function write(
+/**
+ * Records what a write answered, then sets the draft state where Open.cx did not take it (a type
+ * change resets it), and records that too. Recording first means a failure in the second step
+ * never leaves a training the state does not know.
+ */
+async function settle(
+  store: StateStore,
   remote: Remote,
-  id: string,
   key: string,
+  from: string | undefined,
+  path: string,
+  written: RemoteTraining,
   fields: TrainingFields,
 ): Promise<RemoteTraining> {
-  const updated = await remote.update(id, toPayload(key, fields));
-  // Changing the type resets the draft state in Open.cx: then publishing is an explicit second step.
-  return updated.is_draft === fields.draft ? updated : remote.setDraft(id, fields.draft);
+  await commitWritten(store, key, from, written.id, path, fieldsOfRemote(written));
+  if (written.is_draft === fields.draft) return written;
+  const final = await remote.setDraft(written.id, fields.draft);
+  await commitWritten(store, key, undefined, final.id, path, fieldsOfRemote(final));
+  return final;
 }
 
 async function commitWritten(

@@ -83,6 +83,18 @@ describe('apply and plan', () => {
     expect(managed().find((t) => t.metadata.key === 'billing/refunds')?.content).toBe('Within 60 days.');
   });
 
+  it('a type change, which resets the draft state in Open.cx, is re-published', async () => {
+    await cli('apply');
+    ws.write('trainings/billing/refunds.md', trainingFile('How do I get a refund?', 'Within 30 days.', { directory: 'Billing', channels: ['web', 'email'], type: 'BEHAVIORAL' }));
+    sandbox.state.requests.length = 0;
+    const r = await cli('apply');
+    expect(r.code, r.stdout).toBe(0);
+    const t = managed().find((x) => x.metadata.key === 'billing/refunds');
+    expect(t).toMatchObject({ type: 'BEHAVIORAL', is_draft: false, current_version: 1 });
+    expect(requests().filter((x) => !x.startsWith('GET'))).toEqual([`PUT /training/${t?.id}`, `PUT /training/${t?.id}/draft`]);
+    expect((await cli('plan', '--refresh', '--detailed-exitcode')).code).toBe(0);
+  });
+
   it('reformatting YAML or reordering keys is not a change', async () => {
     await cli('apply');
     ws.write('trainings/billing/refunds.md', '---\r\nchannels:\r\n  - email\r\n  - web\r\ndirectory: Billing\r\ntitle: "How do I get a refund?"\r\n---\r\n\r\nWithin 30 days.\r\n\r\n');

@@ -80,6 +80,7 @@ export class ApiClient {
       const started = Date.now();
       let status: number | null = null;
       let failure: { message: string; sent: boolean; retryAfterMs?: number };
+      let okText: string | undefined;
       try {
         const res = await this.pool.request({
           method: req.method,
@@ -95,7 +96,8 @@ export class ApiClient {
         status = res.statusCode;
         const text = await res.body.text();
         this.log(`${req.method} ${req.path} -> ${status} (${Date.now() - started} ms)`);
-        if (status >= 200 && status < 300) return { status, body: text ? JSON.parse(text) : undefined };
+        if (status >= 200 && status < 300) okText = text;
+        // A 429 comes from the limiter in front of the handler: the request was not acted on.
         failure = { message: this.scrub(apiMessage(text, status)), sent: status !== 429 };
         if (status === 429) {
           this.stats.rateLimited++;
@@ -103,10 +105,14 @@ export class ApiClient {
           this.pausedUntil = Math.max(this.pausedUntil, Date.now() + (failure.retryAfterMs ?? 0));
         }
       } catch (err) {
+        // Also when the body broke off after the status line: the answer is lost, whatever it said.
+        status = null;
+        okText = undefined;
         const code = (err as { code?: string }).code ?? '';
         failure = { message: this.scrub(describeNetworkError(err)), sent: !NOT_SENT.has(code) };
         this.log(`${req.method} ${req.path} -> ${failure.message} (${Date.now() - started} ms)`);
       }
+      if (okText !== undefined && status !== null) return { status, body: parseBody(okText, req, mode) };
 
       const retryable = status === null || status === 429 || status >= 500;
       const allowed = mode === 'safe' || !failure.sent;
@@ -125,6 +131,16 @@ export class ApiClient {
 
   private scrub(s: string): string {
     return this.opts.apiKey ? s.split(this.opts.apiKey).join('***') : s;
+  }
+}
+
+/** A 2xx answer that is not JSON: after a POST the server may still have created something. */
+function parseBody(text: string, req: ApiRequest, mode: RetryMode): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(req.method, req.path, null, 'the API answered with something that is not JSON', mode === 'unsafe');
   }
 }
 

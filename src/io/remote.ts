@@ -46,11 +46,12 @@ const listSchema = z.union([
   z.looseObject({ items: z.array(z.unknown()), has_more: z.boolean().optional(), total: z.number().optional() }),
 ]);
 
-function toTraining(raw: unknown, where: string): RemoteTraining {
+/** `ambiguous`: the request that got this answer may have changed something (a create). */
+function toTraining(raw: unknown, where: string, ambiguous = false): RemoteTraining {
   const r = trainingSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new ApiError('GET', where, null, `unexpected training in the response (${i?.path.join('.')}: ${i?.message})`, false);
+    throw new ApiError('GET', where, null, `unexpected training in the response (${i?.path.join('.')}: ${i?.message})`, ambiguous);
   }
   const t = r.data;
   return {
@@ -113,7 +114,7 @@ export class OpencxRemote implements Remote {
 
   async create(payload: TrainingPayload): Promise<RemoteTraining> {
     const { body } = await this.api.request({ method: 'POST', path: '/training', body: payload }, 'unsafe');
-    return toTraining(body, '/training');
+    return toTraining(body, '/training', true);
   }
 
   async update(id: string, payload: TrainingPayload): Promise<RemoteTraining> {
