@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { OnDrift } from '../apply.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { printIssues } from './issues.js';
 import { createTerm } from './term.js';
 
 interface Args extends CommonArgs, ApiArgs {
@@ -29,7 +30,7 @@ export const applyCommand = {
       .option('lock-wait', { type: 'number', default: 5_000, describe: 'Milliseconds to wait for another apply to finish' }),
   handler: async (args: Args) => {
     const { runApply } = await import('../engine.js');
-    const { applySummaryLine, applyToJson, renderIssues, renderOutcome } = await import('../io/report.js');
+    const { applySummaryLine, applyToJson, renderOutcome } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const result = await runApply(
@@ -44,13 +45,8 @@ export const applyCommand = {
       },
     );
     const { loaded, plan, outcomes } = result;
-    if (!plan) {
-      if (args.json) term.out(renderIssues(loaded.issues, 'json', loaded.files));
-      else term.err(renderIssues(loaded.issues, 'text', loaded.files));
-      process.exitCode = 1;
-      return;
-    }
-    if (loaded.issues.length && !args.json) term.err(renderIssues(loaded.issues, 'text', loaded.files));
+    await printIssues(term, loaded, args.json, !plan);
+    if (!plan) return;
     if (args.json) term.out(JSON.stringify(applyToJson(outcomes, plan, config.dir), null, 2));
     else {
       if (plan.orphans.length) term.out(term.c.yellow(`${plan.orphans.length} training(s) whose file is gone were kept; pass --prune to delete them.`));

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { printIssues } from './issues.js';
 import { createTerm } from './term.js';
 
 interface Args extends CommonArgs, ApiArgs {
@@ -23,18 +24,12 @@ export const planCommand = {
       .option('out', { type: 'string', describe: 'Also write the plan JSON to this file' }),
   handler: async (args: Args) => {
     const { runPlan } = await import('../engine.js');
-    const { planToJson, renderIssues, renderPlan } = await import('../io/report.js');
+    const { planToJson, renderPlan } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const { loaded, plan } = await runPlan(config, { prune: args.prune, refresh: args.refresh }, term.verbose ? { log: term.err } : {});
-    const warnings = loaded.issues;
-    if (!plan) {
-      if (args.json) term.out(renderIssues(warnings, 'json', loaded.files));
-      else term.err(renderIssues(warnings, 'text', loaded.files));
-      process.exitCode = 1;
-      return;
-    }
-    if (warnings.length && !args.json) term.err(renderIssues(warnings, 'text', loaded.files));
+    await printIssues(term, loaded, args.json, !plan);
+    if (!plan) return;
     const json = planToJson(plan, config.dir);
     if (args.out) await writeFile(args.out, JSON.stringify(json, null, 2) + '\n');
     term.out(args.json ? JSON.stringify(json, null, 2) : renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose }));

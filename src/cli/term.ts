@@ -1,7 +1,6 @@
 // Where output goes. Colours only on a TTY and never with NO_COLOR; progress only on a TTY.
 import pc from 'picocolors';
-
-type Colors = ReturnType<typeof pc.createColors>;
+import type { Colors } from '../io/report.js';
 
 export interface Term {
   out(text: string): void;

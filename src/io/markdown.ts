@@ -1,9 +1,8 @@
 // Markdown for GitHub: the job summary and the pull-request comment share one rendering of plan and results.
-import { diffLines } from 'diff';
 import type { Outcome } from '../apply.js';
 import type { Issue } from '../core/issue.js';
 import type { Change, FieldChange, Plan } from '../core/plan.js';
-import { countOutcomes, displayPath } from './report.js';
+import { bodyDiff, countOutcomes, displayPath, isDefaultValue } from './report.js';
 
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
 export const COMMENT_MARKER = '<!-- opencx-sync:plan -->';
@@ -33,24 +32,17 @@ function short(v: unknown): string {
 function fieldSummary(ch: Change): string {
   if (ch.action === 'delete') return '';
   const parts = ch.changes
-    .filter((f) => ch.action !== 'create' || f.field === 'title' || !isEmpty(f.after))
+    .filter((f) => ch.action !== 'create' || f.field === 'title' || !isDefaultValue(f.after))
     .map((f) => (f.field === 'content' ? 'content' : ch.action === 'create' ? `${f.field}: ${short(f.after)}` : `${f.field}: ${short(f.before)} → ${short(f.after)}`));
   return cell(parts.join('; '));
 }
 
-function isEmpty(v: unknown): boolean {
-  return v === null || v === false || v === 'SCENARIO_SPECIFIC' || (Array.isArray(v) && v.length === 0);
-}
-
 function contentDiff(fc: FieldChange): string {
-  const before = typeof fc.before === 'string' ? fc.before : '';
-  const after = typeof fc.after === 'string' ? fc.after : '';
-  const lines: string[] = [];
-  for (const part of diffLines(before, after)) {
-    const sign = part.added ? '+' : part.removed ? '-' : ' ';
-    for (const l of part.value.replace(/\n$/, '').split('\n')) lines.push(`${sign} ${l}`);
-  }
-  return lines.slice(0, 80).join('\n').replace(/```/g, '`\u200b``');
+  return bodyDiff(fc.before, fc.after)
+    .slice(0, 80)
+    .map((d) => `${d.sign} ${d.line}`)
+    .join('\n')
+    .replace(/```/g, '`\u200b``');
 }
 
 export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync plan'): string {

@@ -73,7 +73,7 @@ function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean }): 
   const lines: string[] = [];
   for (const fc of ch.changes) {
     // A new training lists only what differs from the defaults, unless --verbose.
-    if (ch.action === 'create' && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefault(fc)) continue;
+    if (ch.action === 'create' && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefaultValue(fc.after)) continue;
     if (fc.field === 'content') lines.push(...renderContent(fc, opts));
     else if (fc.before === null && ch.action === 'create') lines.push(`${fc.field}: ${show(fc.after)}`);
     else lines.push(`${fc.field}: ${show(fc.before)} -> ${show(fc.after)}`);
@@ -81,9 +81,19 @@ function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean }): 
   return lines;
 }
 
-function isDefault(fc: FieldChange): boolean {
-  const a = fc.after;
-  return a === false || a === null || a === 'SCENARIO_SPECIFIC' || (Array.isArray(a) && a.length === 0);
+/** A value a new training has unless its file says otherwise: not worth a line in a create. */
+export function isDefaultValue(v: unknown): boolean {
+  return v === false || v === null || v === 'SCENARIO_SPECIFIC' || (Array.isArray(v) && v.length === 0);
+}
+
+/** The lines of a body diff: '+' added, '-' removed, ' ' unchanged. */
+export function bodyDiff(before: unknown, after: unknown): { sign: '+' | '-' | ' '; line: string }[] {
+  const out: { sign: '+' | '-' | ' '; line: string }[] = [];
+  for (const part of diffLines(typeof before === 'string' ? before : '', typeof after === 'string' ? after : '')) {
+    const sign = part.added ? '+' : part.removed ? '-' : ' ';
+    for (const line of part.value.replace(/\n$/, '').split('\n')) out.push({ sign, line });
+  }
+  return out;
 }
 
 function show(v: unknown): string {
@@ -93,23 +103,12 @@ function show(v: unknown): string {
 const DIFF_LINES = 12;
 
 function renderContent(fc: FieldChange, opts: { c: Colors; verbose: boolean }): string[] {
-  const before = typeof fc.before === 'string' ? fc.before : '';
   const after = typeof fc.after === 'string' ? fc.after : '';
-  if (!before) return [`content: ${after.split('\n').length} line(s), ${after.length} characters`];
-  const lines: string[] = ['content:'];
-  let shown = 0;
-  let hidden = 0;
-  for (const part of diffLines(before, after)) {
-    if (!part.added && !part.removed) continue;
-    for (const l of part.value.replace(/\n$/, '').split('\n')) {
-      if (shown >= DIFF_LINES && !opts.verbose) {
-        hidden++;
-        continue;
-      }
-      shown++;
-      lines.push(part.added ? opts.c.green(`  + ${l}`) : opts.c.red(`  - ${l}`));
-    }
-  }
+  if (typeof fc.before !== 'string' || !fc.before) return [`content: ${after.split('\n').length} line(s), ${after.length} characters`];
+  const changed = bodyDiff(fc.before, after).filter((d) => d.sign !== ' ');
+  const shown = opts.verbose ? changed : changed.slice(0, DIFF_LINES);
+  const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${d.line}`) : opts.c.red(`  - ${d.line}`)))];
+  const hidden = changed.length - shown.length;
   if (hidden) lines.push(opts.c.dim(`  ... ${hidden} more changed line(s) (--verbose shows all)`));
   return lines;
 }
