@@ -199,6 +199,14 @@ describe('validate', () => {
     expect(sandbox.state.requests).toEqual([]);
   });
 
+  it('answers bad usage with the problem and where to look, exit 1', async () => {
+    const r = await runCli(['apply', '--on-drift', 'maybe'], { cwd: ws.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Argument: on-drift, Given: "maybe", Choices: "fail", "skip", "overwrite"');
+    expect(r.stderr).toContain('Run "opencx-sync --help" for usage.');
+    expect((await runCli(['bogus'], { cwd: ws.dir })).stderr).toMatch(/^Unknown argument: bogus/);
+  });
+
   it('explains a missing key, a wrong key and an unsafe URL', async () => {
     const noKey = await runCli(['apply'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
     expect(noKey.stderr).toContain('OPENCX_API_KEY is not set');

@@ -25,8 +25,13 @@ export function buildCli(argv: string[]) {
     .help()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode).')
-    .fail(false);
+    .fail((message, err) => {
+      // Validation failures come with a message, failures inside a command with the error itself.
+      throw err ?? new UsageError(message);
+    });
 }
+
+class UsageError extends Error {}
 
 function redact(text: string): string {
   const key = process.env.OPENCX_API_KEY;
@@ -45,7 +50,7 @@ async function main() {
     }
     if (err instanceof UserError || err instanceof ApiError) {
       process.stderr.write(`Error: ${redact(err.message)}\n`);
-    } else if ((err as Error | undefined)?.name === 'YError') {
+    } else if (err instanceof UsageError) {
       process.stderr.write(`${(err as Error).message}\nRun "opencx-sync --help" for usage.\n`);
     } else {
       process.stderr.write(`Internal error (a bug in opencx-sync, please report it): ${redact(String((err as Error)?.message ?? err))}\n`);
