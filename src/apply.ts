@@ -28,6 +28,8 @@ export interface ApplyOptions {
   createAttempts: number;
   /** The plan was made from a fresh listing: its drift flags are current, no per-item read is needed. */
   refreshed: boolean;
+  /** Once aborted, changes not yet started are skipped; those in flight finish and are recorded. */
+  signal?: AbortSignal;
   onOutcome?: (o: Outcome, done: number, total: number) => void;
 }
 
@@ -50,6 +52,7 @@ export async function applyPlan(
   };
   const run = (c: Change) =>
     limit(async () => {
+      if (opts.signal?.aborted) return report({ status: 'skipped', change: c, reason: 'not attempted: interrupted' });
       if (fatal) return report({ status: 'skipped', change: c, reason: `not attempted: ${fatal}` });
       const o = await applyChange(c, remote, store, opts).catch((err: unknown): Outcome => {
         if (err instanceof ApiError && (err.status === 401 || err.status === 403)) fatal ??= `the API refused the key (${err.status})`;

@@ -114,6 +114,8 @@ export interface ApplyOptions {
   lockWaitMs: number;
   /** List the managed trainings first, to find drift everywhere (one request per 100 trainings). */
   refresh: boolean;
+  /** Stops starting new changes (Ctrl-C, a cancelled CI job); what is in flight completes. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -146,6 +148,7 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
         concurrency: config.concurrency,
         createAttempts: config.attempts,
         refreshed: opts.refresh,
+        ...(opts.signal ? { signal: opts.signal } : {}),
         ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
       });
       return { loaded, plan, outcomes, stats: api.stats };

@@ -151,12 +151,16 @@ export async function run(): Promise<void> {
     return;
   }
 
+  // A cancelled job gets SIGINT: finish what is in flight, record it, and still commit the state.
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
   const result = await runApply(config, {
     prune: inputs.prune,
     onDrift: inputs.onDrift,
     maxDeletes: inputs.maxDeletes,
     lockWaitMs: 60_000,
     refresh: true,
+    signal: stop.signal,
   });
   annotate(result.loaded.issues);
   if (!result.plan) {
@@ -178,6 +182,7 @@ export async function run(): Promise<void> {
     core.info(pushed ? `committed ${config.statePath}` : 'state file unchanged: nothing to commit');
   }
   if (counts.failed) core.setFailed(`${counts.failed} training(s) failed: see the summary`);
+  else if (stop.signal.aborted) core.setFailed('cancelled: the changes not yet started were skipped; the next apply finishes them');
 }
 
 function redact(s: string): string {

@@ -33,9 +33,25 @@ export const applyCommand = {
     const { applySummaryLine, applyToJson, renderOutcome } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
+    // First Ctrl-C: start nothing new, let requests in flight finish and be recorded. Second: stop now
+    // (still safe: every create in flight has its intent on disk).
+    const stop = new AbortController();
+    const onSignal = () => {
+      if (stop.signal.aborted) process.exit(130);
+      stop.abort();
+      term.err('Stopping after the requests in flight; press Ctrl-C again to stop at once.');
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const result = await runApply(
       config,
-      { prune: args.prune, onDrift: args['on-drift'], maxDeletes: args['max-deletes'], lockWaitMs: args['lock-wait'], refresh: args.refresh },
+      {
+        prune: args.prune,
+        onDrift: args['on-drift'],
+        maxDeletes: args['max-deletes'],
+        lockWaitMs: args['lock-wait'],
+        refresh: args.refresh,
+        signal: stop.signal,
+      },
       {
         ...(term.verbose ? { log: term.err } : {}),
         onOutcome: (o, done, total) => {
@@ -58,6 +74,6 @@ export const applyCommand = {
       }
       if (term.verbose && result.stats) term.err(`requests: ${result.stats.requests}, retries: ${result.stats.retries}, rate-limited: ${result.stats.rateLimited}`);
     }
-    process.exitCode = outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+    process.exitCode = stop.signal.aborted ? 130 : outcomes.some((o) => o.status === 'failed') ? 1 : 0;
   },
 };
