@@ -4,7 +4,7 @@ import path from 'node:path';
 import { applyPlan, type OnDrift, type Outcome } from './apply.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
-import { parseTrainingFile } from './core/parse.js';
+import { asSkipped, parseTrainingFile } from './core/parse.js';
 import { planChanges, type Plan } from './core/plan.js';
 import { emptyState, type State } from './core/state.js';
 import { fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
@@ -35,10 +35,11 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
   const sources = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const results = sources.map((s) => {
     const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
-    return { displayPath: s.displayPath, result: parseTrainingFile(file, config.names) };
+    const result = parseTrainingFile(file, config.names);
+    return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
   const set = validateTrainingSet(results);
-  return { ...set, issues: sortIssues(set.issues), files: sources.length };
+  return { ...set, issues: sortIssues(set.issues), files: sources.filter((s) => !s.ignored).length };
 }
 
 export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');

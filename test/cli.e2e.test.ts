@@ -137,6 +137,18 @@ describe('apply and plan', () => {
     expect(managed().map((t) => t.metadata.key).sort()).toEqual(['billing/refunds', 'vip']);
   });
 
+  it('an ignored file is left alone: not validated, not updated, not pruned', async () => {
+    await cli('apply');
+    ws.write('opencx-sync.config.json', JSON.stringify({ ...config, ignore: ['tone.md', 'notes/**'] }));
+    ws.write('trainings/tone.md', 'not even front-matter: ---\n');
+    ws.write('trainings/notes/todo.md', '---\nbogus: true\n---\n');
+    expect((await cli('validate')).stdout).toBe('2 file(s) valid.\n');
+    const r = await cli('apply', '--prune');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 0 failed. 2 unchanged.');
+    expect(managed().map((t) => t.metadata.key).sort()).toEqual(['billing/refunds', 'tone', 'vip']);
+  });
+
   it('a broken file blocks apply with zero requests and names file, line and fix', async () => {
     ws.write('trainings/bad.md', '---\ntitle: Broken\nis_draft: true\nchannels: [web, fax]\n---\nBody\n');
     ws.write('trainings/empty.md', '---\ntitle: Empty\n---\n');

@@ -47,6 +47,12 @@ class FrontMatterLanguageError extends Error {
   }
 }
 
+/** An ignored file is left alone like one with `sync: false`: its key still counts, so it is never pruned. */
+export function asSkipped(r: ParseResult, path: string): ParseResult {
+  if (r.kind === 'skipped') return r;
+  return { kind: 'skipped', key: r.kind === 'training' ? r.training.key : defaultKey(path), path };
+}
+
 export function defaultKey(path: string): string {
   return path.replace(/\.md$/i, '');
 }
