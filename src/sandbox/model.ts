@@ -2,6 +2,10 @@
 // backend, the draft/version rules, and Postgres jsonb containment for the metadata filter.
 import { CHANNELS, TRAINING_TYPES, type Channel, type TrainingType } from '../core/training.js';
 
+/**
+ * The API's side of the contract, written out on purpose rather than shared with the client's
+ * RemoteTraining: a shared type would let a client mistake pass for server behaviour.
+ */
 export interface TrainingRecord {
   id: string;
   title: string;
