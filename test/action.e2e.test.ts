@@ -134,7 +134,7 @@ describe('action', () => {
     expect(first.code, first.stdout).toBe(0);
     expect(first.summary).toContain('### opencx-sync plan');
     expect(first.summary).toContain('**3** to create, **0** to update, **0** to move, **0** to delete, 0 unchanged.');
-    expect(first.summary).toContain('| ➕ create | `billing/refunds` | [`trainings/billing/refunds.md`](https://github.com/acme/support/blob/abc123/trainings/billing/refunds.md) | title: How do I get a refund?; content; directory: dir-billing |');
+    expect(first.summary).toContain('| ➕ create | `billing/refunds` | [`trainings/billing/refunds.md`](https://github.com/acme/support/blob/abc123/trainings/billing/refunds.md) | title: How do I get a refund?; content; directory: Billing |');
     expect(first.outputs).toMatchObject({ 'has-changes': 'true', created: '3', updated: '0', moved: '0', deleted: '0', failed: '0' });
     const plan = JSON.parse(readFileSync(first.outputs['plan-json'] as string, 'utf8'));
     expect(plan.summary).toEqual({ create: 3, update: 0, move: 0, delete: 0, unchanged: 0 });

@@ -65,11 +65,11 @@ function annotate(issues: Issue[]) {
 }
 
 function linkContext(config: Config): LinkContext {
-  if (!process.env.GITHUB_REPOSITORY) return { dir: config.dir };
+  if (!process.env.GITHUB_REPOSITORY) return { dir: config.dir, names: config.names };
   const { serverUrl, sha } = github.context;
   const pr = github.context.payload.pull_request as { head?: { sha?: string } } | undefined;
   const ref = pr?.head?.sha ?? sha;
-  return { dir: config.dir, ...(ref ? { blobUrl: `${serverUrl}/${process.env.GITHUB_REPOSITORY}/blob/${ref}` } : {}) };
+  return { dir: config.dir, names: config.names, ...(ref ? { blobUrl: `${serverUrl}/${process.env.GITHUB_REPOSITORY}/blob/${ref}` } : {}) };
 }
 
 function setCounts(counts: { created: number; updated: number; moved: number; deleted: number; failed: number }) {

@@ -32,7 +32,7 @@ export const planCommand = {
     if (!plan) return;
     const json = planToJson(plan, config.dir);
     if (args.out) await writeFile(args.out, JSON.stringify(json, null, 2) + '\n');
-    term.out(args.json ? JSON.stringify(json, null, 2) : renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose }));
+    term.out(args.json ? JSON.stringify(json, null, 2) : renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose, names: config.names }));
     process.exitCode = args['detailed-exitcode'] && plan.changes.length > 0 ? 2 : 0;
   },
 };

@@ -2,7 +2,8 @@
 import type { Outcome } from '../apply.js';
 import type { Issue } from '../core/issue.js';
 import type { Change, FieldChange, Plan } from '../core/plan.js';
-import { bodyDiff, countOutcomes, displayPath, isDefaultValue } from './report.js';
+import type { NameMaps } from '../core/parse.js';
+import { bodyDiff, countOutcomes, displayPath, isDefaultValue, withNames } from './report.js';
 
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
 export const COMMENT_MARKER = '<!-- opencx-sync:plan -->';
@@ -11,6 +12,8 @@ export interface LinkContext {
   dir: string;
   /** e.g. https://github.com/owner/repo/blob/<sha>; links are left out when absent. */
   blobUrl?: string;
+  /** Config names, to show `Billing` rather than a directory id. */
+  names?: NameMaps;
 }
 
 const ICON = { create: '➕ create', update: '✏️ update', move: '➡️ move', delete: '🗑️ delete' } as const;
@@ -29,9 +32,10 @@ function short(v: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function fieldSummary(ch: Change): string {
+function fieldSummary(ch: Change, names: NameMaps | undefined): string {
   if (ch.action === 'delete') return '';
   const parts = ch.changes
+    .map((f) => withNames(f, names))
     .filter((f) => ch.action !== 'create' || f.field === 'title' || !isDefaultValue(f.after))
     .map((f) => (f.field === 'content' ? 'content' : ch.action === 'create' ? `${f.field}: ${short(f.after)}` : `${f.field}: ${short(f.before)} → ${short(f.after)}`));
   return cell(parts.join('; '));
@@ -54,7 +58,7 @@ export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync 
   }
   if (plan.changes.length) {
     out.push('| Change | Training | File | Fields |', '| --- | --- | --- | --- |');
-    for (const ch of plan.changes) out.push(`| ${ICON[ch.action]} | \`${cell(ch.key)}\` | ${fileLink(ch.path, ctx)} | ${fieldSummary(ch)} |`);
+    for (const ch of plan.changes) out.push(`| ${ICON[ch.action]} | \`${cell(ch.key)}\` | ${fileLink(ch.path, ctx)} | ${fieldSummary(ch, ctx.names)} |`);
     out.push('');
     const diffs = plan.changes.flatMap((ch) => {
       const fc = ch.action === 'update' || ch.action === 'move' ? ch.changes.find((f) => f.field === 'content') : undefined;
@@ -75,7 +79,7 @@ export function applyMarkdown(outcomes: Outcome[], plan: Plan, ctx: LinkContext)
   if (outcomes.length) {
     out.push('| Result | Training | File | Detail |', '| --- | --- | --- | --- |');
     for (const o of outcomes) {
-      const detail = o.status === 'failed' ? o.message : o.status === 'skipped' ? o.reason : fieldSummary(o.change);
+      const detail = o.status === 'failed' ? o.message : o.status === 'skipped' ? o.reason : fieldSummary(o.change, ctx.names);
       const icon = o.status === 'failed' ? '❌ failed' : o.status === 'skipped' ? '⏭️ skipped' : `✅ ${o.status}`;
       out.push(`| ${icon} | \`${cell(o.change.key)}\` | ${fileLink(o.change.path, ctx)} | ${cell(detail)} |`);
     }

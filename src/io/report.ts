@@ -4,6 +4,7 @@ import { diffLines } from 'diff';
 import pc from 'picocolors';
 import type { Outcome } from '../apply.js';
 import { formatIssue, type Issue } from '../core/issue.js';
+import type { NameMaps } from '../core/parse.js';
 import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -18,7 +19,7 @@ export function planSummaryLine(plan: Plan): string {
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.move} to move, ${s.delete} to delete.`;
 }
 
-export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: boolean }): string {
+export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: boolean; names?: NameMaps }): string {
   const { c } = opts;
   const out: string[] = [];
   if (plan.drift?.length) {
@@ -68,10 +69,10 @@ function renderDrift(d: Drift, c: Colors): string {
   return `  ${c.yellow('!')} ${d.key}: ${what}`;
 }
 
-function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean }): string[] {
+function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean; names?: NameMaps }): string[] {
   if (ch.action === 'delete') return [];
   const lines: string[] = [];
-  for (const fc of ch.changes) {
+  for (const fc of ch.changes.map((f) => withNames(f, opts.names))) {
     // A new training lists only what differs from the defaults, unless --verbose.
     if (ch.action === 'create' && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefaultValue(fc.after)) continue;
     if (fc.field === 'content') lines.push(...renderContent(fc, opts));
@@ -79,6 +80,15 @@ function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean }): 
     else lines.push(`${fc.field}: ${show(fc.before)} -> ${show(fc.after)}`);
   }
   return lines;
+}
+
+/** Shows ids by the names the config gives them: `directory: "Billing"`, not an opaque id. */
+export function withNames(fc: FieldChange, names: NameMaps | undefined): FieldChange {
+  const map = fc.field === 'directory' ? names?.directories : fc.field === 'segments' ? names?.segments : undefined;
+  if (!map || Object.keys(map).length === 0) return fc;
+  const byId = new Map(Object.entries(map).map(([name, id]) => [id, name]));
+  const name = (v: unknown): unknown => (Array.isArray(v) ? v.map(name) : typeof v === 'string' ? (byId.get(v) ?? v) : v);
+  return { ...fc, before: name(fc.before), after: name(fc.after) };
 }
 
 /** A value a new training has unless its file says otherwise: not worth a line in a create. */
