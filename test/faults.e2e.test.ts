@@ -50,7 +50,7 @@ function expectConverged(sandbox: Sandbox, ws: Workspace, n: number) {
 
 describe('faults', () => {
   it('503 on every 4th request, a drop after every 3rd POST and a 429 storm: 50 trainings, no duplicates', async () => {
-    const { sandbox, ws, cli } = await setup(50, { failEvery: 4, dropEvery: 3, rateLimit: 25, rateWindowMs: 1000 });
+    const { sandbox, ws, cli } = await setup(50, { failEvery: 4, dropEvery: 3, rateLimit: 10, rateWindowMs: 1000 });
     const r = await cli('apply', '--rate-limit', '0', '--concurrency', '4', '--retry-delay', '20', '--retries', '8', '--timeout', '5000', '--verbose');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('Apply: 50 created');
