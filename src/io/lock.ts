@@ -29,7 +29,10 @@ export async function acquireLock(stateFile: string, opts: { waitMs: number; com
       await fh.close();
       return { release: () => unlink(file).catch(() => undefined) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        throw new UserError(`could not create the lock file ${file} (${code ?? (err as Error).message}): check that the state file's folder exists and is writable`);
+      }
     }
     const holder = await readHolder(file);
     if (holder && holder.host === me.host && !isAlive(holder.pid)) {

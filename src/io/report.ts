@@ -50,7 +50,9 @@ function describeTarget(ch: Change, dir: string): string {
   const where = displayPath(dir, ch.path);
   switch (ch.action) {
     case 'create':
-      return ch.adopt ? `${where}, adopts existing ${ch.adopt}` : ch.drift ? `${where}, deleted in Open.cx: recreate` : where;
+      if (ch.adopt) return `${where}, adopts existing ${ch.adopt}`;
+      if (ch.drift) return `${where}, deleted in Open.cx: recreate`;
+      return ch.lookup ? `${where}, begun by an interrupted run: looked up first` : where;
     case 'update':
       return ch.drift ? `${where}, edited in Open.cx: overwrite` : where;
     case 'move':

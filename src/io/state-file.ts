@@ -19,7 +19,11 @@ export async function readStateFile(file: string): Promise<State | undefined> {
 }
 
 export async function writeStateFile(file: string, state: State): Promise<void> {
-  await writeFileAtomic(file, serializeState(state), { fsync: true });
+  try {
+    await writeFileAtomic(file, serializeState(state), { fsync: true });
+  } catch (err) {
+    throw new UserError(`could not write the state file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check that its folder exists and is writable`);
+  }
 }
 
 /**
