@@ -1,16 +1,8 @@
-// The few error classes. One place (cli/run.ts, action/main.ts) turns them into messages and exit codes.
+// The few error classes. cli/main.ts and action/main.ts each turn them into messages and exit codes.
 
 /** Something the user can fix: bad config, a damaged state file, a held lock. The message says what to do. */
 export class UserError extends Error {
   override name = 'UserError';
-}
-
-/** Already reported to the user; only the exit code is left to set. */
-export class ExitError extends Error {
-  override name = 'ExitError';
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
 }
 
 /** A failed API call: method, path, status and the API's own message, never headers or the key. */

@@ -222,6 +222,8 @@ describe('validate', () => {
   it('explains a missing key, a wrong key and an unsafe URL', async () => {
     const noKey = await runCli(['apply'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
     expect(noKey.stderr).toContain('OPENCX_API_KEY is not set');
+    const noKeyJson = await runCli(['plan', '--refresh', '--json'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
+    expect(JSON.parse(noKeyJson.stdout)).toEqual({ format_version: 1, error: expect.stringContaining('OPENCX_API_KEY is not set') });
     const wrong = await runCli(['apply'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'wrong-key-123' } });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('401 Unauthorized (the API key is missing or wrong: set OPENCX_API_KEY)');

@@ -3,7 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';
-import { ApiError, ExitError, UserError } from '../errors.js';
+import { ApiError, UserError } from '../errors.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
@@ -44,12 +44,10 @@ async function main() {
     await buildCli(argv).parseAsync();
   } catch (err) {
     const verbose = argv.includes('--verbose');
-    if (err instanceof ExitError) {
-      process.exitCode = err.exitCode;
-      return;
-    }
     if (err instanceof UserError || err instanceof ApiError) {
       process.stderr.write(`Error: ${redact(err.message)}\n`);
+      // With --json, machines get the error on stdout too, in the same shape every time.
+      if (argv.includes('--json')) process.stdout.write(JSON.stringify({ format_version: 1, error: redact(err.message) }, null, 2) + '\n');
     } else if (err instanceof UsageError) {
       process.stderr.write(`${(err as Error).message}\nRun "opencx-sync --help" for usage.\n`);
     } else {
