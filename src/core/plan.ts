@@ -94,6 +94,7 @@ export function planChanges(input: PlanInput): Plan {
   const desiredKeys = new Set(desired.map((d) => d.key));
   const skippedKeys = new Set(input.skipped.map((s) => s.key));
   const drift = input.remote ? detectDrift(state, input.remote) : null;
+  const remoteById = new Map((input.remote ?? []).map((r) => [r.id, r]));
   const driftByKey = new Map((drift ?? []).map((d) => [d.key, d]));
   const changes: Change[] = [];
   let unchanged = 0;
@@ -109,7 +110,7 @@ export function planChanges(input: PlanInput): Plan {
     if (dr?.kind === 'deleted') {
       changes.push({ ...d, action: 'create', lookup: false, adopt: null, drift: 'deleted', changes: diffFields(undefined, d.fields) });
     } else if (dr?.kind === 'changed') {
-      const remoteNow = applyChanges(entry.applied, dr.changes);
+      const remoteNow = fieldsOfRemote(remoteById.get(entry.id) as RemoteTraining);
       changes.push({ ...d, action: 'update', id: entry.id, drift: 'changed', changes: diffFields(remoteNow, d.fields) });
     } else if (entry.hash !== d.hash) {
       changes.push({ ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(entry.applied, d.fields) });
@@ -164,7 +165,12 @@ export function planChanges(input: PlanInput): Plan {
 
   const kept: Plan['orphans'] = [];
   const gone = [
-    ...orphans.filter((k) => !taken.has(k)).map((k) => ({ key: k, ...pick(state.trainings[k] as StateEntry) })),
+    ...orphans
+      .filter((k) => !taken.has(k))
+      .map((k) => {
+        const e = state.trainings[k] as StateEntry;
+        return { key: k, path: e.path, id: e.id as string | null, applied: e.applied as TrainingFields | undefined };
+      }),
     // A create that was started for a file since removed may exist remotely: look it up to delete it.
     ...Object.keys(state.pending)
       .filter((k) => !desiredKeys.has(k) && !skippedKeys.has(k) && !state.trainings[k])
@@ -179,16 +185,6 @@ export function planChanges(input: PlanInput): Plan {
   const summary = { create: 0, update: 0, move: 0, delete: 0, unchanged };
   for (const c of changes) summary[c.action]++;
   return { format_version: PLAN_FORMAT_VERSION, changes, orphans: kept, drift, summary };
-}
-
-function pick(e: StateEntry) {
-  return { path: e.path, id: e.id as string | null, applied: e.applied as TrainingFields | undefined };
-}
-
-function applyChanges(base: TrainingFields, changes: FieldChange[]): TrainingFields {
-  const out: Record<string, unknown> = { ...base };
-  for (const c of changes) out[c.field] = c.after;
-  return out as unknown as TrainingFields;
 }
 
 /** Compares each state entry with what the API holds now. Pure: the caller lists the remote. */
