@@ -110,8 +110,9 @@ export function planChanges(input: PlanInput): Plan {
     if (dr?.kind === 'deleted') {
       changes.push({ ...d, action: 'create', lookup: false, adopt: null, drift: 'deleted', changes: diffFields(undefined, d.fields) });
     } else if (dr?.kind === 'changed') {
-      const remoteNow = fieldsOfRemote(remoteById.get(entry.id) as RemoteTraining);
-      changes.push({ ...d, action: 'update', id: entry.id, drift: 'changed', changes: diffFields(remoteNow, d.fields) });
+      // Edited by hand to exactly what the file now says is no conflict: the write only updates the state.
+      const toFile = diffFields(fieldsOfRemote(remoteById.get(entry.id) as RemoteTraining), d.fields);
+      changes.push({ ...d, action: 'update', id: entry.id, drift: toFile.length ? 'changed' : null, changes: toFile });
     } else if (entry.hash !== d.hash) {
       changes.push({ ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(entry.applied, d.fields) });
     } else if (entry.path !== d.path) {

@@ -89,6 +89,13 @@ describe('planChanges', () => {
       expect(p.changes).toMatchObject([{ action: 'update', key: 'a', drift: 'changed', changes: [{ field: 'content', before: 'Edited by hand', after: 'Content' }] }]);
     });
 
+    it('an edit by hand that matches the file is no conflict', () => {
+      const edited = training('a', { content: 'Same on both sides' });
+      const p = planChanges({ trainings: [edited], skipped: [], state: stateOf([a]), prune: false, remote: [remoteOf(edited, 'id-a')] });
+      expect(p.drift).toMatchObject([{ key: 'a', kind: 'changed' }]);
+      expect(p.changes).toMatchObject([{ action: 'update', key: 'a', drift: null, changes: [] }]);
+    });
+
     it('recreates a training deleted by hand and adopts one missing from state', () => {
       const p = planChanges({ trainings: [a, b], skipped: [], state: stateOf([a]), prune: false, remote: [remoteOf(b, 'id-x')] });
       expect(p.drift?.map((d) => `${d.kind} ${d.key}`)).toEqual(['deleted a', 'untracked b']);
