@@ -73,7 +73,7 @@ function renderDrift(d: Drift, c: Colors): string {
 
 function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean; names?: NameMaps }): string[] {
   if (ch.action === 'delete') return [];
-  if (ch.action === 'update' && ch.changes.length === 0) return ['already edited in Open.cx to match the file: only the state is updated'];
+  if (ch.action === 'update' && ch.changes.length === 0) return ['already edited in Open.cx to match the file'];
   const lines: string[] = [];
   for (const fc of ch.changes.map((f) => withNames(f, opts.names))) {
     // A new training lists only what differs from the defaults, unless --verbose.
