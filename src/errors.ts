@@ -1,5 +1,10 @@
 // The few error classes. cli/main.ts and action/main.ts each turn them into messages and exit codes.
 
+/** Replaces every occurrence of the secret, so no message, log line or report can carry the key. */
+export function redact(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join('***') : text;
+}
+
 /** Something the user can fix: bad config, a damaged state file, a held lock. The message says what to do. */
 export class UserError extends Error {
   override name = 'UserError';

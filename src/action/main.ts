@@ -9,7 +9,7 @@ import { resolveConfig, type Config } from '../config.js';
 import type { Issue } from '../core/issue.js';
 import type { Plan } from '../core/plan.js';
 import { hasErrors, loadTrainings, runApply, runPlan } from '../engine.js';
-import { ApiError, UserError } from '../errors.js';
+import { ApiError, redact, UserError } from '../errors.js';
 import { readConfigFile } from '../io/config-file.js';
 import { commitAndPush } from '../io/git.js';
 import { applyMarkdown, COMMENT_MARKER, issuesMarkdown, planMarkdown, type LinkContext } from '../io/markdown.js';
@@ -185,12 +185,9 @@ export async function run(): Promise<void> {
   else if (stop.signal.aborted) core.setFailed('cancelled: the changes not yet started were skipped; the next apply finishes them');
 }
 
-function redact(s: string): string {
-  const key = core.getInput('api-key') || process.env.OPENCX_API_KEY;
-  return key ? s.split(key).join('***') : s;
-}
 
 run().catch((err: unknown) => {
   const known = err instanceof UserError || err instanceof ApiError;
-  core.setFailed(redact(known ? err.message : `internal error (a bug in opencx-sync): ${(err as Error)?.message ?? String(err)}`));
+  const message = known ? err.message : `internal error (a bug in opencx-sync): ${(err as Error)?.message ?? String(err)}`;
+  core.setFailed(redact(message, core.getInput('api-key') || process.env.OPENCX_API_KEY));
 });

@@ -3,7 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';
-import { ApiError, UserError } from '../errors.js';
+import { ApiError, redact as redactSecret, UserError } from '../errors.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
@@ -34,8 +34,7 @@ export function buildCli(argv: string[]) {
 class UsageError extends Error {}
 
 function redact(text: string): string {
-  const key = process.env.OPENCX_API_KEY;
-  return key ? text.split(key).join('***') : text;
+  return redactSecret(text, process.env.OPENCX_API_KEY);
 }
 
 async function main() {

@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pThrottle from 'p-throttle';
 import { Pool } from 'undici';
-import { ApiError } from '../errors.js';
+import { ApiError, redact } from '../errors.js';
 
 export interface ApiOptions {
   baseUrl: string;
@@ -130,7 +130,7 @@ export class ApiClient {
   }
 
   private scrub(s: string): string {
-    return this.opts.apiKey ? s.split(this.opts.apiKey).join('***') : s;
+    return redact(s, this.opts.apiKey);
   }
 }
 
