@@ -149,9 +149,11 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
         concurrency: config.concurrency,
         createAttempts: config.attempts,
         refreshed: opts.refresh,
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
+        signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
         ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
       });
+      store.throwIfFailed();
       return { loaded, plan, outcomes, stats: api.stats };
     });
   } finally {

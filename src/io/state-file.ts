@@ -1,9 +1,9 @@
 // Reads the state file and keeps it durable: every change is written atomically (temp file, fsync, rename)
 // before the caller goes on, so an interrupted apply keeps every success made before it.
 import { readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
 import { nextState, parseState, serializeState, type State, type StateEvent } from '../core/state.js';
 import { UserError } from '../errors.js';
+import { writeFileDurably, type WriteFs } from './durable-write.js';
 
 export async function readStateFile(file: string): Promise<State | undefined> {
   let text: string;
@@ -18,47 +18,102 @@ export async function readStateFile(file: string): Promise<State | undefined> {
   return r.state;
 }
 
-export async function writeStateFile(file: string, state: State): Promise<void> {
+export async function writeStateFile(file: string, state: State, fs?: WriteFs): Promise<void> {
   try {
-    await writeFileAtomic(file, serializeState(state), { fsync: true });
+    await writeFileDurably(file, serializeState(state), fs);
   } catch (err) {
-    throw new UserError(`could not write the state file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check that its folder exists and is writable`);
+    const e = err as NodeJS.ErrnoException;
+    throw new UserError(`could not write the state file ${file} (${e.code ?? e.message}): ${writeHint(e.code)}`);
   }
+}
+
+function writeHint(code: string | undefined): string {
+  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') return 'free some disk space';
+  if (code === 'EISDIR') return 'it is a folder: point --state at a file';
+  return 'check that its folder exists and is writable';
 }
 
 /**
  * The state of one apply. `commit` applies an event in memory and resolves once a write that contains
  * it is on disk. Writes never overlap; events that arrive during a write share the next one.
+ * After a failed write every commit fails and `stopped` aborts: nothing more may be changed in
+ * Open.cx that cannot be recorded. `throwIfFailed` then says what Open.cx holds that the file does not.
  */
 export class StateStore {
   private writing: Promise<void> | undefined;
   /** Number of events applied in memory, and how many of them are known to be on disk. */
   private applied = 0;
   private durable = 0;
+  /** The state as last written, and the events applied since (in memory only), oldest first. */
+  private saved: State;
+  private unsaved: StateEvent[] = [];
+  private failure: UserError | undefined;
+  private readonly stop = new AbortController();
+  readonly stopped: AbortSignal = this.stop.signal;
 
   constructor(
     private readonly file: string,
     public state: State,
-  ) {}
+    private readonly fs?: WriteFs,
+  ) {
+    this.saved = state;
+  }
 
   commit(event: StateEvent): Promise<void> {
     this.state = nextState(this.state, event);
+    this.unsaved.push(event);
+    if (this.failure) return Promise.reject(this.failure);
     return this.flushUpTo(++this.applied);
   }
 
   private async flushUpTo(version: number): Promise<void> {
     while (this.durable < version) {
+      if (this.failure) throw this.failure;
       if (this.writing) {
         await this.writing;
         continue;
       }
       const target = this.applied;
-      this.writing = writeStateFile(this.file, this.state)
-        .then(() => {
-          this.durable = target;
-        })
+      const state = this.state;
+      const count = this.unsaved.length;
+      this.writing = writeStateFile(this.file, state, this.fs)
+        .then(
+          () => {
+            this.durable = target;
+            this.saved = state;
+            this.unsaved.splice(0, count);
+          },
+          (err: unknown) => {
+            this.failure ??= err instanceof UserError ? err : new UserError(String(err));
+            this.stop.abort(this.failure);
+            throw this.failure;
+          },
+        )
         .finally(() => (this.writing = undefined));
       await this.writing;
     }
+  }
+
+  /** After a failed write: the error for the whole apply, listing the changes the file on disk lacks. */
+  throwIfFailed(): void {
+    if (!this.failure) return;
+    const lost: string[] = [];
+    for (const e of this.unsaved) {
+      if (e.type === 'written') {
+        const verb = this.saved.trainings[e.key]?.id === e.id ? 'updated' : 'created';
+        lost.push(`${verb} ${e.key} (${e.id})`);
+      } else if (e.type === 'deleted') {
+        const id = this.saved.trainings[e.key]?.id;
+        lost.push(`deleted ${e.key}${id ? ` (${id})` : ''}`);
+      }
+    }
+    const head = `${this.failure.message}. The apply stopped; the state file on disk is whole and holds every change up to the last write that worked.`;
+    if (lost.length === 0) {
+      throw new UserError(`${head} Nothing was changed in Open.cx after it: fix the cause, then run apply again.`);
+    }
+    throw new UserError(
+      `${head} Done in Open.cx but not recorded in it: ${lost.join(', ')}. ` +
+        `Fix the cause, then run "opencx-sync state rebuild --force" to record what Open.cx holds, and "opencx-sync plan" to check.`,
+    );
   }
 }
