@@ -98,18 +98,23 @@ export class StateStore {
   throwIfFailed(): void {
     if (!this.failure) return;
     const lost: string[] = [];
+    // A create whose intent is on disk is found and adopted by the next apply; anything else needs a rebuild.
+    let adoptable = 0;
     for (const e of this.unsaved) {
       if (e.type === 'written') {
-        const verb = this.saved.trainings[e.key]?.id === e.id ? 'updated' : 'created';
-        lost.push(`${verb} ${e.key} (${e.id})`);
+        const known = this.saved.trainings[e.key]?.id === e.id;
+        const pending = !known && this.saved.pending[e.key] !== undefined;
+        if (pending) adoptable++;
+        lost.push(`${known ? 'updated' : 'created'} ${e.key} (${e.id}${pending ? ', pending in the file' : ''})`);
       } else if (e.type === 'deleted') {
         const id = this.saved.trainings[e.key]?.id;
         lost.push(`deleted ${e.key}${id ? ` (${id})` : ''}`);
       }
     }
     const head = `${this.failure.message}. The apply stopped; the state file on disk is whole and holds every change up to the last write that worked.`;
-    if (lost.length === 0) {
-      throw new UserError(`${head} Nothing was changed in Open.cx after it: fix the cause, then run apply again.`);
+    if (lost.length === adoptable) {
+      const adopt = adoptable ? ` Done in Open.cx and pending in it: ${lost.join(', ')}; the next apply adopts them.` : ' Nothing was changed in Open.cx after it.';
+      throw new UserError(`${head}${adopt} Fix the cause, then run apply again.`);
     }
     throw new UserError(
       `${head} Done in Open.cx but not recorded in it: ${lost.join(', ')}. ` +
