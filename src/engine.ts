@@ -128,7 +128,7 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
   const loaded = await loadTrainings(config);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
   const file = statePath(config);
-  const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply' });
+  const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply', ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
     const existing = await readState(config);
     const state = existing ?? emptyState(randomUUID());
