@@ -15,7 +15,7 @@ import { ApiClient, type ApiStats } from './io/api.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { readSourceFiles } from './io/scan.js';
-import { readStateFile, StateStore, writeStateFile } from './io/state-file.js';
+import { readStateFile, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 
 export { VERSION } from './version.js';
@@ -130,6 +130,7 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
   const file = statePath(config);
   const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply', ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
+    await removeStaleTempFiles(file);
     const existing = await readState(config);
     const state = existing ?? emptyState(randomUUID());
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
@@ -192,6 +193,7 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
   const file = statePath(config);
   const lock = await acquireLock(file, { waitMs: 5_000, command: 'opencx-sync state rebuild' });
   try {
+    await removeStaleTempFiles(file);
     const existing = await readState(config).catch(() => undefined);
     if (existing && Object.keys(existing.trainings).length > 0 && !opts.force) {
       throw new UserError(`state file ${file} already tracks ${Object.keys(existing.trainings).length} training(s): pass --force to replace it`);

@@ -1,7 +1,7 @@
 // The state file survives a full disk: every byte is written or the write fails, a failed write stops the
 // apply with a message saying what Open.cx holds that the state does not, and the old state stays whole.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,8 +9,8 @@ import { resolveConfig } from '../src/config.js';
 import { runApply, type ApplyOptions } from '../src/engine.js';
 import { emptyState, serializeState, type State } from '../src/core/state.js';
 import { UserError } from '../src/errors.js';
-import { writeFileDurably, type WriteFs } from '../src/io/durable-write.js';
-import { StateStore, writeStateFile } from '../src/io/state-file.js';
+import { tempNameFor, writeFileDurably, type WriteFs } from '../src/io/durable-write.js';
+import { readStateFile, StateStore, writeStateFile } from '../src/io/state-file.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { CLI, KEY, runCli, trainingFile, workspace, type CliResult, type Workspace } from './helpers.js';
 
@@ -210,3 +210,43 @@ function expectConverged(sandbox: Sandbox, ws: Workspace, n: number) {
     Object.fromEntries(made.map((t) => [t.metadata.key, t.id])),
   );
 }
+
+describe('reading the state file', () => {
+  it('accepts a UTF-8 BOM (an editor on Windows adds one)', async () => {
+    const ws = workspace();
+    cleanups.push(() => ws.cleanup());
+    ws.write('opencx-sync.state.json', '\uFEFF' + serializeState(bigState(2)));
+    const state = await readStateFile(path.join(ws.dir, 'opencx-sync.state.json'));
+    expect(state?.trainings.k1?.id).toBe('id-1');
+  });
+
+  it('a --state naming a folder is a user error naming it', async () => {
+    const ws = workspace();
+    cleanups.push(() => ws.cleanup());
+    const err = await readStateFile(path.join(ws.dir, 'trainings')).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/state file .*trainings is a folder: point --state at a file/);
+  });
+});
+
+describe('temp files left by a killed state write', () => {
+  it('are removed by the next apply (only the tool\'s own, only when their writer is gone)', async () => {
+    const ws = workspace();
+    cleanups.push(() => ws.cleanup());
+    ws.write('opencx-sync.state.json', serializeState(emptyState('lineage-1')));
+    const dead = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', '']);
+      child.on('exit', () => resolve(child.pid!));
+    });
+    const old = new Date(Date.now() - 3_600_000);
+    const stale = [`.opencx-sync.state.json.tmp-${dead}-0a1b2c3d`, `.opencx-sync.state.json.lock.tmp-${dead}-99ffee00`, 'opencx-sync.state.json.3127764081'];
+    // pid 1 is alive: its temp file may be a write in progress (on another checkout of the tool).
+    const kept = [`.opencx-sync.state.json.tmp-1-0a1b2c3d`, 'opencx-sync.state.json.bak', 'opencx-sync.state.json.1', 'notes.tmp-1-ab'];
+    for (const f of [...stale, ...kept]) ws.write(f, '{"half": ');
+    utimesSync(path.join(ws.dir, 'opencx-sync.state.json.3127764081'), old, old);
+    expect(tempNameFor(path.join(ws.dir, 'opencx-sync.state.json'))).toMatch(/\/\.opencx-sync\.state\.json\.tmp-\d+-[0-9a-f]{8}$/);
+    const config = resolveConfig({ cwd: ws.dir, env: {}, flags: {} });
+    await runApply(config, { ...applyOpts, refresh: false });
+    expect(readdirSync(ws.dir).sort()).toEqual(['opencx-sync.state.json', 'trainings', ...kept].sort());
+  });
+});

@@ -183,7 +183,8 @@ async function releaseIfOwned(file: string, token: string): Promise<void> {
   if (seen?.holder?.token === token) await unlink(file).catch(() => undefined);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this machine (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

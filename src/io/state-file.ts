@@ -1,9 +1,12 @@
 // Reads the state file and keeps it durable: every change is written atomically (temp file, fsync, rename)
 // before the caller goes on, so an interrupted apply keeps every success made before it.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { nextState, parseState, serializeState, type State, type StateEvent } from '../core/state.js';
 import { UserError } from '../errors.js';
-import { writeFileDurably, type WriteFs } from './durable-write.js';
+import { escapeRegExp, tempNamePattern, writeFileDurably, type WriteFs } from './durable-write.js';
+import { fileError } from './file-error.js';
+import { isAlive } from './lock.js';
 
 export async function readStateFile(file: string): Promise<State | undefined> {
   let text: string;
@@ -11,9 +14,10 @@ export async function readStateFile(file: string): Promise<State | undefined> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    throw fileError('read', 'state file', file, err, '--state');
   }
-  const r = parseState(text);
+  // An editor may add a byte order mark; JSON.parse would refuse it.
+  const r = parseState(text.replace(/^\uFEFF/, ''));
   if ('error' in r) throw new UserError(`state file ${file} ${r.error}`);
   return r.state;
 }
@@ -22,15 +26,30 @@ export async function writeStateFile(file: string, state: State, fs?: WriteFs): 
   try {
     await writeFileDurably(file, serializeState(state), fs);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new UserError(`could not write the state file ${file} (${e.code ?? e.message}): ${writeHint(e.code)}`);
+    throw fileError('write', 'state file', file, err, '--state');
   }
 }
 
-function writeHint(code: string | undefined): string {
-  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') return 'free some disk space';
-  if (code === 'EISDIR') return 'it is a folder: point --state at a file';
-  return 'check that its folder exists and is writable';
+/**
+ * Removes the temp files a killed run left next to the state file (and its lock): our own names only,
+ * and only when their writer is gone (or, for write-file-atomic's `<state>.<number>` of older versions,
+ * when older than a minute). Called under the lock, so no other apply is writing.
+ */
+export async function removeStaleTempFiles(stateFile: string): Promise<void> {
+  const dir = path.dirname(stateFile);
+  const ours = [tempNamePattern(stateFile), tempNamePattern(`${stateFile}.lock`)];
+  const legacy = new RegExp(`^${escapeRegExp(path.basename(stateFile))}\\.\\d{6,10}$`);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = ours.map((p) => p.exec(name)?.[1]).find((m) => m !== undefined);
+    const full = path.join(dir, name);
+    if (pid !== undefined) {
+      if (Number(pid) !== process.pid && !isAlive(Number(pid))) await unlink(full).catch(() => undefined);
+    } else if (legacy.test(name)) {
+      const st = await stat(full).catch(() => undefined);
+      if (st?.isFile() && Date.now() - st.mtimeMs > 60_000) await unlink(full).catch(() => undefined);
+    }
+  }
 }
 
 /**
