@@ -32,14 +32,14 @@ export interface Hooks {
 
 /** Reads and checks every file. `overrides` replaces file text by display path (staged content). */
 export async function loadTrainings(config: Config, overrides?: Map<string, string>): Promise<Loaded> {
-  const sources = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const { files: sources, issues: scanIssues } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const results = sources.map((s) => {
     const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
     const result = parseTrainingFile(file, config.names);
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
   const set = validateTrainingSet(results);
-  return { ...set, issues: sortIssues(set.issues), files: sources.filter((s) => !s.ignored).length };
+  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length };
 }
 
 export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');

@@ -1,29 +1,94 @@
 // Reads the trainings folder: Markdown files, POSIX relative paths, sorted, so every run sees the same order.
-import { readFileSync } from 'node:fs';
+// A file that looks like a training but is skipped gets a warning, and one that cannot be read an error
+// for its path, because a training missed silently is a training `--prune` deletes.
+import { readdir, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
+import type { Issue } from '../core/issue.js';
 import type { SourceFile } from '../core/parse.js';
 import { UserError } from '../errors.js';
+import { hintFor } from './file-error.js';
 
-/** Every Markdown file; those matching an `ignore` glob are marked, so their keys are still known. */
-export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: string[] }): Promise<(SourceFile & { ignored: boolean })[]> {
+export interface ScanResult {
+  files: (SourceFile & { ignored: boolean })[];
+  /** Unreadable files and folders (errors) and skipped look-alikes (warnings). */
+  issues: Issue[];
+}
+
+const MARKDOWN = /\.md$/i;
+const OTHER_MARKDOWN = /\.(markdown|mdown|mkdn|mkd|mdx)$/i;
+// Never walked: git's own files are no trainings, and a big folder to read for nothing.
+const NEVER = ['**/.git', '**/.git/**'];
+
+/** Every Markdown file (`.md` in any case); those matching an `ignore` glob are marked, so their keys are still known. */
+export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: string[] }): Promise<ScanResult> {
   const root = path.resolve(opts.cwd, opts.dir);
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new UserError(`trainings folder "${opts.dir}" not found: create it, or point --dir (or "dir" in the config) at it`);
   }
-  const glob = (ignore: string[]) => fg('**/*.md', { cwd: root, ignore, onlyFiles: true, followSymbolicLinks: false });
-  const paths = (await glob([])).sort();
-  const kept = opts.ignore.length ? new Set(await glob(opts.ignore)) : undefined;
-  // Synchronous reads on purpose: for thousands of small files they are several times faster than
-  // fs/promises (open, stat, read and close each cross the thread pool), and nothing else runs meanwhile.
-  return paths.map((p) => ({
-    path: p,
-    displayPath: toPosix(path.relative(opts.cwd, path.join(root, p))),
-    text: readFileSync(path.join(root, p), 'utf8'),
-    ignored: kept !== undefined && !kept.has(p),
-  }));
+  const display = (p: string) => toPosix(path.relative(opts.cwd, path.join(root, p))) || '.';
+  const issues: Issue[] = [];
+  const at = (p: string, message: string, severity: Issue['severity']) => issues.push({ file: display(p), line: 1, col: 1, message, severity });
+
+  // A folder that cannot be read is reported and left out, instead of failing the whole walk.
+  const unreadable = new Map<string, string>();
+  const fs = {
+    readdir: ((dir: string, options: unknown, callback: (err: NodeJS.ErrnoException | null, entries: unknown[]) => void) => {
+      readdir(dir, options as { withFileTypes: true }, (err, entries) => {
+        if (err && err.code !== 'ENOENT') {
+          unreadable.set(toPosix(path.relative(root, dir)), err.code ?? err.message);
+          callback(null, []);
+        } else callback(err, entries);
+      });
+    }) as never,
+  };
+  const glob = { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, fs };
+  const entries = (await fg('**', { ...glob, ignore: NEVER, objectMode: true })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Case-insensitive, so `**/README.md` also leaves out a README.MD, which is now scanned too.
+  const kept = opts.ignore.length ? new Set(await fg('**', { ...glob, ignore: [...NEVER, ...opts.ignore], caseSensitiveMatch: false })) : undefined;
+  for (const [dir, code] of unreadable) {
+    at(dir, `cannot read this folder (${code}): ${hintFor(code, 'read')}; the trainings in it would be missed`, 'error');
+  }
+
+  const files: ScanResult['files'] = [];
+  for (const e of entries) {
+    const p = e.path;
+    const ignored = kept !== undefined && !kept.has(p);
+    const d = e.dirent;
+    if (d.isDirectory()) continue;
+    const looksLike = MARKDOWN.test(p) || OTHER_MARKDOWN.test(p);
+    if (d.isSymbolicLink()) {
+      if (!ignored) at(p, 'skipped: a symlink (symlinks are not followed); move the file or folder into the trainings folder instead', 'warning');
+      continue;
+    }
+    if (!looksLike) continue;
+    if (p.split('/').some((s) => s.startsWith('.'))) {
+      if (!ignored && MARKDOWN.test(p)) at(p, 'skipped: a hidden file (its name or a folder\'s name starts with "."); rename it if it is a training', 'warning');
+      continue;
+    }
+    if (!MARKDOWN.test(p)) {
+      if (!ignored) at(p, 'skipped: only .md files are trainings; rename it to .md if it is one', 'warning');
+      continue;
+    }
+    if (!d.isFile()) {
+      if (!ignored) at(p, 'skipped: not a regular file (a pipe, socket or device)', 'warning');
+      continue;
+    }
+    // Synchronous reads on purpose: for thousands of small files they are several times faster than
+    // fs/promises (open, stat, read and close each cross the thread pool), and nothing else runs meanwhile.
+    let text: string;
+    try {
+      text = readFileSync(path.join(root, p), 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      at(p, `cannot read this file (${code ?? (err as Error).message}): ${hintFor(code, 'read')}`, 'error');
+      continue;
+    }
+    files.push({ path: p, displayPath: display(p), text, ignored });
+  }
+  return { files, issues };
 }
 
 export function toPosix(p: string): string {

@@ -1,0 +1,114 @@
+// Reading the trainings folder: `.MD` is a training like `.md`, every file that looks like a training but is
+// skipped gets a warning naming it, and a file or folder that cannot be read is an error for that path
+// that does not hide the other files' issues.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, renameSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config.js';
+import { loadTrainings, runApply } from '../src/engine.js';
+import { startSandbox } from '../src/sandbox/server.js';
+import { CLI, KEY, trainingFile, workspace, type CliResult } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function ws(files: Record<string, string>) {
+  const w = workspace(files);
+  cleanups.push(() => w.cleanup());
+  return w;
+}
+
+describe('scan', () => {
+  it('renaming a.md to a.MD keeps the training: apply --prune deletes nothing', async () => {
+    const sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0 });
+    cleanups.push(() => sandbox.close());
+    const w = ws({ 'trainings/a.md': trainingFile('A?'), 'trainings/b.md': trainingFile('B?') });
+    const config = resolveConfig({ cwd: w.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY }, flags: {} });
+    const opts = { prune: true, onDrift: 'fail' as const, maxDeletes: 10, lockWaitMs: 1000, refresh: true };
+    expect((await runApply(config, opts)).outcomes.map((o) => o.status)).toEqual(['created', 'created']);
+    renameSync(path.join(w.dir, 'trainings/a.md'), path.join(w.dir, 'trainings/a.MD'));
+    const ids = [...sandbox.state.trainings.keys()].sort();
+    const again = await runApply(config, opts);
+    // Only the recorded path changes (a local move); nothing is deleted or sent.
+    expect(again.outcomes.map((o) => `${o.status} ${o.change.key}`)).toEqual(['moved a']);
+    expect([...sandbox.state.trainings.keys()].sort()).toEqual(ids);
+    expect(JSON.parse(w.read('opencx-sync.state.json')).trainings.a.path).toBe('a.MD');
+  });
+
+  it('warns about each file that looks like a training but is skipped, naming it', async () => {
+    const w = ws({
+      'trainings/a.md': trainingFile('A?'),
+      'trainings/b.markdown': trainingFile('B?'),
+      'trainings/.hidden.md': trainingFile('H?'),
+      'trainings/.drafts/c.md': trainingFile('C?'),
+      'trainings/dir.md/d.md': trainingFile('D?'),
+      'elsewhere/e.md': trainingFile('E?'),
+    });
+    symlinkSync(path.join(w.dir, 'trainings/a.md'), path.join(w.dir, 'trainings/link.md'));
+    symlinkSync(path.join(w.dir, 'elsewhere'), path.join(w.dir, 'trainings/linked'));
+    expect(spawnSync('mkfifo', [path.join(w.dir, 'trainings/pipe.md')]).status).toBe(0);
+    const loaded = await loadTrainings(resolveConfig({ cwd: w.dir, env: {}, flags: {} }));
+    expect(loaded.trainings.map((t) => t.key).sort()).toEqual(['a', 'dir.md/d']);
+    const warnings = loaded.issues.filter((i) => i.severity === 'warning').map((i) => `${i.file}: ${i.message}`);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^trainings\/\.drafts\/c\.md: skipped: .*hidden/),
+      expect.stringMatching(/^trainings\/\.hidden\.md: skipped: .*hidden/),
+      expect.stringMatching(/^trainings\/b\.markdown: skipped: only \.md files are trainings/),
+      expect.stringMatching(/^trainings\/link\.md: skipped: a symlink/),
+      expect.stringMatching(/^trainings\/linked: skipped: a symlink/),
+      expect.stringMatching(/^trainings\/pipe\.md: skipped: not a regular file/),
+    ]);
+    expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('an ignored path gets no warning', async () => {
+    const w = ws({ 'trainings/a.md': trainingFile('A?'), 'trainings/drafts/b.markdown': 'x', 'opencx-sync.config.json': '{"ignore": ["drafts/**"]}' });
+    const loaded = await loadTrainings(resolveConfig({ cwd: w.dir, env: {}, flags: {}, file: { path: 'opencx-sync.config.json', text: w.read('opencx-sync.config.json') } }));
+    expect(loaded.issues).toEqual([]);
+  });
+
+  it('an unreadable training file and folder are errors naming them, reported with the other files\' issues', async () => {
+    const w = ws({
+      'trainings/ok.md': trainingFile('OK?'),
+      'trainings/secret.md': trainingFile('Secret?'),
+      'trainings/locked/x.md': trainingFile('X?'),
+      'trainings/broken.md': '---\ntitle: Broken\nis_draft: true\n---\nBody.\n',
+    });
+    // Root reads everything, so the CLI runs as another user (nobody) when the tests run as root.
+    chmodSync(w.dir, 0o755);
+    for (const d of ['trainings', 'trainings/locked']) chmodSync(path.join(w.dir, d), 0o755);
+    for (const f of ['ok.md', 'secret.md', 'locked/x.md', 'broken.md']) chmodSync(path.join(w.dir, 'trainings', f), 0o644);
+    chmodSync(path.join(w.dir, 'trainings/secret.md'), 0o000);
+    chmodSync(path.join(w.dir, 'trainings/locked'), 0o000);
+    const r = await runAsUser(['validate'], w.dir);
+    chmodSync(path.join(w.dir, 'trainings/locked'), 0o755);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(1);
+    expect(out).not.toContain('Internal error');
+    expect(out).toMatch(/trainings\/secret\.md:1:1: cannot read this file \(EACCES\): check its permissions/);
+    expect(out).toMatch(/trainings\/locked:1:1: cannot read this folder \(EACCES\): check its permissions/);
+    expect(out).toMatch(/trainings\/broken\.md:3:1: unknown key "is_draft"/);
+  });
+});
+
+/** Runs the built CLI as a user that file permissions apply to (nobody, when the tests run as root). */
+function runAsUser(args: string[], cwd: string): Promise<CliResult> {
+  const asRoot = process.getuid?.() === 0;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
