@@ -4,6 +4,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';
 import { ApiError, redact as redactSecret, UserError } from '../errors.js';
+import { hintFor } from '../io/file-error.js';
+import { InterruptedError } from '../io/lock.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
@@ -41,8 +43,11 @@ async function main() {
   const argv = hideBin(process.argv);
   try {
     await buildCli(argv).parseAsync();
-  } catch (err) {
+  } catch (caught) {
+    let err = caught;
     const verbose = argv.includes('--verbose');
+    // A file system error that escaped its own handling is still the user's to fix, not a bug.
+    if (isFileSystemError(err)) err = asUserError(err);
     if (err instanceof UserError || err instanceof ApiError) {
       process.stderr.write(`Error: ${redact(err.message)}\n`);
       // With --json, machines get the error on stdout too, in the same shape every time.
@@ -53,8 +58,21 @@ async function main() {
       process.stderr.write(`Internal error (a bug in opencx-sync, please report it): ${redact(String((err as Error)?.message ?? err))}\n`);
       if (verbose && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
     }
-    process.exitCode = 1;
+    // Ctrl-C while waiting for the lock: nothing was changed, and the exit status says it was a stop.
+    process.exitCode = err instanceof InterruptedError ? 130 : 1;
   }
+}
+
+const FS_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'ELOOP', 'EMFILE', 'ENFILE', 'ENOENT']);
+
+function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & { path: string } {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && typeof e.code === 'string' && FS_CODES.has(e.code) && typeof e.path === 'string';
+}
+
+function asUserError(err: NodeJS.ErrnoException & { path: string }): UserError {
+  const reading = ['open', 'read', 'scandir', 'stat', 'lstat', 'readlink'].includes(err.syscall ?? '');
+  return new UserError(`could not ${err.syscall ?? 'use'} ${err.path} (${err.code}): ${hintFor(err.code, reading ? 'read' : 'write')}`);
 }
 
 await main();

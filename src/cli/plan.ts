@@ -31,7 +31,13 @@ export const planCommand = {
     await printIssues(term, loaded, args.json, !plan);
     if (!plan) return;
     const json = planToJson(plan, config.dir);
-    if (args.out) await writeFile(args.out, JSON.stringify(json, null, 2) + '\n');
+    if (args.out) {
+      const { fileError } = await import('../io/file-error.js');
+      const out = args.out;
+      await writeFile(out, JSON.stringify(json, null, 2) + '\n').catch((err: unknown) => {
+        throw fileError('write', 'plan file', out, err, '--out');
+      });
+    }
     term.out(args.json ? JSON.stringify(json, null, 2) : renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose, names: config.names }));
     process.exitCode = args['detailed-exitcode'] && plan.changes.length > 0 ? 2 : 0;
   },
