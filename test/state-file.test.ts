@@ -239,11 +239,11 @@ describe('temp files left by a killed state write', () => {
       child.on('exit', () => resolve(child.pid!));
     });
     const old = new Date(Date.now() - 3_600_000);
-    const stale = [`.opencx-sync.state.json.tmp-${dead}-0a1b2c3d`, `.opencx-sync.state.json.lock.tmp-${dead}-99ffee00`, 'opencx-sync.state.json.3127764081'];
+    const stale = [`.opencx-sync.state.json.tmp-${dead}-0a1b2c3d`, `.opencx-sync.state.json.lock.tmp-${dead}-99ffee00`, 'opencx-sync.state.json.3127764081', '.opencx-sync.state.json.lock.tmp-claim-1234-5678'];
     // pid 1 is alive: its temp file may be a write in progress (on another checkout of the tool).
     const kept = [`.opencx-sync.state.json.tmp-1-0a1b2c3d`, 'opencx-sync.state.json.bak', 'opencx-sync.state.json.1', 'notes.tmp-1-ab'];
     for (const f of [...stale, ...kept]) ws.write(f, '{"half": ');
-    utimesSync(path.join(ws.dir, 'opencx-sync.state.json.3127764081'), old, old);
+    for (const f of stale.slice(2)) utimesSync(path.join(ws.dir, f), old, old);
     expect(tempNameFor(path.join(ws.dir, 'opencx-sync.state.json'))).toMatch(/\/\.opencx-sync\.state\.json\.tmp-\d+-[0-9a-f]{8}$/);
     const config = resolveConfig({ cwd: ws.dir, env: {}, flags: {} });
     await runApply(config, { ...applyOpts, refresh: false });

@@ -32,20 +32,22 @@ export async function writeStateFile(file: string, state: State, fs?: WriteFs): 
 
 /**
  * Removes the temp files a killed run left next to the state file (and its lock): our own names only,
- * and only when their writer is gone (or, for write-file-atomic's `<state>.<number>` of older versions,
- * when older than a minute). Called under the lock, so no other apply is writing.
+ * and only when their writer is gone (or, for write-file-atomic's `<state>.<number>` of older versions
+ * and lock takeover claims, when older than a minute). Called under the lock, so no other apply is writing.
  */
 export async function removeStaleTempFiles(stateFile: string): Promise<void> {
   const dir = path.dirname(stateFile);
   const ours = [tempNamePattern(stateFile), tempNamePattern(`${stateFile}.lock`)];
   const legacy = new RegExp(`^${escapeRegExp(path.basename(stateFile))}\\.\\d{6,10}$`);
+  // A takeover claim left by a run killed mid-takeover (see lock.ts).
+  const claim = new RegExp(`^\\.${escapeRegExp(path.basename(stateFile))}\\.lock\\.tmp-claim-\\d+-\\d+$`);
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const pid = ours.map((p) => p.exec(name)?.[1]).find((m) => m !== undefined);
     const full = path.join(dir, name);
     if (pid !== undefined) {
       if (Number(pid) !== process.pid && !isAlive(Number(pid))) await unlink(full).catch(() => undefined);
-    } else if (legacy.test(name)) {
+    } else if (legacy.test(name) || claim.test(name)) {
       const st = await stat(full).catch(() => undefined);
       if (st?.isFile() && Date.now() - st.mtimeMs > 60_000) await unlink(full).catch(() => undefined);
     }
