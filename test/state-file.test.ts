@@ -1,7 +1,7 @@
 // The state file survives a full disk: every byte is written or the write fails, a failed write stops the
 // apply with a message saying what Open.cx holds that the state does not, and the old state stays whole.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -248,5 +248,16 @@ describe('temp files left by a killed state write', () => {
     const config = resolveConfig({ cwd: ws.dir, env: {}, flags: {} });
     await runApply(config, { ...applyOpts, refresh: false });
     expect(readdirSync(ws.dir).sort()).toEqual(['opencx-sync.state.json', 'trainings', ...kept].sort());
+  });
+});
+
+describe('a replaced state file', () => {
+  it('keeps its permissions', async () => {
+    const ws = workspace();
+    cleanups.push(() => ws.cleanup());
+    const file = path.join(ws.dir, 'state.json');
+    writeFileSync(file, '{}', { mode: 0o600 });
+    await writeFileDurably(file, serializeState(bigState(1)));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });

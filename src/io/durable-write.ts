@@ -45,9 +45,11 @@ export async function writeFileDurably(file: string, text: string, fs: WriteFs =
   const target = await fsp.realpath(file).catch(() => file);
   const data = Buffer.from(text, 'utf8');
   const temp = tempNameFor(target);
+  // Keep the permissions of the file being replaced (the umask still applies).
+  const mode = await fsp.stat(target).then((st) => st.mode & 0o777, () => 0o666);
   let fh: WriteHandle | undefined;
   try {
-    fh = await fs.open(temp, 'wx');
+    fh = await fs.open(temp, 'wx', mode);
     for (let done = 0; done < data.length; ) {
       const { bytesWritten } = await fh.write(data, done, data.length - done, done);
       if (!(bytesWritten > 0)) throw errno('ENOSPC', `no space left on device, write ${temp}`);
