@@ -147,6 +147,8 @@ export function planToJson(plan: Plan, dir: string) {
 
 export interface ApplyCounts {
   created: number;
+  /** Found already made (a lost answer, a lost state file) and taken over: not created by this run. */
+  adopted: number;
   updated: number;
   moved: number;
   deleted: number;
@@ -155,15 +157,16 @@ export interface ApplyCounts {
 }
 
 export function countOutcomes(outcomes: Outcome[]): ApplyCounts {
-  const n: ApplyCounts = { created: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0 };
-  for (const o of outcomes) n[o.status === 'adopted' ? 'created' : o.status]++;
+  const n: ApplyCounts = { created: 0, adopted: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0 };
+  for (const o of outcomes) n[o.status]++;
   return n;
 }
 
 export function applySummaryLine(outcomes: Outcome[], unchanged: number): string {
   const n = countOutcomes(outcomes);
   const skipped = n.skipped ? `, ${n.skipped} skipped` : '';
-  return `Apply: ${n.created} created, ${n.updated} updated, ${n.moved} moved, ${n.deleted} deleted, ${n.failed} failed${skipped}. ${unchanged} unchanged.`;
+  const adopted = n.adopted ? `, ${n.adopted} adopted` : '';
+  return `Apply: ${n.created} created${adopted}, ${n.updated} updated, ${n.moved} moved, ${n.deleted} deleted, ${n.failed} failed${skipped}. ${unchanged} unchanged.`;
 }
 
 export function renderOutcome(o: Outcome, opts: { dir: string; c: Colors }): string {
