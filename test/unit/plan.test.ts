@@ -75,7 +75,7 @@ describe('planChanges', () => {
   });
 
   it('looks up a create that a crashed run may have made', () => {
-    const s = stateOf([], { pending: { a: { path: 'a.md', hash: 'h' } } });
+    const s = stateOf([], { pending: new Map([['a', { path: 'a.md', hash: 'h' }]]) });
     expect(plan([a], s).changes).toMatchObject([{ action: 'create', key: 'a', lookup: true }]);
     // ...and cleans up after one whose file has since gone, only with prune.
     expect(plan([], s, true).changes).toMatchObject([{ action: 'delete', key: 'a', id: null }]);

@@ -23,11 +23,11 @@ describe('state', () => {
     let s = emptyState('l');
     s = nextState(s, { type: 'begin' });
     s = nextState(s, { type: 'intent', key: 'a', path: 'a.md', hash: 'h' });
-    expect(s.pending).toEqual({ a: { path: 'a.md', hash: 'h' } });
+    expect(s.pending).toEqual(new Map([['a', { path: 'a.md', hash: 'h' }]]));
     s = nextState(s, { type: 'written', key: 'a', id: '1', path: 'a.md', hash: 'h', fields: fields() });
-    expect(s.pending).toEqual({});
+    expect(s.pending.size).toBe(0);
     s = nextState(s, { type: 'written', key: 'b', from: 'a', id: '1', path: 'b.md', hash: 'h', fields: fields() });
-    expect(Object.keys(s.trainings)).toEqual(['b']);
+    expect([...s.trainings.keys()]).toEqual(['b']);
     s = nextState(s, { type: 'deleted', key: 'b' });
     expect(s).toEqual({ ...emptyState('l'), serial: 1 });
   });
