@@ -218,6 +218,8 @@ async function settle(
 ): Promise<RemoteTraining> {
   await commitWritten(store, key, from, written.id, path, fieldsOfRemote(written));
   if (written.is_draft === fields.draft) return written;
+  const toggled = hashFields({ ...fieldsOfRemote(written), draft: fields.draft });
+  await store.commit({ type: 'writing', key, to: key, hashes: [toggled] });
   const final = await remote.setDraft(written.id, fields.draft);
   await commitWritten(store, key, undefined, final.id, path, fieldsOfRemote(final));
   return final;

@@ -128,18 +128,19 @@ describe('a rename with a type change (issue 8, item 5)', () => {
 });
 
 /**
- * Runs the built CLI's apply and kills it after its first PUT landed but before it could record the
- * answer: the process is frozen as the PUT arrives and killed once the sandbox has answered it.
+ * Runs the built CLI's apply and kills it after its first PUT (to a path matching `path`) landed but
+ * before it could record the answer: frozen as the PUT arrives, killed once the sandbox answered it.
  */
-function killedAfterFirstPut() {
+function killedAfterFirstPut(path = /^\/training\/[^/]+$/) {
   let child: ChildProcess | undefined;
   let frozen = false;
+  const hit = (q: { method: string; path: string }) => q.method === 'PUT' && path.test(q.path) && child !== undefined;
   const hooks = {
-    onRequest: (q: { method: string }) => {
-      if (q.method === 'PUT' && child && !frozen) frozen = child.kill('SIGSTOP');
+    onRequest: (q: { method: string; path: string }) => {
+      if (hit(q) && !frozen) frozen = child?.kill('SIGSTOP') ?? false;
     },
-    onResponse: (q: { method: string }) => {
-      if (q.method === 'PUT' && child && frozen) child.kill('SIGKILL');
+    onResponse: (q: { method: string; path: string }) => {
+      if (hit(q) && frozen) child?.kill('SIGKILL');
     },
   };
   const run = (e: InProcess) => {
@@ -186,6 +187,21 @@ describe('an update killed after the PUT landed (issue 8, item 7)', () => {
     expect(r.outcomes).toMatchObject([{ status: 'moved', id: tracked.id }]);
     expect(only(e.withKey('b')).content).toBe('Answer C.');
     expect(e.records()).toHaveLength(1);
+    expect((await e.plan()).plan).toMatchObject({ changes: [], drift: [] });
+  });
+
+  it('the same when the kill comes after the draft toggle that follows a type change', async () => {
+    const kill = killedAfterFirstPut(/\/draft$/);
+    const e = (env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') }, kill.hooks));
+    await e.apply();
+    const tracked = only(e.withKey('a'));
+    e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer A.', { type: 'BEHAVIORAL' }));
+    expect(await kill.run(e)).toBe('SIGKILL');
+    expect(only(e.withKey('a'))).toMatchObject({ type: 'BEHAVIORAL', is_draft: false });
+
+    e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer C.', { type: 'BEHAVIORAL' }));
+    expect((await e.plan()).plan?.drift).toEqual([]);
+    expect((await e.apply()).outcomes).toMatchObject([{ status: 'updated', id: tracked.id }]);
     expect((await e.plan()).plan).toMatchObject({ changes: [], drift: [] });
   });
 
