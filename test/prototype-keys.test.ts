@@ -2,6 +2,7 @@
 // and a second apply sends nothing. The engine in process against the sandbox.
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseState, serializeState } from '../src/core/state.js';
+import { runStateRebuild } from '../src/engine.js';
 import { trainingFile } from './helpers.js';
 import { inProcess, type InProcess } from './inprocess.js';
 
@@ -45,6 +46,12 @@ describe.each(cases)('keys named like Object.prototype members, as %s', (_, file
     expect((await e.plan({ refresh: true })).plan).toMatchObject({ changes: [], drift: [] });
     for (const k of keys) expect(e.withKey(k)).toHaveLength(1);
     expect(e.records()).toHaveLength(keys.length);
+
+    // A lost state file is rebuilt with every key, and the plan is empty again.
+    e.ws.remove('opencx-sync.state.json');
+    const rebuilt = await runStateRebuild(e.config, { force: false });
+    expect([...rebuilt.state.trainings.keys()].sort()).toEqual([...keys].sort());
+    expect((await e.plan({ refresh: true })).plan).toMatchObject({ changes: [], drift: [] });
   });
 });
 
