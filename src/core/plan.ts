@@ -168,9 +168,10 @@ function planEntry(d: Desired, entry: StateEntry, ctx: Context): Change | undefi
     const drift = kinds.has('untagged') ? 'untagged' : toFile.length ? 'changed' : null;
     return { ...d, action: 'update', id: entry.id, drift, changes: toFile };
   }
-  // What Open.cx holds as far as we know: unknown offline while a write of ours may have landed.
+  // What Open.cx holds as far as we know: unknown offline while a write of ours may have landed. An
+  // unrecorded write is written once more even when it matches, so the state records it.
   const held = r ? hashFields(fieldsOfRemote(r)) : entry.writing ? undefined : entry.hash;
-  if (held !== d.hash) {
+  if (held !== d.hash || entry.writing) {
     return { ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(r ? fieldsOfRemote(r) : entry.applied, d.fields) };
   }
   if (entry.path !== d.path) return { ...d, action: 'move', id: entry.id, from: d.key, fromPath: entry.path, remote: false, changes: [] };

@@ -78,7 +78,7 @@ function renderDrift(d: Drift, c: Colors): string {
 function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean; names?: NameMaps }): string[] {
   if (ch.action === 'delete') return [];
   if (ch.action === 'update' && ch.changes.length === 0) {
-    return [ch.drift === 'untagged' ? 'fields already match the file: only the tag is written' : 'already edited in Open.cx to match the file'];
+    return [ch.drift === 'untagged' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'];
   }
   const lines: string[] = [];
   for (const fc of ch.changes.map((f) => withNames(f, opts.names))) {

@@ -175,6 +175,8 @@ describe('planChanges', () => {
       expect(refreshed([a], s, [remoteOf(written)]).changes).toMatchObject([{ action: 'update', key: 'a' }]);
       // Offline, that write may or may not have landed: write the file again.
       expect(plan([a], s).changes).toMatchObject([{ action: 'update', key: 'a' }]);
+      // Open.cx holds the file's version by our own write: one more write records it in the state.
+      expect(refreshed([written], s, [remoteOf(written)]).changes).toMatchObject([{ action: 'update', drift: null, changes: [] }]);
       // Anything else is still a hand edit.
       expect(facts(refreshed([now], s, [remoteOf(training('a', { content: 'Hand edit' }))]))).toEqual(['changed a id-a']);
     });
