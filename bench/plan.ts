@@ -34,7 +34,7 @@ if (process.argv[2] === '--measure') {
     const state = emptyState('bench');
     loaded.trainings.forEach((t, i) => {
       const applied = i % 100 === 0 ? { ...t.fields, content: `${t.fields.content}\nOld line.` } : t.fields;
-      state.trainings[t.key] = { id: `id-${i}`, path: t.path, hash: hashFields(applied), applied };
+      state.trainings.set(t.key, { id: `id-${i}`, path: t.path, hash: hashFields(applied), applied });
     });
     writeFileSync(path.join(root, 'opencx-sync.state.json'), serializeState(state));
 

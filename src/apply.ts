@@ -2,7 +2,7 @@
 // state is committed (durably) after every successful write, with an intent recorded before each create.
 import pLimit from 'p-limit';
 import { hashFields } from './core/hash.js';
-import type { Change } from './core/plan.js';
+import { driftOf, type Change } from './core/plan.js';
 import {
   fieldsOfRemote,
   toPayload,
@@ -93,11 +93,15 @@ async function applyChange(c: Change, remote: Remote, store: StateStore, opts: A
         await commitWritten(store, c.key, c.from, c.id, c.path, c.fields);
         return { status: 'moved', change: c, id: c.id };
       }
+      const tracked = c.action === 'move' ? c.from : c.key;
       // A fresh listing already flagged drift for updates; otherwise read the training before writing.
-      const drift = opts.refreshed && c.action === 'update' ? c.drift : await readDrift(remote, c.id, store.state.trainings[c.action === 'move' ? c.from : c.key]);
+      const drift = opts.refreshed && c.action === 'update' ? c.drift : await readDrift(remote, c.id, tracked, store.state.trainings.get(tracked));
       const stop = unlessDrift(drift);
       if (stop) return stop;
-      if (drift === 'deleted') return create(c.fields, false);
+      // Gone: a twin carrying the key may have taken its place, so look the key up before creating.
+      if (drift === 'deleted') return create(c.fields, true);
+      // Recorded first, so a run killed after the PUT landed knows the result as its own write.
+      await store.commit({ type: 'writing', key: tracked, to: c.key, hashes: [false, true].map((draft) => hashFields({ ...c.fields, draft })) });
       const written = await remote.update(c.id, toPayload(c.key, c.fields));
       const final = await settle(store, remote, c.key, c.action === 'move' ? c.from : undefined, c.path, written, c.fields);
       return checked(c, c.action === 'move' ? 'moved' : 'updated', final, c.fields);
@@ -105,8 +109,8 @@ async function applyChange(c: Change, remote: Remote, store: StateStore, opts: A
     case 'delete': {
       // A create started for a file since removed has no id yet: delete whatever it may have made.
       const id = c.id ?? (await remote.findByKey(c.key))[0]?.id ?? null;
-      const drift = id === null ? 'deleted' : await readDrift(remote, id, store.state.trainings[c.key]);
-      if (drift === 'changed') {
+      const drift = id === null ? 'deleted' : await readDrift(remote, id, c.key, store.state.trainings.get(c.key));
+      if (drift === 'changed' || drift === 'untagged') {
         const stop = unlessDrift(drift);
         if (stop) return stop;
       }
@@ -117,21 +121,28 @@ async function applyChange(c: Change, remote: Remote, store: StateStore, opts: A
   }
 }
 
-type DriftKind = 'changed' | 'deleted';
+type DriftKind = 'changed' | 'untagged' | 'deleted';
 
-/** Compares the training in Open.cx with what the state says we last wrote. */
-async function readDrift(remote: Remote, id: string, entry: StateEntry | undefined): Promise<DriftKind | null> {
+/** Compares the training in Open.cx with what the state says we last wrote under `key`. */
+async function readDrift(remote: Remote, id: string, key: string, entry: StateEntry | undefined): Promise<DriftKind | null> {
   const current = await remote.get(id);
   if (!current) return 'deleted';
-  return entry && hashFields(fieldsOfRemote(current)) !== entry.hash ? 'changed' : null;
+  const kinds = entry ? driftOf(key, entry, current) : [];
+  return kinds.includes('untagged') ? 'untagged' : kinds.includes('changed') ? 'changed' : null;
 }
+
+const DRIFT_TEXT: Record<DriftKind, string> = {
+  deleted: 'was deleted in Open.cx since the last apply',
+  changed: 'was edited in Open.cx since the last apply',
+  untagged: 'had its opencx-sync tag (metadata.key) removed or changed in Open.cx since the last apply',
+};
 
 /** The outcome when drift stops a change, or undefined when --on-drift overwrite lets it go ahead. */
 function driftVerdict(c: Change, kind: DriftKind, onDrift: OnDrift): Outcome | undefined {
-  const what = kind === 'deleted' ? 'was deleted in Open.cx since the last apply' : 'was edited in Open.cx since the last apply';
+  const what = DRIFT_TEXT[kind];
   if (onDrift === 'skip') return { status: 'skipped', change: c, reason: what };
   if (onDrift === 'overwrite') return undefined;
-  const fix = c.action === 'delete' ? 'delete it anyway' : kind === 'deleted' ? 'recreate it' : 'replace those edits with the file';
+  const fix = c.action === 'delete' ? 'delete it anyway' : kind === 'deleted' ? 'recreate it' : kind === 'untagged' ? 'tag it again and write the file to it' : 'replace those edits with the file';
   return {
     status: 'failed',
     change: c,
@@ -207,6 +218,8 @@ async function settle(
 ): Promise<RemoteTraining> {
   await commitWritten(store, key, from, written.id, path, fieldsOfRemote(written));
   if (written.is_draft === fields.draft) return written;
+  const toggled = hashFields({ ...fieldsOfRemote(written), draft: fields.draft });
+  await store.commit({ type: 'writing', key, to: key, hashes: [toggled] });
   const final = await remote.setDraft(written.id, fields.draft);
   await commitWritten(store, key, undefined, final.id, path, fieldsOfRemote(final));
   return final;

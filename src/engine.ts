@@ -98,9 +98,21 @@ export async function runPlan(config: Config, opts: { prune: boolean; refresh: b
   const state = (await readState(config)) ?? emptyState('none');
   if (!opts.refresh) return { loaded, plan: planChanges({ ...loaded, state, prune: opts.prune }) };
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await remote.list({ managed_by: MANAGED_BY });
+    const listed = await readRemote(remote, state);
     return { loaded, plan: planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), stats: api.stats };
   });
+}
+
+/**
+ * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
+ * whose tag was removed in the dashboard is not deleted, and must never be created again.
+ */
+async function readRemote(remote: Remote, state: State): Promise<RemoteTraining[]> {
+  const listed = await remote.list({ managed_by: MANAGED_BY });
+  const ids = new Set(listed.map((r) => r.id));
+  const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
+  const found = await Promise.all(missing.map((id) => remote.get(id)));
+  return [...listed, ...found.filter((r): r is RemoteTraining => r !== undefined)];
 }
 
 export interface ApplyResult extends PlanResult {
@@ -137,8 +149,8 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
     checkDeleteGuards(offline, loaded, opts);
     if (!opts.refresh && offline.changes.length === 0 && existing) return { loaded, plan: offline, outcomes: [] };
     return await withConnection(config, hooks, async ({ remote, api }) => {
-      const untouched = Object.keys(state.trainings).length === 0 && Object.keys(state.pending).length === 0;
-      const listed = opts.refresh || untouched ? await remote.list({ managed_by: MANAGED_BY }) : [];
+      const untouched = state.trainings.size === 0 && state.pending.size === 0;
+      const listed = opts.refresh || untouched ? await readRemote(remote, state) : [];
       if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined);
       const plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
       checkDeleteGuards(plan, loaded, opts);
@@ -195,8 +207,8 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
   try {
     await removeStaleTempFiles(file);
     const existing = await readState(config).catch(() => undefined);
-    if (existing && Object.keys(existing.trainings).length > 0 && !opts.force) {
-      throw new UserError(`state file ${file} already tracks ${Object.keys(existing.trainings).length} training(s): pass --force to replace it`);
+    if (existing && existing.trainings.size > 0 && !opts.force) {
+      throw new UserError(`state file ${file} already tracks ${existing.trainings.size} training(s): pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
     const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));
@@ -215,7 +227,7 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
         if (!first) continue;
         if (rest.length) duplicates.push({ key, ids: rs.map((r) => r.id) });
         const fields = fieldsOfRemote(first);
-        state.trainings[key] = { id: first.id, path: pathOf.get(key) ?? `${key}.md`, hash: hashFields(fields), applied: fields };
+        state.trainings.set(key, { id: first.id, path: pathOf.get(key) ?? `${key}.md`, hash: hashFields(fields), applied: fields });
       }
       await writeStateFile(file, state);
       return { state, duplicates, stats: api.stats };

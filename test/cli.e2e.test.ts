@@ -191,7 +191,7 @@ describe('apply and plan', () => {
   it('apply --json reports every outcome', async () => {
     const r = await cli('apply', '--json');
     const json = JSON.parse(r.stdout);
-    expect(json.summary).toEqual({ created: 3, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0, unchanged: 0 });
+    expect(json.summary).toEqual({ created: 3, adopted: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0, unchanged: 0 });
     expect(json.outcomes.map((o: { status: string; key: string }) => `${o.status} ${o.key}`).sort()).toEqual(['created billing/refunds', 'created tone', 'created vip']);
   });
 });

@@ -72,7 +72,7 @@ function linkContext(config: Config): LinkContext {
   return { dir: config.dir, names: config.names, ...(ref ? { blobUrl: `${serverUrl}/${process.env.GITHUB_REPOSITORY}/blob/${ref}` } : {}) };
 }
 
-function setCounts(counts: { created: number; updated: number; moved: number; deleted: number; failed: number }) {
+function setCounts(counts: { created: number; adopted?: number; updated: number; moved: number; deleted: number; failed: number }) {
   for (const [k, v] of Object.entries(counts)) core.setOutput(k, String(v));
 }
 
@@ -171,7 +171,7 @@ export async function run(): Promise<void> {
   await writePlanJson(result.plan, config);
   const counts = countOutcomes(result.outcomes);
   setCounts(counts);
-  core.setOutput('has-changes', String(counts.created + counts.updated + counts.moved + counts.deleted > 0));
+  core.setOutput('has-changes', String(counts.created + counts.adopted + counts.updated + counts.moved + counts.deleted > 0));
   for (const o of result.outcomes) {
     if (o.status === 'failed') core.error(o.message, { title: `opencx-sync: ${o.change.key}`, file: path.posix.join(config.dir, o.change.path) });
   }

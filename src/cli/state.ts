@@ -19,7 +19,7 @@ const rebuild = {
     for (const d of r.duplicates) {
       term.err(term.c.yellow(`key ${d.key} is carried by ${d.ids.length} trainings (${d.ids.join(', ')}): tracking ${d.ids[0]}; delete the others in Open.cx`));
     }
-    term.out(`Rebuilt ${config.statePath}: ${Object.keys(r.state.trainings).length} training(s) tracked. Run "opencx-sync plan" to see what differs from the files.`);
+    term.out(`Rebuilt ${config.statePath}: ${r.state.trainings.size} training(s) tracked. Run "opencx-sync plan" to see what differs from the files.`);
   },
 };
 

@@ -1,6 +1,6 @@
 // (desired trainings, state[, remote]) -> Plan. Pure: a value to print, save as JSON and test as a table.
 import { hashFields } from './hash.js';
-import type { State, StateEntry } from './state.js';
+import type { PendingCreate, State, StateEntry } from './state.js';
 import {
   FIELD_NAMES,
   fieldsOfRemote,
@@ -36,7 +36,7 @@ export type Change =
       drift: 'deleted' | null;
       changes: FieldChange[];
     })
-  | (Desired & { action: 'update'; id: string; drift: 'changed' | null; changes: FieldChange[] })
+  | (Desired & { action: 'update'; id: string; drift: 'changed' | 'untagged' | null; changes: FieldChange[] })
   | (Desired & {
       action: 'move';
       id: string;
@@ -52,8 +52,14 @@ export type Action = Change['action'];
 
 export interface Drift {
   key: string;
-  /** changed: edited by hand since our last apply; deleted: gone remotely; untracked: managed, but not in state. */
-  kind: 'changed' | 'deleted' | 'untracked';
+  /**
+   * About the training the state tracks under `key`: changed (its fields were edited by hand since our
+   * last apply), deleted (gone: not listed, and not found by its id), untagged (it exists, but its
+   * metadata no longer carries this key). About another training: twin (it carries a key the state
+   * tracks under a different id), untracked (it carries a key the state does not know).
+   * One key can have several of these; each is reported.
+   */
+  kind: 'changed' | 'deleted' | 'untagged' | 'twin' | 'untracked';
   id: string;
   changes: FieldChange[];
 }
@@ -74,7 +80,10 @@ export interface PlanInput {
   skipped: { key: string }[];
   state: State;
   prune: boolean;
-  /** Managed trainings as listed by the API, for `plan --refresh`. */
+  /**
+   * For `plan --refresh`: the managed trainings as listed by the API, plus every tracked training
+   * missing from that list that a lookup by id still found (its tag was removed in the dashboard).
+   */
   remote?: RemoteTraining[];
 }
 
@@ -88,123 +97,190 @@ export function diffFields(before: TrainingFields | undefined, after: TrainingFi
   return changes;
 }
 
-export function planChanges(input: PlanInput): Plan {
-  const { state, prune } = input;
-  const desired: Desired[] = input.trainings.map((t) => ({ ...t, hash: hashFields(t.fields) }));
-  const desiredKeys = new Set(desired.map((d) => d.key));
-  const skippedKeys = new Set(input.skipped.map((s) => s.key));
-  const drift = input.remote ? detectDrift(state, input.remote) : null;
-  const remoteById = new Map((input.remote ?? []).map((r) => [r.id, r]));
-  const driftByKey = new Map((drift ?? []).map((d) => [d.key, d]));
-  const changes: Change[] = [];
-  let unchanged = 0;
+/** Everything the phases of planChanges share: the desired trainings and what the remote holds. */
+interface Context {
+  state: State;
+  /** Keys of files present (valid or sync: false): never orphaned. */
+  present: Set<string>;
+  remote: RemoteTraining[] | undefined;
+  remoteById: Map<string, RemoteTraining>;
+  /** Every drift fact, grouped by key: one key can have several (a hand edit and a twin). */
+  driftByKey: Map<string, Drift[]>;
+}
 
+export function planChanges(input: PlanInput): Plan {
+  const desired: Desired[] = input.trainings.map((t) => ({ ...t, hash: hashFields(t.fields) }));
+  const drift = input.remote ? detectDrift(input.state, input.remote) : null;
+  const ctx: Context = {
+    state: input.state,
+    present: new Set([...desired.map((d) => d.key), ...input.skipped.map((s) => s.key)]),
+    remote: input.remote,
+    remoteById: new Map((input.remote ?? []).map((r) => [r.id, r])),
+    driftByKey: new Map(),
+  };
+  for (const x of drift ?? []) ctx.driftByKey.set(x.key, [...(ctx.driftByKey.get(x.key) ?? []), x]);
+  const tracked = planTracked(desired, ctx);
+  const orphans = [...input.state.trainings.keys()].filter((k) => !ctx.present.has(k)).sort(byText);
+  const renames = pairRenames(tracked.fresh, orphans, input.state);
+  const fresh = tracked.fresh.map((d) => planFresh(d, renames.get(d.key), ctx));
+  const renamed = new Set(renames.values());
+  const gone = planGone(orphans.filter((k) => !renamed.has(k)), ctx, input.prune);
+
+  const changes = [...tracked.changes, ...fresh, ...gone.changes].sort((a, b) => byText(a.key, b.key));
+  const summary = { create: 0, update: 0, move: 0, delete: 0, unchanged: tracked.unchanged };
+  for (const c of changes) summary[c.action]++;
+  return { format_version: PLAN_FORMAT_VERSION, changes, orphans: gone.kept, drift, summary };
+}
+
+const byText = (a: string, b: string) => a.localeCompare(b);
+
+/** Files whose key the state tracks: unchanged, updated, moved (pinned key), or recreated. */
+function planTracked(desired: Desired[], ctx: Context): { changes: Change[]; unchanged: number; fresh: Desired[] } {
+  const changes: Change[] = [];
   const fresh: Desired[] = [];
+  let unchanged = 0;
   for (const d of desired) {
-    const entry = state.trainings[d.key];
+    const entry = ctx.state.trainings.get(d.key);
     if (!entry) {
       fresh.push(d);
       continue;
     }
-    const dr = driftByKey.get(d.key);
-    if (dr?.kind === 'deleted') {
-      changes.push({ ...d, action: 'create', lookup: false, adopt: null, drift: 'deleted', changes: diffFields(undefined, d.fields) });
-    } else if (dr?.kind === 'changed') {
-      // Edited by hand to exactly what the file now says is no conflict: the write only updates the state.
-      const toFile = diffFields(fieldsOfRemote(remoteById.get(entry.id) as RemoteTraining), d.fields);
-      changes.push({ ...d, action: 'update', id: entry.id, drift: toFile.length ? 'changed' : null, changes: toFile });
-    } else if (entry.hash !== d.hash) {
-      changes.push({ ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(entry.applied, d.fields) });
-    } else if (entry.path !== d.path) {
-      changes.push({ ...d, action: 'move', id: entry.id, from: d.key, fromPath: entry.path, remote: false, changes: [] });
-    } else unchanged++;
+    const c = planEntry(d, entry, ctx);
+    if (c) changes.push(c);
+    else unchanged++;
   }
+  return { changes, unchanged, fresh };
+}
 
-  // A file renamed to a new key is the same training: pair it with an orphaned entry, by identical
-  // content first, then by identical trigger phrase (renamed and edited in one go).
-  const orphans = Object.keys(state.trainings)
-    .filter((k) => !desiredKeys.has(k) && !skippedKeys.has(k))
-    .sort();
-  const taken = new Set<string>();
-  const byHash = new Map<string, string[]>();
-  for (const k of orphans) {
-    const h = (state.trainings[k] as StateEntry).hash;
-    byHash.set(h, [...(byHash.get(h) ?? []), k]);
+function planEntry(d: Desired, entry: StateEntry, ctx: Context): Change | undefined {
+  const facts = ctx.driftByKey.get(d.key) ?? [];
+  const kinds = new Set(facts.filter((x) => x.id === entry.id).map((x) => x.kind));
+  if (kinds.has('deleted')) {
+    // A twin carrying the key is the training now: take it over rather than make another copy.
+    const twin = facts.find((x) => x.kind === 'twin');
+    const found = twin && ctx.remoteById.get(twin.id);
+    return { ...d, action: 'create', lookup: false, adopt: found?.id ?? null, drift: 'deleted', changes: diffFields(found && fieldsOfRemote(found), d.fields) };
   }
-  const matchOrphan = (d: Desired): string | undefined => {
-    const sameHash = byHash.get(d.hash)?.find((k) => !taken.has(k));
-    if (sameHash) return sameHash;
-    return orphans.find((k) => {
-      const a = (state.trainings[k] as StateEntry).applied;
-      return !taken.has(k) && a.title === d.fields.title && a.type === d.fields.type;
-    });
-  };
-  const remoteByKey = new Map<string, RemoteTraining>();
-  for (const r of input.remote ?? []) {
-    const k = keyOfRemote(r);
-    if (k !== undefined && !remoteByKey.has(k)) remoteByKey.set(k, r);
+  const r = ctx.remoteById.get(entry.id);
+  if (r && (kinds.has('untagged') || kinds.has('changed'))) {
+    // Edited by hand to exactly what the file now says is no conflict: the write only updates the state.
+    const toFile = diffFields(fieldsOfRemote(r), d.fields);
+    const drift = kinds.has('untagged') ? 'untagged' : toFile.length ? 'changed' : null;
+    return { ...d, action: 'update', id: entry.id, drift, changes: toFile };
   }
+  // What Open.cx holds as far as we know: unknown offline while a write of ours may have landed. An
+  // unrecorded write is written once more even when it matches, so the state records it.
+  const held = r ? hashFields(fieldsOfRemote(r)) : entry.writing ? undefined : entry.hash;
+  if (held !== d.hash || entry.writing) {
+    return { ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(r ? fieldsOfRemote(r) : entry.applied, d.fields) };
+  }
+  if (entry.path !== d.path) return { ...d, action: 'move', id: entry.id, from: d.key, fromPath: entry.path, remote: false, changes: [] };
+  return undefined;
+}
 
-  for (const d of [...fresh].sort((a, b) => a.key.localeCompare(b.key))) {
-    const pending = state.pending[d.key];
-    const from = pending ? undefined : matchOrphan(d);
-    if (from !== undefined) {
-      taken.add(from);
-      const entry = state.trainings[from] as StateEntry;
-      changes.push({
-        ...d, action: 'move', id: entry.id, from, fromPath: entry.path, remote: true,
-        changes: diffFields(entry.applied, d.fields),
-      });
-      continue;
-    }
-    const existing = remoteByKey.get(d.key);
-    changes.push({
-      ...d, action: 'create', lookup: pending !== undefined && !input.remote, adopt: existing?.id ?? null, drift: null,
-      changes: existing ? diffFields(fieldsOfRemote(existing), d.fields) : diffFields(undefined, d.fields),
-    });
-  }
-
-  const kept: Plan['orphans'] = [];
-  const gone = [
-    ...orphans
-      .filter((k) => !taken.has(k))
-      .map((k) => {
-        const e = state.trainings[k] as StateEntry;
-        return { key: k, path: e.path, id: e.id as string | null, applied: e.applied as TrainingFields | undefined };
-      }),
-    // A create that was started for a file since removed may exist remotely: look it up to delete it.
-    ...Object.keys(state.pending)
-      .filter((k) => !desiredKeys.has(k) && !skippedKeys.has(k) && !state.trainings[k])
-      .map((k) => ({ key: k, path: state.pending[k]?.path ?? '', id: null, applied: undefined })),
+/**
+ * A file renamed to a new key is the same training: pairs each new key with a tracked key whose file
+ * is gone. Rules, in order, each over all new files before the next: every field identical; the same
+ * content, whatever else changed; the same title (trigger phrase), whatever else changed (type too).
+ * Keys are taken in sorted order, each at most once; a key with a pending create is never paired.
+ */
+function pairRenames(fresh: Desired[], orphans: string[], state: State): Map<string, string> {
+  const rules: [(d: Desired) => string, (e: StateEntry) => string][] = [
+    [(d) => d.hash, (e) => e.hash],
+    [(d) => d.fields.content, (e) => e.applied.content],
+    [(d) => d.fields.title, (e) => e.applied.title],
   ];
+  const pairs = new Map<string, string>();
+  const taken = new Set<string>();
+  const candidates = fresh.filter((d) => !state.pending.has(d.key)).sort((a, b) => byText(a.key, b.key));
+  for (const [ofDesired, ofEntry] of rules) {
+    const byValue = new Map<string, string[]>();
+    for (const k of orphans) {
+      const v = ofEntry(state.trainings.get(k) as StateEntry);
+      byValue.set(v, [...(byValue.get(v) ?? []), k]);
+    }
+    for (const d of candidates) {
+      if (pairs.has(d.key)) continue;
+      const from = byValue.get(ofDesired(d))?.find((k) => !taken.has(k));
+      if (from === undefined) continue;
+      pairs.set(d.key, from);
+      taken.add(from);
+    }
+  }
+  return pairs;
+}
+
+/** A key the state does not track: a rename of a tracked training, or a create (adopting a match). */
+function planFresh(d: Desired, from: string | undefined, ctx: Context): Change {
+  const entry = from === undefined ? undefined : ctx.state.trainings.get(from);
+  if (from !== undefined && entry) {
+    return { ...d, action: 'move', id: entry.id, from, fromPath: entry.path, remote: true, changes: diffFields(entry.applied, d.fields) };
+  }
+  const existing = ctx.driftByKey.get(d.key)?.find((x) => x.kind === 'untracked');
+  const found = existing && ctx.remoteById.get(existing.id);
+  return {
+    ...d, action: 'create', lookup: ctx.state.pending.has(d.key) && !ctx.remote, adopt: found?.id ?? null, drift: null,
+    changes: diffFields(found && fieldsOfRemote(found), d.fields),
+  };
+}
+
+/** Tracked trainings whose file is gone, and creates begun for a file since removed: deleted with prune. */
+function planGone(orphans: string[], ctx: Context, prune: boolean): { changes: Change[]; kept: Plan['orphans'] } {
+  const { state } = ctx;
+  const gone = [
+    ...orphans.map((k) => {
+      const e = state.trainings.get(k) as StateEntry;
+      return { key: k, path: e.path, id: e.id as string | null, applied: e.applied as TrainingFields | undefined };
+    }),
+    // A create that was started for a file since removed may exist remotely: look it up to delete it.
+    ...[...state.pending]
+      .filter(([k]) => !ctx.present.has(k) && !state.trainings.has(k))
+      .map(([k, p]: [string, PendingCreate]) => ({ key: k, path: p.path, id: null, applied: undefined })),
+  ];
+  const changes: Change[] = [];
+  const kept: Plan['orphans'] = [];
   for (const o of gone) {
     if (prune) changes.push({ action: 'delete', key: o.key, path: o.path, id: o.id, changes: diffFields(o.applied, undefined) });
     else kept.push({ key: o.key, path: o.path, id: o.id });
   }
+  return { changes, kept };
+}
 
-  changes.sort((a, b) => a.key.localeCompare(b.key));
-  const summary = { create: 0, update: 0, move: 0, delete: 0, unchanged };
-  for (const c of changes) summary[c.action]++;
-  return { format_version: PLAN_FORMAT_VERSION, changes, orphans: kept, drift, summary };
+/**
+ * How a training in Open.cx differs from what the state says we last wrote to it: nothing when it
+ * holds exactly that, or what a write of ours that was never recorded (a killed run) made it.
+ */
+export function driftOf(key: string, entry: StateEntry, r: RemoteTraining): ('untagged' | 'changed')[] {
+  const hash = hashFields(fieldsOfRemote(r));
+  const tag = keyOfRemote(r);
+  if (entry.writing && tag === entry.writing.key && entry.writing.hashes.includes(hash)) return [];
+  const kinds: ('untagged' | 'changed')[] = [];
+  if (tag !== key) kinds.push('untagged');
+  if (hash !== entry.hash) kinds.push('changed');
+  return kinds;
 }
 
 /** Compares each state entry with what the API holds now. Pure: the caller lists the remote. */
 export function detectDrift(state: State, remote: RemoteTraining[]): Drift[] {
   const byId = new Map(remote.map((r) => [r.id, r]));
-  const trackedIds = new Set(Object.values(state.trainings).map((e) => e.id));
+  const trackedIds = new Set([...state.trainings.values()].map((e) => e.id));
   const drift: Drift[] = [];
-  for (const [key, entry] of Object.entries(state.trainings)) {
+  for (const [key, entry] of state.trainings) {
     const r = byId.get(entry.id);
     if (!r) {
       drift.push({ key, kind: 'deleted', id: entry.id, changes: [] });
       continue;
     }
-    const now = fieldsOfRemote(r);
-    if (hashFields(now) !== entry.hash) drift.push({ key, kind: 'changed', id: entry.id, changes: diffFields(entry.applied, now) });
+    for (const kind of driftOf(key, entry, r)) {
+      drift.push({ key, kind, id: entry.id, changes: kind === 'changed' ? diffFields(entry.applied, fieldsOfRemote(r)) : [] });
+    }
   }
   for (const r of remote) {
     const key = keyOfRemote(r);
-    if (key !== undefined && !trackedIds.has(r.id)) drift.push({ key, kind: 'untracked', id: r.id, changes: [] });
+    if (key === undefined || trackedIds.has(r.id)) continue;
+    drift.push({ key, kind: state.trainings.has(key) ? 'twin' : 'untracked', id: r.id, changes: [] });
   }
-  return drift.sort((a, b) => a.key.localeCompare(b.key) || a.id.localeCompare(b.id));
+  // Stable order: by key, then the tracked training's facts before other trainings'.
+  const rank = { deleted: 0, untagged: 1, changed: 2, twin: 3, untracked: 3 } as const;
+  return drift.sort((a, b) => byText(a.key, b.key) || rank[a.kind] - rank[b.kind] || byText(a.id, b.id));
 }

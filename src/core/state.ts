@@ -14,23 +14,56 @@ const fieldsSchema = z.strictObject({
   segments: z.array(z.string()),
 });
 
+/**
+ * An update or move that was sent but whose answer is not recorded yet: the key it writes and the hashes
+ * the training may hold after it (either draft state: a type change may reset it). A training equal to
+ * one of them is this tool's own write, not a hand edit.
+ */
+const writingSchema = z.strictObject({ key: z.string(), hashes: z.array(z.string()) });
+
+const entrySchema = z.strictObject({
+  id: z.string().min(1),
+  path: z.string(),
+  hash: z.string(),
+  applied: fieldsSchema,
+  writing: writingSchema.optional(),
+});
+
+/** Creates that were started but whose answer was not recorded: the next run looks them up before creating. */
+const pendingSchema = z.strictObject({ path: z.string(), hash: z.string() });
+
+/**
+ * A JSON object keyed by user text, read into a Map. Not z.record: it assigns keys into a plain object,
+ * where "__proto__" sets the prototype instead of an entry, and "constructor" reads an inherited member.
+ */
+function mapOf<T extends z.ZodType>(value: T) {
+  return z
+    .custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object')
+    .transform((obj, ctx) => {
+      const out = new Map<string, z.output<T>>();
+      for (const [k, v] of Object.entries(obj)) {
+        const r = value.safeParse(v);
+        if (r.success) out.set(k, r.data);
+        else for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: [k, ...i.path] });
+      }
+      return out;
+    });
+}
+
 const stateSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
   lineage: z.string().min(1),
   serial: z.number().int().nonnegative(),
-  trainings: z.record(
-    z.string(),
-    z.strictObject({ id: z.string().min(1), path: z.string(), hash: z.string(), applied: fieldsSchema }),
-  ),
-  /** Creates that were started but whose answer was not recorded: the next run looks them up before creating. */
-  pending: z.record(z.string(), z.strictObject({ path: z.string(), hash: z.string() })),
+  trainings: mapOf(entrySchema),
+  pending: mapOf(pendingSchema),
 });
 
-export type State = z.infer<typeof stateSchema>;
-export type StateEntry = State['trainings'][string];
+export type State = z.output<typeof stateSchema>;
+export type StateEntry = z.output<typeof entrySchema>;
+export type PendingCreate = z.output<typeof pendingSchema>;
 
 export function emptyState(lineage: string): State {
-  return { version: STATE_VERSION, lineage, serial: 0, trainings: {}, pending: {} };
+  return { version: STATE_VERSION, lineage, serial: 0, trainings: new Map(), pending: new Map() };
 }
 
 /** Parses state file text; never treats a damaged file as empty, which would duplicate everything. */
@@ -62,49 +95,60 @@ export function serializeState(state: State): string {
 }
 
 function render(v: unknown, pad: string): string {
+  if (v instanceof Map) return renderObject([...v], pad);
   if (Array.isArray(v)) {
     if (v.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(v);
     const inner = pad + '  ';
     return v.length ? `[\n${v.map((x) => inner + render(x, inner)).join(',\n')}\n${pad}]` : '[]';
   }
-  if (v && typeof v === 'object') {
-    const keys = Object.keys(v).sort();
-    const inner = pad + '  ';
-    const body = keys.map((k) => `${inner}${JSON.stringify(k)}: ${render((v as Record<string, unknown>)[k], inner)}`);
-    return keys.length ? `{\n${body.join(',\n')}\n${pad}}` : '{}';
-  }
+  if (v && typeof v === 'object') return renderObject(Object.entries(v), pad);
   return JSON.stringify(v);
 }
 
-/** Everything that changes the state, one event per API result (or intent before a create). */
+function renderObject(entries: [string, unknown][], pad: string): string {
+  const inner = pad + '  ';
+  const body = entries
+    .filter(([, x]) => x !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, x]) => `${inner}${JSON.stringify(k)}: ${render(x, inner)}`);
+  return body.length ? `{\n${body.join(',\n')}\n${pad}}` : '{}';
+}
+
+/** Everything that changes the state, one event per API result (or intent before a write). */
 export type StateEvent =
   | { type: 'begin' }
   | { type: 'intent'; key: string; path: string; hash: string }
   | { type: 'intent-dropped'; key: string }
+  /** An update or move of the training tracked under `key` is about to be sent, writing key `to`. */
+  | { type: 'writing'; key: string; to: string; hashes: string[] }
   | { type: 'written'; key: string; from?: string; id: string; path: string; hash: string; fields: TrainingFields }
   | { type: 'deleted'; key: string };
 
 /** Pure: the state after one event. The caller persists it atomically. */
 export function nextState(state: State, e: StateEvent): State {
-  const trainings = { ...state.trainings };
-  const pending = { ...state.pending };
+  if (e.type === 'begin') return { ...state, serial: state.serial + 1 };
+  const trainings = new Map(state.trainings);
+  const pending = new Map(state.pending);
   switch (e.type) {
-    case 'begin':
-      return { ...state, serial: state.serial + 1 };
     case 'intent':
-      pending[e.key] = { path: e.path, hash: e.hash };
+      pending.set(e.key, { path: e.path, hash: e.hash });
       break;
     case 'intent-dropped':
-      delete pending[e.key];
+      pending.delete(e.key);
       break;
+    case 'writing': {
+      const entry = trainings.get(e.key);
+      if (entry) trainings.set(e.key, { ...entry, writing: { key: e.to, hashes: e.hashes } });
+      break;
+    }
     case 'written':
-      if (e.from !== undefined && e.from !== e.key) delete trainings[e.from];
-      delete pending[e.key];
-      trainings[e.key] = { id: e.id, path: e.path, hash: e.hash, applied: e.fields };
+      if (e.from !== undefined && e.from !== e.key) trainings.delete(e.from);
+      pending.delete(e.key);
+      trainings.set(e.key, { id: e.id, path: e.path, hash: e.hash, applied: e.fields });
       break;
     case 'deleted':
-      delete trainings[e.key];
-      delete pending[e.key];
+      trainings.delete(e.key);
+      pending.delete(e.key);
       break;
   }
   return { ...state, trainings, pending };

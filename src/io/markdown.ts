@@ -75,7 +75,7 @@ export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync 
 export function applyMarkdown(outcomes: Outcome[], plan: Plan, ctx: LinkContext): string {
   const n = countOutcomes(outcomes);
   const out = ['### opencx-sync apply', ''];
-  out.push(`**${n.created}** created, **${n.updated}** updated, **${n.moved}** moved, **${n.deleted}** deleted, **${n.failed}** failed${n.skipped ? `, ${n.skipped} skipped` : ''}, ${plan.summary.unchanged} unchanged.`, '');
+  out.push(`**${n.created}** created, ${n.adopted ? `**${n.adopted}** adopted, ` : ''}**${n.updated}** updated, **${n.moved}** moved, **${n.deleted}** deleted, **${n.failed}** failed${n.skipped ? `, ${n.skipped} skipped` : ''}, ${plan.summary.unchanged} unchanged.`, '');
   if (outcomes.length) {
     out.push('| Result | Training | File | Detail |', '| --- | --- | --- | --- |');
     for (const o of outcomes) {

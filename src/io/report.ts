@@ -50,10 +50,12 @@ function describeTarget(ch: Change, dir: string): string {
   const where = displayPath(dir, ch.path);
   switch (ch.action) {
     case 'create':
+      if (ch.adopt && ch.drift) return `${where}, deleted in Open.cx: adopts ${ch.adopt}, which carries the same key`;
       if (ch.adopt) return `${where}, adopts existing ${ch.adopt}`;
       if (ch.drift) return `${where}, deleted in Open.cx: recreate`;
       return ch.lookup ? `${where}, begun by an interrupted run: looked up first` : where;
     case 'update':
+      if (ch.drift === 'untagged') return `${where}, tag removed in Open.cx: tag again and overwrite`;
       return ch.drift ? `${where}, edited in Open.cx: overwrite` : where;
     case 'move':
       return ch.from === ch.key ? `${displayPath(dir, ch.fromPath)} -> ${where}` : `from ${ch.from}, ${where}`;
@@ -66,6 +68,8 @@ function renderDrift(d: Drift, c: Colors): string {
   const what = {
     changed: `edited in Open.cx: ${d.changes.map((x) => x.field).join(', ')}`,
     deleted: 'deleted in Open.cx',
+    untagged: `its opencx-sync tag (metadata.key) was removed or changed in Open.cx (id ${d.id})`,
+    twin: `another training (id ${d.id}) carries this key but is not the one tracked: delete it in Open.cx`,
     untracked: `made by opencx-sync (id ${d.id}) but not in the state file: "opencx-sync state rebuild" recovers it`,
   }[d.kind];
   return `  ${c.yellow('!')} ${d.key}: ${what}`;
@@ -73,7 +77,9 @@ function renderDrift(d: Drift, c: Colors): string {
 
 function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean; names?: NameMaps }): string[] {
   if (ch.action === 'delete') return [];
-  if (ch.action === 'update' && ch.changes.length === 0) return ['already edited in Open.cx to match the file'];
+  if (ch.action === 'update' && ch.changes.length === 0) {
+    return [ch.drift === 'untagged' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'];
+  }
   const lines: string[] = [];
   for (const fc of ch.changes.map((f) => withNames(f, opts.names))) {
     // A new training lists only what differs from the defaults, unless --verbose.
@@ -147,6 +153,8 @@ export function planToJson(plan: Plan, dir: string) {
 
 export interface ApplyCounts {
   created: number;
+  /** Found already made (a lost answer, a lost state file) and taken over: not created by this run. */
+  adopted: number;
   updated: number;
   moved: number;
   deleted: number;
@@ -155,15 +163,16 @@ export interface ApplyCounts {
 }
 
 export function countOutcomes(outcomes: Outcome[]): ApplyCounts {
-  const n: ApplyCounts = { created: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0 };
-  for (const o of outcomes) n[o.status === 'adopted' ? 'created' : o.status]++;
+  const n: ApplyCounts = { created: 0, adopted: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0 };
+  for (const o of outcomes) n[o.status]++;
   return n;
 }
 
 export function applySummaryLine(outcomes: Outcome[], unchanged: number): string {
   const n = countOutcomes(outcomes);
   const skipped = n.skipped ? `, ${n.skipped} skipped` : '';
-  return `Apply: ${n.created} created, ${n.updated} updated, ${n.moved} moved, ${n.deleted} deleted, ${n.failed} failed${skipped}. ${unchanged} unchanged.`;
+  const adopted = n.adopted ? `, ${n.adopted} adopted` : '';
+  return `Apply: ${n.created} created${adopted}, ${n.updated} updated, ${n.moved} moved, ${n.deleted} deleted, ${n.failed} failed${skipped}. ${unchanged} unchanged.`;
 }
 
 export function renderOutcome(o: Outcome, opts: { dir: string; c: Colors }): string {

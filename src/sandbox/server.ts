@@ -45,6 +45,8 @@ export interface SandboxOptions {
   behaviour?: Partial<Behaviour>;
   /** Called as each request arrives; handling waits for a returned promise (tests act at exact moments). */
   onRequest?: (r: RequestRecord, count: number) => unknown;
+  /** Called once a response has been handed to the socket (tests act after a write has landed). */
+  onResponse?: (r: RequestRecord) => void;
 }
 
 export interface RequestRecord {
@@ -252,7 +254,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const record: RequestRecord = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
     state.requests.push(record);
     await opts.onRequest?.(record, state.requests.length);
-    res.on('finish', () => (record.status = res.statusCode));
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      opts.onResponse?.(record);
+    });
     res.on('close', () => (record.status ||= -1));
     try {
       const body = await readBody(req);

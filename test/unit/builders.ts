@@ -14,6 +14,6 @@ export function training(key: string, over: Partial<TrainingFields> = {}, path =
 /** A state as if `trainings` had been applied, with ids "id-<key>". */
 export function stateOf(trainings: Training[], extra: Partial<State> = {}): State {
   const s = emptyState('lineage-1');
-  for (const t of trainings) s.trainings[t.key] = { id: `id-${t.key}`, path: t.path, hash: hashFields(t.fields), applied: t.fields };
+  for (const t of trainings) s.trainings.set(t.key, { id: `id-${t.key}`, path: t.path, hash: hashFields(t.fields), applied: t.fields });
   return { ...s, ...extra };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashFields } from '../../src/core/hash.js';
 import { planChanges, type Change } from '../../src/core/plan.js';
 import { emptyState } from '../../src/core/state.js';
 import { MANAGED_BY, type RemoteTraining, type Training } from '../../src/core/training.js';
@@ -75,10 +76,52 @@ describe('planChanges', () => {
   });
 
   it('looks up a create that a crashed run may have made', () => {
-    const s = stateOf([], { pending: { a: { path: 'a.md', hash: 'h' } } });
+    const s = stateOf([], { pending: new Map([['a', { path: 'a.md', hash: 'h' }]]) });
     expect(plan([a], s).changes).toMatchObject([{ action: 'create', key: 'a', lookup: true }]);
     // ...and cleans up after one whose file has since gone, only with prune.
     expect(plan([], s, true).changes).toMatchObject([{ action: 'delete', key: 'a', id: null }]);
+  });
+
+  describe('renames (the rule: identical fields, then identical content, then identical title; type free)', () => {
+    const old = training('old', { title: 'Q?', content: 'Body', type: 'SCENARIO_SPECIFIC' });
+    it.each([
+      ['only the type changed', { type: 'BEHAVIORAL' as const }],
+      ['the title and type changed, same content', { title: 'Other?', type: 'BEHAVIORAL' as const }],
+      ['the content and type changed, same title', { content: 'New body', type: 'BEHAVIORAL' as const }],
+      ['draft, channels and directory changed, same content', { draft: true, channels: ['web' as const], directory: 'dir-billing' }],
+    ])('%s: a move', (_, over) => {
+      const renamed = training('new', { ...old.fields, ...over });
+      const p = plan([renamed], stateOf([old]), true);
+      expect(p.changes.map(brief)).toEqual(['move new from old']);
+    });
+
+    it('is a create plus a delete when neither content nor title matches', () => {
+      const p = plan([training('new', { title: 'Other?', content: 'Other' })], stateOf([old]), true);
+      expect(p.changes.map(brief)).toEqual(['create new', 'delete old']);
+    });
+
+    it('pairs by the stronger rule first, across all new files', () => {
+      // "a2" sorts first and shares only the title with x; "b2" is x exactly: b2 gets x, a2 gets y by content.
+      const x = training('x', { title: 'Same?', content: 'X body' });
+      const y = training('y', { title: 'Y?', content: 'Y body' });
+      const a2 = training('a2', { title: 'Same?', content: 'Y body' });
+      const b2 = training('b2', x.fields);
+      expect(plan([a2, b2], stateOf([x, y]), true).changes.map(brief)).toEqual(['move a2 from y', 'move b2 from x']);
+    });
+
+    it('never pairs a key with a pending create', () => {
+      const s = stateOf([old], { pending: new Map([['new', { path: 'new.md', hash: 'h' }]]) });
+      expect(plan([training('new', old.fields)], s, true).changes.map(brief)).toEqual(['create new', 'delete old']);
+    });
+  });
+
+  describe('keys named like Object.prototype members', () => {
+    it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('%s is created, then unchanged', (key) => {
+      const t = training(key);
+      expect(plan([t]).changes).toMatchObject([{ action: 'create', key, adopt: null, lookup: false }]);
+      expect(plan([t], stateOf([t])).changes).toEqual([]);
+      expect(plan([], stateOf([t]), true).changes).toMatchObject([{ action: 'delete', key, id: `id-${key}` }]);
+    });
   });
 
   describe('with a refresh', () => {
@@ -94,6 +137,48 @@ describe('planChanges', () => {
       const p = planChanges({ trainings: [edited], skipped: [], state: stateOf([a]), prune: false, remote: [remoteOf(edited, 'id-a')] });
       expect(p.drift).toMatchObject([{ key: 'a', kind: 'changed' }]);
       expect(p.changes).toMatchObject([{ action: 'update', key: 'a', drift: null, changes: [] }]);
+    });
+
+    const refreshed = (trainings: Training[], state: ReturnType<typeof stateOf>, remote: RemoteTraining[]) =>
+      planChanges({ trainings, skipped: [], state, prune: false, remote });
+    const facts = (p: ReturnType<typeof planChanges>) => p.drift?.map((d) => `${d.kind} ${d.key} ${d.id}`);
+
+    it('a twin does not hide a hand edit of the tracked training', () => {
+      const edited = training('a', { content: 'File edit' });
+      const p = refreshed([edited], stateOf([a]), [remoteOf(training('a', { content: 'Hand edit' })), remoteOf(a, 'id-twin')]);
+      expect(facts(p)).toEqual(['changed a id-a', 'twin a id-twin']);
+      expect(p.changes).toMatchObject([{ action: 'update', id: 'id-a', drift: 'changed' }]);
+    });
+
+    it('a dead id plus a twin: deleted, and the twin is adopted rather than reported unchanged', () => {
+      const p = refreshed([a], stateOf([a]), [remoteOf(a, 'id-twin')]);
+      expect(facts(p)).toEqual(['deleted a id-a', 'twin a id-twin']);
+      expect(p.changes).toMatchObject([{ action: 'create', key: 'a', drift: 'deleted', adopt: 'id-twin', changes: [] }]);
+      expect(p.summary.unchanged).toBe(0);
+    });
+
+    it('a training found by id without its tag is "untagged", to re-tag, never a create', () => {
+      const p = refreshed([a], stateOf([a]), [{ ...remoteOf(a), metadata: {} }]);
+      expect(facts(p)).toEqual(['untagged a id-a']);
+      expect(p.changes).toMatchObject([{ action: 'update', id: 'id-a', drift: 'untagged', changes: [] }]);
+    });
+
+    it('a remote equal to a recorded update intent is our own write, not drift', () => {
+      const written = training('a', { content: 'Written by a killed run' });
+      const s = stateOf([a]);
+      s.trainings.set('a', { ...(s.trainings.get('a') as NonNullable<ReturnType<typeof s.trainings.get>>), writing: { key: 'a', hashes: [hashFields(written.fields)] } });
+      const now = training('a', { content: 'Edited again' });
+      const p = refreshed([now], s, [remoteOf(written)]);
+      expect(p.drift).toEqual([]);
+      expect(p.changes).toMatchObject([{ action: 'update', drift: null, changes: [{ field: 'content', before: 'Written by a killed run', after: 'Edited again' }] }]);
+      // The file reverted to what the state last recorded: Open.cx still holds the other write.
+      expect(refreshed([a], s, [remoteOf(written)]).changes).toMatchObject([{ action: 'update', key: 'a' }]);
+      // Offline, that write may or may not have landed: write the file again.
+      expect(plan([a], s).changes).toMatchObject([{ action: 'update', key: 'a' }]);
+      // Open.cx holds the file's version by our own write: one more write records it in the state.
+      expect(refreshed([written], s, [remoteOf(written)]).changes).toMatchObject([{ action: 'update', drift: null, changes: [] }]);
+      // Anything else is still a hand edit.
+      expect(facts(refreshed([now], s, [remoteOf(training('a', { content: 'Hand edit' }))]))).toEqual(['changed a id-a']);
     });
 
     it('recreates a training deleted by hand and adopts one missing from state', () => {

@@ -23,13 +23,40 @@ describe('state', () => {
     let s = emptyState('l');
     s = nextState(s, { type: 'begin' });
     s = nextState(s, { type: 'intent', key: 'a', path: 'a.md', hash: 'h' });
-    expect(s.pending).toEqual({ a: { path: 'a.md', hash: 'h' } });
+    expect(s.pending).toEqual(new Map([['a', { path: 'a.md', hash: 'h' }]]));
     s = nextState(s, { type: 'written', key: 'a', id: '1', path: 'a.md', hash: 'h', fields: fields() });
-    expect(s.pending).toEqual({});
+    expect(s.pending.size).toBe(0);
     s = nextState(s, { type: 'written', key: 'b', from: 'a', id: '1', path: 'b.md', hash: 'h', fields: fields() });
-    expect(Object.keys(s.trainings)).toEqual(['b']);
+    expect([...s.trainings.keys()]).toEqual(['b']);
     s = nextState(s, { type: 'deleted', key: 'b' });
     expect(s).toEqual({ ...emptyState('l'), serial: 1 });
+  });
+});
+
+describe('update intents', () => {
+  it('are recorded on the entry, survive a round trip, and end with the written answer', () => {
+    let s = stateOf([training('a')]);
+    s = nextState(s, { type: 'writing', key: 'a', to: 'b', hashes: ['h1', 'h2'] });
+    expect(s.trainings.get('a')?.writing).toEqual({ key: 'b', hashes: ['h1', 'h2'] });
+    const text = serializeState(s);
+    expect(text).toContain('"writing": {');
+    expect(parseStateOk(text)).toEqual(s);
+    s = nextState(s, { type: 'written', key: 'b', from: 'a', id: 'id-a', path: 'b.md', hash: 'h1', fields: fields() });
+    expect([...s.trainings.keys()]).toEqual(['b']);
+    expect(s.trainings.get('b')?.writing).toBeUndefined();
+    expect(serializeState(s)).not.toContain('writing');
+  });
+
+  it('for an entry that is not tracked change nothing', () => {
+    const s = stateOf([training('a')]);
+    expect(nextState(s, { type: 'writing', key: 'x', to: 'x', hashes: ['h'] })).toEqual(s);
+  });
+});
+
+describe('a damaged entry', () => {
+  it('names the key and the field', () => {
+    const text = serializeState(stateOf([training('constructor')])).replace('"id": "id-constructor"', '"id": 5');
+    expect(parseState(text)).toMatchObject({ error: expect.stringContaining('trainings.constructor.id') });
   });
 });
 
