@@ -59,12 +59,12 @@ function shortWrites(opts: { chunk: number; budget?: number; zero?: boolean }): 
 function bigState(n: number): State {
   const state = emptyState('lineage-1');
   for (let i = 0; i < n; i++) {
-    state.trainings[`k${i}`] = {
+    state.trainings.set(`k${i}`, {
       id: `id-${i}`,
       path: `k${i}.md`,
       hash: `h${i}`,
       applied: { title: `T${i}`, content: 'x'.repeat(100), type: 'BEHAVIORAL', draft: false, directory: null, channels: [], segments: [] },
-    };
+    });
   }
   return state;
 }
@@ -217,7 +217,7 @@ describe('reading the state file', () => {
     cleanups.push(() => ws.cleanup());
     ws.write('opencx-sync.state.json', '\uFEFF' + serializeState(bigState(2)));
     const state = await readStateFile(path.join(ws.dir, 'opencx-sync.state.json'));
-    expect(state?.trainings.k1?.id).toBe('id-1');
+    expect(state?.trainings.get('k1')?.id).toBe('id-1');
   });
 
   it('a --state naming a folder is a user error naming it', async () => {

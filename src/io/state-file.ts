@@ -123,12 +123,12 @@ export class StateStore {
     let adoptable = 0;
     for (const e of this.unsaved) {
       if (e.type === 'written') {
-        const known = this.saved.trainings[e.key]?.id === e.id;
-        const pending = !known && this.saved.pending[e.key] !== undefined;
+        const known = this.saved.trainings.get(e.key)?.id === e.id;
+        const pending = !known && this.saved.pending.has(e.key);
         if (pending) adoptable++;
         lost.push(`${known ? 'updated' : 'created'} ${e.key} (${e.id}${pending ? ', pending in the file' : ''})`);
       } else if (e.type === 'deleted') {
-        const id = this.saved.trainings[e.key]?.id;
+        const id = this.saved.trainings.get(e.key)?.id;
         lost.push(`deleted ${e.key}${id ? ` (${id})` : ''}`);
       }
     }
