@@ -3,9 +3,17 @@
 import { z } from 'zod';
 import type { NameMaps } from './core/parse.js';
 import { UserError } from './errors.js';
+import { checkWholeNumber, NUMBER_LIMITS, wholeNumberRule, type NumberSetting } from './limits.js';
 
 export const CONFIG_FILE = 'opencx-sync.config.json';
 export const DEFAULT_API_URL = 'https://api.open.cx';
+
+/** A number in the config file, under the same limits as its flag. */
+function wholeNumber(name: NumberSetting) {
+  const [min, max] = NUMBER_LIMITS[name];
+  const error = wholeNumberRule(name);
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
 
 const fileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -15,8 +23,8 @@ const fileSchema = z.strictObject({
   directories: z.record(z.string(), z.string().min(1)).optional(),
   segments: z.record(z.string(), z.string().min(1)).optional(),
   ignore: z.array(z.string()).optional(),
-  rateLimit: z.number().int().nonnegative().optional(),
-  concurrency: z.number().int().min(1).max(32).optional(),
+  rateLimit: wholeNumber('rate-limit').optional(),
+  concurrency: wholeNumber('concurrency').optional(),
 });
 
 export interface Flags {
@@ -77,15 +85,17 @@ export function resolveConfig(src: {
   const apiUrl = f.apiUrl ?? env.OPENCX_API_URL ?? file.apiUrl ?? DEFAULT_API_URL;
   const urlError = checkApiUrl(apiUrl);
   if (urlError) errors.push(urlError);
-  const numbers: [string, number | undefined, number, number][] = [
-    ['--rate-limit', f.rateLimit, 0, 100_000],
-    ['--concurrency', f.concurrency, 1, 32],
-    ['--timeout', f.timeout, 100, 600_000],
-    ['--retries', f.retries, 0, 20],
-    ['--retry-delay', f.retryDelay, 0, 60_000],
+  // The CLI checks these while parsing; checked again for other callers (the Action, the bench).
+  const numbers: [NumberSetting, number | undefined][] = [
+    ['rate-limit', f.rateLimit],
+    ['concurrency', f.concurrency],
+    ['timeout', f.timeout],
+    ['retries', f.retries],
+    ['retry-delay', f.retryDelay],
   ];
-  for (const [name, v, min, max] of numbers) {
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) errors.push(`${name} must be a whole number from ${min} to ${max}`);
+  for (const [name, v] of numbers) {
+    const r = v === undefined ? undefined : checkWholeNumber(name, v);
+    if (r && 'error' in r) errors.push(`--${name} ${r.error}`);
   }
   if (errors.length) throw new UserError(errors.join('\n'));
   return {

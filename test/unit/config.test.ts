@@ -25,8 +25,16 @@ describe('resolveConfig', () => {
       expect.stringMatching(/^c\.json: top level: unknown key\(s\) dirr/),
       expect.stringMatching(/^c\.json: ignore: /),
       expect.stringMatching(/must use https:\/\//),
-      '--concurrency must be a whole number from 1 to 32',
+      '--concurrency must be a whole number from 1 to 32, not 0',
     ]));
+  });
+
+  it('checks numbers in the config file under the same rule as their flags', () => {
+    const bad = { path: 'c.json', text: JSON.stringify({ rateLimit: -1, concurrency: 2.5 }) };
+    expect(() => resolveConfig({ cwd: '/r', file: bad, env: {}, flags: {} })).toThrow(
+      'c.json: rateLimit: must be a whole number from 0 to 100000\nc.json: concurrency: must be a whole number from 1 to 32',
+    );
+    expect(() => resolveConfig({ cwd: '/r', env: {}, flags: { timeout: Number.NaN } })).toThrow('--timeout must be a whole number from 100 to 600000');
   });
 
   it('allows plain http only to loopback, where the sandbox runs', () => {
