@@ -61,6 +61,7 @@ export function resolveConfig(src: {
 }): Config {
   const errors: string[] = [];
   let file: z.infer<typeof fileSchema> = {};
+  let names: NameMaps = { directories: new Map(), segments: new Map() };
   if (src.file) {
     let json: unknown;
     try {
@@ -70,8 +71,10 @@ export function resolveConfig(src: {
     }
     if (json !== undefined) {
       const r = fileSchema.safeParse(json);
-      if (r.success) file = r.data;
-      else {
+      if (r.success) {
+        file = r.data;
+        names = namesOf(json as Record<string, unknown>, src.file.path, errors);
+      } else {
         for (const i of r.error.issues) {
           const where = i.path.join('.') || 'top level';
           const msg = i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}; allowed: ${Object.keys(fileSchema.shape).join(', ')}` : i.message;
@@ -104,7 +107,7 @@ export function resolveConfig(src: {
     statePath: f.state ?? env.OPENCX_SYNC_STATE ?? file.state ?? 'opencx-sync.state.json',
     apiUrl,
     apiKey: env.OPENCX_API_KEY || undefined,
-    names: { directories: file.directories ?? {}, segments: file.segments ?? {} },
+    names,
     ignore: file.ignore ?? [],
     rateLimit: f.rateLimit ?? file.rateLimit ?? 100,
     concurrency: f.concurrency ?? file.concurrency ?? 4,
@@ -112,6 +115,21 @@ export function resolveConfig(src: {
     attempts: (f.retries ?? 5) + 1,
     retryBaseMs: f.retryDelay ?? 1_000,
   };
+}
+
+/**
+ * Names as Maps, read from the parsed JSON itself: zod skips and drops a "__proto__" entry of a
+ * record (it rebuilds records as plain objects), so each entry is checked here once more.
+ */
+function namesOf(json: Record<string, unknown>, file: string, errors: string[]): NameMaps {
+  const map = (field: 'directories' | 'segments') => {
+    const entries = Object.entries((Object.hasOwn(json, field) ? json[field] : undefined) ?? {});
+    for (const [name, id] of entries) {
+      if (typeof id !== 'string' || id === '') errors.push(`${file}: ${field}.${name}: must be an id (non-empty text)`);
+    }
+    return new Map(entries.filter((e): e is [string, string] => typeof e[1] === 'string'));
+  };
+  return { directories: map('directories'), segments: map('segments') };
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
