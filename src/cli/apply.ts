@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { OnDrift } from '../apply.js';
-import { configFrom, wholeNumber, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
 import { createTerm } from './term.js';
 
@@ -17,7 +17,7 @@ export const applyCommand = {
   command: 'apply',
   describe: 'Make Open.cx match the files: create, update, move (and delete with --prune)',
   builder: (y: Argv) =>
-    withApi(withCommon(y))
+    withApi(withState(withCommon(y)))
       .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' })
       .option('prune', { type: 'boolean', default: false, describe: 'Delete trainings this tool made whose file is gone' })
       .option('max-deletes', { ...wholeNumber('max-deletes', 'Refuse to run when the plan deletes more than this'), default: 10 })

@@ -13,9 +13,13 @@ export interface CommonArgs {
 export function withCommon<T>(y: Argv<T>) {
   return y
     .option('dir', { type: 'string', describe: 'Folder of training Markdown files [default: trainings]' })
-    .option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' })
     .option('config', { type: 'string', describe: 'Config file [default: opencx-sync.config.json if present]' })
     .option('verbose', { type: 'boolean', default: false, describe: 'Show detail: every field, every request' });
+}
+
+/** Only for the commands that read or write the state file (validate does not). */
+export function withState<T>(y: Argv<T>) {
+  return y.option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' });
 }
 
 export interface ApiArgs {

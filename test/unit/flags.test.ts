@@ -62,3 +62,21 @@ describe('numeric flags', () => {
     expect(sandbox.state.requests.map((r) => r.method)).toContain('GET');
   });
 });
+
+describe('flags that do nothing are not offered', () => {
+  const helpOf = (argv: string[]) =>
+    new Promise<string>((resolve) => {
+      void buildCli(argv).exitProcess(false).parse(argv, {}, (_err, _args, output) => resolve(output));
+    });
+
+  it('validate has no --state: it never reads the state file', async () => {
+    expect(await helpOf(['validate', '--help'])).not.toContain('--state');
+    const err = await run(['validate', '--state', 'x.json', '--dir', path.join(ws.dir, 'trainings')]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe('Unknown argument: state');
+  });
+
+  it('plan, apply and state rebuild still take --state', async () => {
+    for (const argv of [['plan', '--help'], ['apply', '--help'], ['state', 'rebuild', '--help']]) expect(await helpOf(argv)).toContain('--state');
+  });
+});
