@@ -143,7 +143,7 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
       if (!(err instanceof ReferenceError)) throw err;
       // yaml throws ReferenceError when aliases expand past maxAliasCount (an alias bomb).
       const [line, col] = pos(d.contents?.range?.[0]);
-      at(line, col, `YAML: anchors and aliases expand too much (${firstLine(err.message)}): write the values out instead of using aliases (*name)`);
+      at(line, col, `YAML: the aliases (*name) here expand to too many values: write the values out instead`);
       return { kind: 'invalid', issues };
     }
     const result = frontMatterSchema.safeParse(data);
