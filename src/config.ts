@@ -65,7 +65,8 @@ export function resolveConfig(src: {
   if (src.file) {
     let json: unknown;
     try {
-      json = JSON.parse(src.file.text);
+      // Editors on Windows may save a BOM, which JSON.parse refuses.
+      json = JSON.parse(src.file.text.replace(/^\uFEFF/, ''));
     } catch (err) {
       errors.push(`${src.file.path}: not valid JSON (${(err as Error).message})`);
     }

@@ -237,7 +237,7 @@ function splitFrontMatter(text: string): Split {
   if (!text.startsWith('---') || text[3] === '-') return { yaml: undefined, yamlLine: 1, body: text, bodyStart: 0 };
   const firstEnd = text.indexOf('\n');
   const language = (firstEnd === -1 ? text : text.slice(0, firstEnd)).slice(3).trim();
-  if (language !== '' && language.toLowerCase() !== 'yaml') {
+  if (language !== '' && !['yaml', 'yml'].includes(language.toLowerCase())) {
     return { error: `front-matter language "${language}" is not allowed: use YAML between "---" lines`, line: 1 };
   }
   const close = /^---[ \t]*$/gm;

@@ -47,6 +47,11 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ cwd: '/r', file: { path: 'c.json', text: empty }, env: {}, flags: {} })).toThrow(/c\.json: directories\.__proto__/);
   });
 
+  it('reads a config file saved with a UTF-8 BOM', () => {
+    const c = resolveConfig({ cwd: '/r', file: { path: 'c.json', text: '\uFEFF{"dir": "docs"}' }, env: {}, flags: {} });
+    expect(c.dir).toBe('docs');
+  });
+
   it('allows plain http only to loopback, where the sandbox runs', () => {
     expect(resolveConfig({ cwd: '/r', env: { OPENCX_API_URL: 'http://127.0.0.1:4010' }, flags: {} }).apiUrl).toBe('http://127.0.0.1:4010');
     expect(() => resolveConfig({ cwd: '/r', env: { OPENCX_API_URL: 'http://10.0.0.1' }, flags: {} })).toThrow(/https/);

@@ -109,6 +109,7 @@ describe('parseTrainingFile', () => {
       expect(errors(`---${lang}\ntitle: T\n---\nB`)).toEqual([`1:1 front-matter language "${lang}" is not allowed: use YAML between "---" lines`]);
     }
     expect(parse('---yaml\ntitle: T\n---\nB').kind).toBe('training');
+    expect(parse('---yml\ntitle: T\n---\nB').kind).toBe('training');
   });
 
   it('says when the front-matter has no closing ---', () => {
@@ -189,7 +190,7 @@ describe('parseTrainingFile', () => {
   it('does not hang on a very long unknown key', () => {
     const started = performance.now();
     expect(errors(`---\ntitle: T\n${'x'.repeat(1_000)}: 1\n---\nB`)[0]).toMatch(/^3:1 unknown key "x{20}\.\.\." \(1000 characters\): allowed keys are /);
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it('refuses JavaScript front-matter, which would run code from the file', () => {
