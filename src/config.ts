@@ -3,9 +3,17 @@
 import { z } from 'zod';
 import type { NameMaps } from './core/parse.js';
 import { UserError } from './errors.js';
+import { checkWholeNumber, NUMBER_LIMITS, wholeNumberRule, type NumberSetting } from './limits.js';
 
 export const CONFIG_FILE = 'opencx-sync.config.json';
 export const DEFAULT_API_URL = 'https://api.open.cx';
+
+/** A number in the config file, under the same limits as its flag. */
+function wholeNumber(name: NumberSetting) {
+  const [min, max] = NUMBER_LIMITS[name];
+  const error = wholeNumberRule(name);
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
 
 const fileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -15,8 +23,8 @@ const fileSchema = z.strictObject({
   directories: z.record(z.string(), z.string().min(1)).optional(),
   segments: z.record(z.string(), z.string().min(1)).optional(),
   ignore: z.array(z.string()).optional(),
-  rateLimit: z.number().int().nonnegative().optional(),
-  concurrency: z.number().int().min(1).max(32).optional(),
+  rateLimit: wholeNumber('rate-limit').optional(),
+  concurrency: wholeNumber('concurrency').optional(),
 });
 
 export interface Flags {
@@ -53,17 +61,21 @@ export function resolveConfig(src: {
 }): Config {
   const errors: string[] = [];
   let file: z.infer<typeof fileSchema> = {};
+  let names: NameMaps = { directories: new Map(), segments: new Map() };
   if (src.file) {
     let json: unknown;
     try {
-      json = JSON.parse(src.file.text);
+      // Editors on Windows may save a BOM, which JSON.parse refuses.
+      json = JSON.parse(src.file.text.replace(/^\uFEFF/, ''));
     } catch (err) {
       errors.push(`${src.file.path}: not valid JSON (${(err as Error).message})`);
     }
     if (json !== undefined) {
       const r = fileSchema.safeParse(json);
-      if (r.success) file = r.data;
-      else {
+      if (r.success) {
+        file = r.data;
+        names = namesOf(json as Record<string, unknown>, src.file.path, errors);
+      } else {
         for (const i of r.error.issues) {
           const where = i.path.join('.') || 'top level';
           const msg = i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}; allowed: ${Object.keys(fileSchema.shape).join(', ')}` : i.message;
@@ -77,15 +89,17 @@ export function resolveConfig(src: {
   const apiUrl = f.apiUrl ?? env.OPENCX_API_URL ?? file.apiUrl ?? DEFAULT_API_URL;
   const urlError = checkApiUrl(apiUrl);
   if (urlError) errors.push(urlError);
-  const numbers: [string, number | undefined, number, number][] = [
-    ['--rate-limit', f.rateLimit, 0, 100_000],
-    ['--concurrency', f.concurrency, 1, 32],
-    ['--timeout', f.timeout, 100, 600_000],
-    ['--retries', f.retries, 0, 20],
-    ['--retry-delay', f.retryDelay, 0, 60_000],
+  // The CLI checks these while parsing; checked again for other callers (the Action, the bench).
+  const numbers: [NumberSetting, number | undefined][] = [
+    ['rate-limit', f.rateLimit],
+    ['concurrency', f.concurrency],
+    ['timeout', f.timeout],
+    ['retries', f.retries],
+    ['retry-delay', f.retryDelay],
   ];
-  for (const [name, v, min, max] of numbers) {
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) errors.push(`${name} must be a whole number from ${min} to ${max}`);
+  for (const [name, v] of numbers) {
+    const r = v === undefined ? undefined : checkWholeNumber(name, v);
+    if (r && 'error' in r) errors.push(`--${name} ${r.error}`);
   }
   if (errors.length) throw new UserError(errors.join('\n'));
   return {
@@ -94,7 +108,7 @@ export function resolveConfig(src: {
     statePath: f.state ?? env.OPENCX_SYNC_STATE ?? file.state ?? 'opencx-sync.state.json',
     apiUrl,
     apiKey: env.OPENCX_API_KEY || undefined,
-    names: { directories: file.directories ?? {}, segments: file.segments ?? {} },
+    names,
     ignore: file.ignore ?? [],
     rateLimit: f.rateLimit ?? file.rateLimit ?? 100,
     concurrency: f.concurrency ?? file.concurrency ?? 4,
@@ -102,6 +116,21 @@ export function resolveConfig(src: {
     attempts: (f.retries ?? 5) + 1,
     retryBaseMs: f.retryDelay ?? 1_000,
   };
+}
+
+/**
+ * Names as Maps, read from the parsed JSON itself: zod skips and drops a "__proto__" entry of a
+ * record (it rebuilds records as plain objects), so each entry is checked here once more.
+ */
+function namesOf(json: Record<string, unknown>, file: string, errors: string[]): NameMaps {
+  const map = (field: 'directories' | 'segments') => {
+    const entries = Object.entries((Object.hasOwn(json, field) ? json[field] : undefined) ?? {});
+    for (const [name, id] of entries) {
+      if (typeof id !== 'string' || id === '') errors.push(`${file}: ${field}.${name}: must be an id (non-empty text)`);
+    }
+    return new Map(entries.filter((e): e is [string, string] => typeof e[1] === 'string'));
+  };
+  return { directories: map('directories'), segments: map('segments') };
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

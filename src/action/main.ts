@@ -11,6 +11,7 @@ import type { Plan } from '../core/plan.js';
 import { hasErrors, loadTrainings, runApply, runPlan } from '../engine.js';
 import { ApiError, redact, UserError } from '../errors.js';
 import { readConfigFile } from '../io/config-file.js';
+import { checkWholeNumber } from '../limits.js';
 import { commitAndPush } from '../io/git.js';
 import { applyMarkdown, COMMENT_MARKER, issuesMarkdown, planMarkdown, type LinkContext } from '../io/markdown.js';
 import { countOutcomes, planToJson } from '../io/report.js';
@@ -38,8 +39,9 @@ function readInputs(): Inputs {
     return v as T;
   };
   const bool = (name: string, def: boolean) => (core.getInput(name) ? core.getBooleanInput(name) : def);
-  const maxDeletes = Number(core.getInput('max-deletes') || '10');
-  if (!Number.isInteger(maxDeletes) || maxDeletes < 0) throw new UserError('input max-deletes must be a whole number');
+  const maxDeletesRule = checkWholeNumber('max-deletes', core.getInput('max-deletes') || '10');
+  if ('error' in maxDeletesRule) throw new UserError(`input max-deletes ${maxDeletesRule.error}`);
+  const maxDeletes = maxDeletesRule.value;
   const command = choice('command', ['validate', 'plan', 'apply'] as const, 'plan');
   return {
     command,

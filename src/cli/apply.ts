@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { OnDrift } from '../apply.js';
-import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
 import { createTerm } from './term.js';
 
@@ -17,17 +17,17 @@ export const applyCommand = {
   command: 'apply',
   describe: 'Make Open.cx match the files: create, update, move (and delete with --prune)',
   builder: (y: Argv) =>
-    withApi(withCommon(y))
+    withApi(withState(withCommon(y)))
       .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' })
       .option('prune', { type: 'boolean', default: false, describe: 'Delete trainings this tool made whose file is gone' })
-      .option('max-deletes', { type: 'number', default: 10, describe: 'Refuse to run when the plan deletes more than this' })
+      .option('max-deletes', { ...wholeNumber('max-deletes', 'Refuse to run when the plan deletes more than this'), default: 10 })
       .option('on-drift', {
         choices: ['fail', 'skip', 'overwrite'] as const,
         default: 'fail' as const,
         describe: 'When a training was edited in Open.cx since the last apply',
       })
       .option('refresh', { type: 'boolean', default: true, describe: 'List Open.cx first to catch edits made there (--no-refresh skips)' })
-      .option('lock-wait', { type: 'number', default: 5_000, describe: 'Milliseconds to wait for another apply to finish' }),
+      .option('lock-wait', { ...wholeNumber('lock-wait', 'Milliseconds to wait for another apply to finish'), default: 5_000 }),
   handler: async (args: Args) => {
     const { runApply } = await import('../engine.js');
     const { applySummaryLine, applyToJson, renderOutcome } = await import('../io/report.js');

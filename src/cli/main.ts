@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The CLI: one command module per file, one place that turns errors into messages and exit codes.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';
@@ -28,12 +30,15 @@ export function buildCli(argv: string[]) {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode).')
     .fail((message, err) => {
-      // Validation failures come with a message, failures inside a command with the error itself.
-      throw err ?? new UsageError(message);
+      // Validation failures (a YError, e.g. from a flag's coerce) are usage errors; failures inside a
+      // command come with the error itself.
+      throw err && err.name !== 'YError' ? err : new UsageError(message);
     });
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 function redact(text: string): string {
   return redactSecret(text, process.env.OPENCX_API_KEY);
@@ -75,4 +80,5 @@ function asUserError(err: NodeJS.ErrnoException & { path: string }): UserError {
   return new UserError(`could not ${err.syscall ?? 'use'} ${err.path} (${err.code}): ${hintFor(err.code, reading ? 'read' : 'write')}`);
 }
 
-await main();
+// Run only as the program, not when a test imports buildCli (npm's bin link is a symlink: compare real paths).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main();

@@ -1,6 +1,7 @@
 // Option groups shared by the commands, and the one way flags become a Config.
 import type { Argv } from 'yargs';
 import type { Config } from '../config.js';
+import { checkWholeNumber, type NumberSetting } from '../limits.js';
 
 export interface CommonArgs {
   dir?: string;
@@ -12,9 +13,13 @@ export interface CommonArgs {
 export function withCommon<T>(y: Argv<T>) {
   return y
     .option('dir', { type: 'string', describe: 'Folder of training Markdown files [default: trainings]' })
-    .option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' })
     .option('config', { type: 'string', describe: 'Config file [default: opencx-sync.config.json if present]' })
     .option('verbose', { type: 'boolean', default: false, describe: 'Show detail: every field, every request' });
+}
+
+/** Only for the commands that read or write the state file (validate does not). */
+export function withState<T>(y: Argv<T>) {
+  return y.option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' });
 }
 
 export interface ApiArgs {
@@ -29,11 +34,28 @@ export interface ApiArgs {
 export function withApi<T>(y: Argv<T>) {
   return y
     .option('api-url', { type: 'string', describe: 'API base URL [env OPENCX_API_URL, default https://api.open.cx]' })
-    .option('rate-limit', { type: 'number', describe: 'Requests per minute to stay under; 0 = no pacing [default: 100]' })
-    .option('concurrency', { type: 'number', describe: 'Requests in flight at once [default: 4]' })
-    .option('timeout', { type: 'number', describe: 'Milliseconds to wait for an answer [default: 30000]' })
-    .option('retries', { type: 'number', hidden: true, describe: 'Retries after a retryable failure [default: 5]' })
-    .option('retry-delay', { type: 'number', hidden: true, describe: 'First backoff in milliseconds [default: 1000]' });
+    .option('rate-limit', wholeNumber('rate-limit', 'Requests per minute to stay under; 0 = no pacing [default: 100]'))
+    .option('concurrency', wholeNumber('concurrency', 'Requests in flight at once [default: 4]'))
+    .option('timeout', wholeNumber('timeout', 'Milliseconds to wait for an answer [default: 30000]'))
+    .option('retries', { ...wholeNumber('retries', 'Retries after a retryable failure [default: 5]'), hidden: true })
+    .option('retry-delay', { ...wholeNumber('retry-delay', 'First backoff in milliseconds [default: 1000]'), hidden: true });
+}
+
+/**
+ * A whole-number option, checked while the arguments are parsed: "abc", "-5", "1.5" or "" stop the
+ * command as a usage error naming the flag. Untyped on purpose: yargs' number type turns "abc" into
+ * NaN and "" into 0 before we could see them.
+ */
+export function wholeNumber(name: NumberSetting, describe: string) {
+  return {
+    describe,
+    requiresArg: true,
+    coerce: (raw: unknown): number => {
+      const r = checkWholeNumber(name, raw);
+      if ('error' in r) throw new Error(`--${name} ${r.error}`);
+      return r.value;
+    },
+  };
 }
 
 export async function configFrom(args: CommonArgs & Partial<ApiArgs>): Promise<Config> {

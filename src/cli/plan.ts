@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { configFrom, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
 import { createTerm } from './term.js';
 
@@ -16,7 +16,7 @@ export const planCommand = {
   command: 'plan',
   describe: 'Show what apply would change; offline unless --refresh',
   builder: (y: Argv) =>
-    withApi(withCommon(y))
+    withApi(withState(withCommon(y)))
       .option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON' })
       .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 0 no changes, 1 error, 2 changes pending' })
       .option('refresh', { type: 'boolean', default: false, describe: 'Read Open.cx to report drift (needs OPENCX_API_KEY)' })

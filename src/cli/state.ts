@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { configFrom, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
 interface Args extends CommonArgs, ApiArgs {
@@ -10,7 +10,7 @@ const rebuild = {
   command: 'rebuild',
   describe: 'Recreate a lost state file from the trainings opencx-sync made in Open.cx',
   builder: (y: Argv) =>
-    withApi(withCommon(y)).option('force', { type: 'boolean', default: false, describe: 'Replace a state file that still tracks trainings' }),
+    withApi(withState(withCommon(y))).option('force', { type: 'boolean', default: false, describe: 'Replace a state file that still tracks trainings' }),
   handler: async (args: Args) => {
     const { runStateRebuild } = await import('../engine.js');
     const term = createTerm(args.verbose);

@@ -1,5 +1,4 @@
 // File text -> Training, or every issue in the file. Pure: the caller reads the file.
-import matter from 'gray-matter';
 import jsyaml from 'js-yaml';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
@@ -22,10 +21,10 @@ export interface SourceFile {
   text: string;
 }
 
-/** Names people may use in front-matter instead of opaque ids, from the config file. */
+/** Names people may use in front-matter instead of opaque ids, from the config file. Maps: any text is a name. */
 export interface NameMaps {
-  directories: Record<string, string>;
-  segments: Record<string, string>;
+  directories: ReadonlyMap<string, string>;
+  segments: ReadonlyMap<string, string>;
 }
 
 export type ParseResult =
@@ -35,17 +34,14 @@ export type ParseResult =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Engines that run code from the file are refused; only YAML front-matter is accepted. */
-function refuse(language: string) {
-  return () => {
-    throw new FrontMatterLanguageError(language);
-  };
-}
-class FrontMatterLanguageError extends Error {
-  constructor(readonly language: string) {
-    super(`front-matter language "${language}" is not allowed: use YAML between "---" lines`);
-  }
-}
+/** Front-matter holds a few short keys; anything larger is a mistake, and parsing it must stay cheap. */
+export const MAX_FRONT_MATTER_CHARS = 32 * 1024;
+/** Top-level keys beyond which a front-matter is refused whole, before any per-key work. */
+export const MAX_FRONT_MATTER_KEYS = 100;
+/** Unknown keys named one by one; the rest are counted in one more line. */
+const UNKNOWN_KEYS_SHOWN = 10;
+/** YAML aliases expanded at most this often (an alias bomb expands to billions of nodes). */
+const MAX_ALIAS_COUNT = 50;
 
 /** An ignored file is left alone like one with `sync: false`: its key still counts, so it is never pruned. */
 export function asSkipped(r: ParseResult, path: string): ParseResult {
@@ -63,38 +59,40 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   const at = (line: number, col: number, message: string, severity: Issue['severity'] = 'error') =>
     issues.push({ file: file.displayPath, line, col, message, severity });
 
-  // gray-matter splits the file; we parse the YAML ourselves (its engines would run code for ---js).
-  let yamlText: string | undefined;
-  let split: { content: string; matter: string };
-  try {
-    const parsed = matter(text, {
-      engines: {
-        yaml: (src: string) => {
-          yamlText = src;
-          return {};
-        },
-        javascript: refuse('javascript'),
-        js: refuse('js'),
-        coffee: refuse('coffee'),
-        json: refuse('json'),
-      },
-    } as unknown as Parameters<typeof matter>[1]);
-    split = { content: parsed.content, matter: parsed.matter };
-  } catch (err) {
-    const message =
-      err instanceof FrontMatterLanguageError
-        ? err.message
-        : `front-matter could not be read (${(err as Error).message}): use YAML between "---" lines`;
-    at(1, 1, message);
+  const split = splitFrontMatter(text);
+  if ('error' in split) {
+    at(split.line, 1, split.error);
     return { kind: 'invalid', issues };
+  }
+  const yamlText = split.yaml;
+  if (yamlText !== undefined && yamlText.length > MAX_FRONT_MATTER_CHARS) {
+    const kb = (n: number) => Math.ceil(n / 1024);
+    at(1, 1, `the front-matter is ${kb(yamlText.length)} KB, more than the ${kb(MAX_FRONT_MATTER_CHARS)} KB allowed: keep only its few keys (title:, type:, ...) there and put the text in the body`);
+    return { kind: 'invalid', issues };
+  }
+  // A line starting in column 1 is a top-level key: counted before any YAML parser sees the text.
+  const topLevelLines = yamlText?.match(/^[^\s#]/gm)?.length ?? 0;
+  if (topLevelLines > MAX_FRONT_MATTER_KEYS) {
+    at(1, 1, tooManyKeys(topLevelLines));
+    return { kind: 'invalid', issues };
+  }
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const [line, col] = lineColOf(text, nul);
+    if (nul < split.bodyStart) {
+      at(line, col, 'the front-matter contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
+      return { kind: 'invalid', issues };
+    }
+    at(line, col, 'the body contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
   }
 
   // Positions come from `yaml`'s document, built only when there is something to point at: the fast
   // path (js-yaml with the YAML 1.2 core schema, then the schema check) covers valid files.
   const lineCounter = new LineCounter();
   let doc: Document | undefined;
-  const docOf = () => (doc ??= parseDocument(yamlText ?? '', { lineCounter, prettyErrors: false, uniqueKeys: true }));
-  const matterLine = lineOf(text, split.matter ? text.indexOf(split.matter, 3) : 0);
+  // uniqueKeys compares every pair of keys; duplicates are found below with a Map instead.
+  const docOf = () => (doc ??= parseDocument(yamlText ?? '', { lineCounter, prettyErrors: false, uniqueKeys: false }));
+  const matterLine = split.yamlLine;
   const pos = (offset: number | undefined): [number, number] => {
     if (offset === undefined) return [1, 1];
     const p = lineCounter.linePos(offset);
@@ -104,8 +102,12 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
     yamlText === undefined ? pos(undefined) : pos(offsetOf(docOf(), path, target));
 
   let fm: FrontMatter = {};
-  const fast = yamlText === undefined ? { success: true as const, data: {} } : quickFrontMatter(yamlText);
-  if (fast?.success) fm = fast.data;
+  const fast = yamlText === undefined ? { keys: 0, result: { success: true as const, data: {} } } : quickFrontMatter(yamlText);
+  if (fast && fast.keys > MAX_FRONT_MATTER_KEYS) {
+    at(1, 1, tooManyKeys(fast.keys));
+    return { kind: 'invalid', issues };
+  }
+  if (fast?.result.success) fm = fast.result.data;
   else {
     const d = docOf();
     for (const e of d.errors) {
@@ -118,7 +120,32 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
       at(line, col, 'front-matter must be a mapping of keys (title:, type:, draft: ...)');
       return { kind: 'invalid', issues };
     }
-    const data = (d.contents === null ? {} : d.toJS({ maxAliasCount: 50 })) as Record<string, unknown>;
+    const items = isMap(d.contents) ? d.contents.items : [];
+    if (items.length > MAX_FRONT_MATTER_KEYS) {
+      at(1, 1, tooManyKeys(items.length));
+      return { kind: 'invalid', issues };
+    }
+    // Keys compared as the text they become (1 and "1" are one key once read).
+    const firstLineOf = new Map<string, number>();
+    for (const { key } of items) {
+      if (!isScalar(key)) continue;
+      const name = String(key.value);
+      const first = firstLineOf.get(name);
+      const [line, col] = pos(nodeStart(key));
+      if (first === undefined) firstLineOf.set(name, line);
+      else at(line, col, `YAML: key ${shown(name)} is already set on line ${first}: keep one of them`);
+    }
+    if (issues.length > 0) return { kind: 'invalid', issues };
+    let data: Record<string, unknown>;
+    try {
+      data = (d.contents === null ? {} : d.toJS({ maxAliasCount: MAX_ALIAS_COUNT })) as Record<string, unknown>;
+    } catch (err) {
+      if (!(err instanceof ReferenceError)) throw err;
+      // yaml throws ReferenceError when aliases expand past maxAliasCount (an alias bomb).
+      const [line, col] = pos(d.contents?.range?.[0]);
+      at(line, col, `YAML: the aliases (*name) here expand to too many values: write the values out instead`);
+      return { kind: 'invalid', issues };
+    }
     const result = frontMatterSchema.safeParse(data);
     if (result.success) fm = result.data;
     for (const zi of result.error?.issues ?? []) {
@@ -133,16 +160,17 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   const key = fm.key ?? defaultKey(file.path);
   if (fm.sync === false && issues.length === 0) return { kind: 'skipped', key, path: file.path };
 
-  const bodyLine = lineOf(text, text.length - split.content.length);
-  let body = split.content;
+  const bodyLine = lineOf(text, split.bodyStart);
+  let body = split.body;
   let title = fm.title;
   if (title === undefined) {
-    const heading = findHeading(body);
+    const heading = leadingHeading(body);
     if (heading) {
       title = heading.text;
-      body = body.slice(0, heading.start) + body.slice(heading.end);
+      body = body.slice(heading.end);
     } else if (schemaOk) {
-      at(1, 1, 'no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"');
+      const later = /^[ \t]{0,3}#[ \t]+\S/m.test(body) ? ' (a heading further down is content, not the title)' : '';
+      at(1, 1, `no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"${later}`);
     }
   }
   const content = trimBlankLines(body);
@@ -184,10 +212,51 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   };
 }
 
+function tooManyKeys(n: number): string {
+  return `the front-matter has ${n} keys, more than the ${MAX_FRONT_MATTER_KEYS} allowed: a training uses only ${FRONT_MATTER_KEYS.join(', ')}`;
+}
+
 function lineOf(text: string, index: number): number {
   let line = 1;
   for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
   return line;
+}
+
+function lineColOf(text: string, index: number): [number, number] {
+  return [lineOf(text, index), index - text.lastIndexOf('\n', index - 1)];
+}
+
+type Split = { yaml: string | undefined; yamlLine: number; body: string; bodyStart: number } | { error: string; line: number };
+
+/**
+ * Splits "---" YAML "---" from the body. Our own few lines rather than gray-matter: its engines run
+ * code (---js) and are looked up by any name (---constructor), and it cannot say a closing line is missing.
+ * A first line of four or more dashes is a Markdown rule, not front-matter.
+ */
+function splitFrontMatter(text: string): Split {
+  if (!text.startsWith('---') || text[3] === '-') return { yaml: undefined, yamlLine: 1, body: text, bodyStart: 0 };
+  const firstEnd = text.indexOf('\n');
+  const language = (firstEnd === -1 ? text : text.slice(0, firstEnd)).slice(3).trim();
+  if (language !== '' && !['yaml', 'yml'].includes(language.toLowerCase())) {
+    return { error: `front-matter language "${language}" is not allowed: use YAML between "---" lines`, line: 1 };
+  }
+  const close = /^---[ \t]*$/gm;
+  close.lastIndex = firstEnd + 1;
+  const m = firstEnd === -1 ? null : close.exec(text);
+  if (!m) return { error: 'the front-matter opened by "---" on line 1 has no closing "---": add a line "---" after the last key', line: 1 };
+  const end = m.index + m[0].length;
+  const bodyStart = text[end] === '\n' ? end + 1 : end;
+  return { yaml: text.slice(firstEnd + 1, m.index), yamlLine: 2, body: text.slice(bodyStart), bodyStart };
+}
+
+/** A long key or value, shortened so one bad line cannot flood the output. */
+function shown(v: string): string {
+  return v.length > 40 ? `"${v.slice(0, 20)}..." (${v.length} characters)` : `"${v}"`;
+}
+
+/** Own properties only: a key like "constructor" must not find Object.prototype's. */
+function own(v: unknown, p: PropertyKey): unknown {
+  return typeof v === 'object' && v !== null && Object.hasOwn(v, p) ? (v as Record<PropertyKey, unknown>)[p] : undefined;
 }
 
 function firstLine(s: string): string {
@@ -220,16 +289,22 @@ function describeSchemaIssue(
 ): { path: PropertyKey[]; message: string; target?: 'key' }[] {
   const path = zi.path as PropertyKey[];
   const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${String(p)}` : String(p))).join('');
-  const value = path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown> | undefined)?.[p], data);
+  const value = path.reduce<unknown>(own, data);
   switch (zi.code) {
-    case 'unrecognized_keys':
-      return zi.keys.map((k) => ({ path: [k], target: 'key' as const, message: `unknown key "${k}"${suggestKey(k)}` }));
+    case 'unrecognized_keys': {
+      const named = zi.keys.slice(0, UNKNOWN_KEYS_SHOWN).map((k) => ({
+        path: [k], target: 'key' as const, message: `unknown key ${shown(k)}${suggestKey(k, own(data, k))}`,
+      }));
+      const rest = zi.keys.length - named.length;
+      const more = zi.keys[UNKNOWN_KEYS_SHOWN];
+      if (more === undefined) return named;
+      return [...named, { path: [more], target: 'key' as const, message: `${rest} more unknown keys: allowed keys are ${FRONT_MATTER_KEYS.join(', ')}` }];
+    }
     case 'invalid_value': {
       const allowed = zi.values.map(String);
-      const near = typeof value === 'string' ? closest(value, allowed) : undefined;
-      const d = near === undefined ? Infinity : distance(String(value), near);
-      const hint = d <= 2 && d < String(value).length / 2 ? `did you mean "${near}"? ` : '';
-      return [{ path, message: `${field}: "${String(value)}" is not allowed; ${hint}use one of: ${allowed.join(', ')}` }];
+      const near = typeof value === 'string' ? suggestValue(value, allowed) : undefined;
+      const hint = near ? `did you mean "${near}"? ` : '';
+      return [{ path, message: `${field}: ${shown(String(value))} is not allowed; ${hint}use one of: ${allowed.join(', ')}` }];
     }
     case 'invalid_type': {
       const words: Record<string, string> = { boolean: 'true or false', array: 'a list, e.g. [web, email]', string: 'text' };
@@ -244,28 +319,39 @@ function describeSchemaIssue(
   }
 }
 
-function suggestKey(k: string): string {
-  const alias = FRONT_MATTER_ALIASES[k.toLowerCase()];
-  const near = alias ?? closest(k, FRONT_MATTER_KEYS);
-  if (alias || distance(k, near) <= 2) return `: did you mean "${near}"?`;
+/** Keys no longer than this get a spelling suggestion; a longer one cannot be 2 edits from a real key. */
+const SUGGEST_MAX_LENGTH = 24;
+
+/** The key meant, keeping the value's intent: `published: true` is `draft: false`, not `draft`. */
+function suggestKey(k: string, value: unknown): string {
+  const alias = FRONT_MATTER_ALIASES.get(k.toLowerCase());
+  if (alias === 'draft' && k.toLowerCase() === 'published') {
+    return typeof value === 'boolean' ? `: did you mean "draft: ${!value}"?` : ': did you mean "draft" (true or false)?';
+  }
+  if (alias) return `: did you mean "${alias}"?`;
+  if (k.length <= SUGGEST_MAX_LENGTH) {
+    const near = closest(k, FRONT_MATTER_KEYS);
+    if (distance(k, near) <= 2) return `: did you mean "${near}"?`;
+  }
   return `: allowed keys are ${FRONT_MATTER_KEYS.join(', ')}`;
 }
 
-/** First "# Heading" outside fenced code: the title when front-matter has none. */
-function findHeading(body: string): { text: string; start: number; end: number } | undefined {
-  let fence: string | undefined;
-  let start = 0;
-  for (const line of body.split('\n')) {
-    const end = start + line.length + 1;
-    const f = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (f && (!fence || f.startsWith(fence))) fence = fence ? undefined : f.slice(0, 3);
-    else if (!fence) {
-      const m = /^\s{0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
-      if (m?.[1]) return { text: m[1], start, end: Math.min(end, body.length) };
-    }
-    start = end;
-  }
-  return undefined;
+/** The allowed value meant: the same word in another case or with - for _, or a near spelling. */
+function suggestValue(value: string, allowed: string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-\s]+/g, '_');
+  const v = norm(value);
+  const same = allowed.find((a) => norm(a) === v);
+  if (same !== undefined || v.length > SUGGEST_MAX_LENGTH) return same;
+  const normed = allowed.map(norm);
+  const near = closest(v, normed);
+  const d = distance(v, near);
+  return d <= 2 && d < v.length / 2 ? allowed[normed.indexOf(near)] : undefined;
+}
+
+/** A "# Heading" on the first non-blank line of the body: the title when front-matter has none. */
+function leadingHeading(body: string): { text: string; end: number } | undefined {
+  const m = /^(?:[ \t]*\n)*[ \t]{0,3}#[ \t]+([^\n]*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)/.exec(body);
+  return m?.[1] ? { text: m[1], end: m[0].length } : undefined;
 }
 
 function trimBlankLines(s: string): string {
@@ -274,19 +360,21 @@ function trimBlankLines(s: string): string {
 
 type Resolved = { id: string } | { error: string };
 
-function resolveDirectory(value: string, map: Record<string, string>): Resolved {
-  if (Object.hasOwn(map, value)) return { id: map[value] as string };
-  const names = Object.keys(map);
-  if (names.length === 0 || Object.values(map).includes(value)) return { id: value };
+function resolveDirectory(value: string, map: ReadonlyMap<string, string>): Resolved {
+  const id = map.get(value);
+  if (id !== undefined) return { id };
+  const names = [...map.keys()];
+  if (names.length === 0 || [...map.values()].includes(value)) return { id: value };
   return {
     error: `unknown directory "${value}": use one of ${names.map((n) => `"${n}"`).join(', ')} or add it to "directories" in the config file`,
   };
 }
 
-function resolveSegment(value: string, map: Record<string, string>): Resolved {
-  if (Object.hasOwn(map, value)) return { id: map[value] as string };
+function resolveSegment(value: string, map: ReadonlyMap<string, string>): Resolved {
+  const id = map.get(value);
+  if (id !== undefined) return { id };
   if (UUID.test(value)) return { id: value };
-  const names = Object.keys(map);
+  const names = [...map.keys()];
   const known = names.length ? `one of ${names.map((n) => `"${n}"`).join(', ')}` : 'a name listed under "segments" in the config file';
   return { error: `unknown segment "${value}": use a segment id (UUID) or ${known}` };
 }
@@ -311,7 +399,7 @@ function warnDuplicates(
  * The fast path: js-yaml with the YAML 1.2 core schema (no timestamps, no merge keys, so it reads
  * plain front-matter as `yaml` does). Undefined on anything unusual, which then takes the slow path.
  */
-function quickFrontMatter(src: string): ReturnType<typeof frontMatterSchema.safeParse> | undefined {
+function quickFrontMatter(src: string): { keys: number; result: ReturnType<typeof frontMatterSchema.safeParse> } | undefined {
   let data: unknown;
   try {
     data = jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
@@ -319,5 +407,5 @@ function quickFrontMatter(src: string): ReturnType<typeof frontMatterSchema.safe
     return undefined;
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  return frontMatterSchema.safeParse(data);
+  return { keys: Object.keys(data).length, result: frontMatterSchema.safeParse(data) };
 }

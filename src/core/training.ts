@@ -13,7 +13,8 @@ export type Channel = (typeof CHANNELS)[number];
 /** Tag written into `metadata.managed_by` of every training this tool creates. */
 export const MANAGED_BY = 'opencx-sync';
 
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const noNul = (s: string) => !s.includes('\0');
+const nonEmpty = z.string().trim().min(1, 'must not be empty').refine(noNul, 'must not contain NUL characters: remove them');
 
 /** Front-matter as written by people. Strict: an unknown key is an error, not a silent no-op. */
 export const frontMatterSchema = z.strictObject({
@@ -23,7 +24,12 @@ export const frontMatterSchema = z.strictObject({
   directory: nonEmpty.nullable().optional(),
   channels: z.array(z.enum(CHANNELS)).optional(),
   segments: z.array(nonEmpty).optional(),
-  key: nonEmpty
+  // Trimmed (a `key: |` block ends in a newline); a control character inside is a mistake, not a key.
+  key: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .refine((k) => !/[\u0000-\u001f\u007f]/.test(k), 'must not contain line breaks, tabs or other control characters')
     .refine((k) => !k.startsWith('/') && !k.endsWith('/') && !k.split('/').includes('..'), {
       message: 'must not start or end with "/" or contain ".."',
     })
@@ -34,20 +40,20 @@ export type FrontMatter = z.infer<typeof frontMatterSchema>;
 export const FRONT_MATTER_KEYS = Object.keys(frontMatterSchema.shape) as (keyof FrontMatter)[];
 
 /** Keys people reach for because the API or other tools call them that. */
-export const FRONT_MATTER_ALIASES: Record<string, keyof FrontMatter> = {
-  is_draft: 'draft',
-  published: 'draft',
-  restricted_to_channels: 'channels',
-  channel: 'channels',
-  restricted_to_segments: 'segments',
-  segment: 'segments',
-  directory_id: 'directory',
-  folder: 'directory',
-  trigger: 'title',
-  name: 'title',
-  id: 'key',
-  external_id: 'key',
-};
+export const FRONT_MATTER_ALIASES: ReadonlyMap<string, keyof FrontMatter> = new Map([
+  ['is_draft', 'draft'],
+  ['published', 'draft'],
+  ['restricted_to_channels', 'channels'],
+  ['channel', 'channels'],
+  ['restricted_to_segments', 'segments'],
+  ['segment', 'segments'],
+  ['directory_id', 'directory'],
+  ['folder', 'directory'],
+  ['trigger', 'title'],
+  ['name', 'title'],
+  ['id', 'key'],
+  ['external_id', 'key'],
+]);
 
 /** The desired state of one training, resolved and normalised: what the API should hold. */
 export interface Training {

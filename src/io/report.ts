@@ -94,8 +94,8 @@ function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean; nam
 /** Shows ids by the names the config gives them: `directory: "Billing"`, not an opaque id. */
 export function withNames(fc: FieldChange, names: NameMaps | undefined): FieldChange {
   const map = fc.field === 'directory' ? names?.directories : fc.field === 'segments' ? names?.segments : undefined;
-  if (!map || Object.keys(map).length === 0) return fc;
-  const byId = new Map(Object.entries(map).map(([name, id]) => [id, name]));
+  if (!map || map.size === 0) return fc;
+  const byId = new Map([...map].map(([name, id]) => [id, name]));
   const name = (v: unknown): unknown => (Array.isArray(v) ? v.map(name) : typeof v === 'string' ? (byId.get(v) ?? v) : v);
   return { ...fc, before: name(fc.before), after: name(fc.after) };
 }

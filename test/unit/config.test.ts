@@ -25,8 +25,31 @@ describe('resolveConfig', () => {
       expect.stringMatching(/^c\.json: top level: unknown key\(s\) dirr/),
       expect.stringMatching(/^c\.json: ignore: /),
       expect.stringMatching(/must use https:\/\//),
-      '--concurrency must be a whole number from 1 to 32',
+      '--concurrency must be a whole number from 1 to 32, not 0',
     ]));
+  });
+
+  it('checks numbers in the config file under the same rule as their flags', () => {
+    const bad = { path: 'c.json', text: JSON.stringify({ rateLimit: -1, concurrency: 2.5 }) };
+    expect(() => resolveConfig({ cwd: '/r', file: bad, env: {}, flags: {} })).toThrow(
+      'c.json: rateLimit: must be a whole number from 0 to 100000\nc.json: concurrency: must be a whole number from 1 to 32',
+    );
+    expect(() => resolveConfig({ cwd: '/r', env: {}, flags: { timeout: Number.NaN } })).toThrow('--timeout must be a whole number from 100 to 600000');
+  });
+
+  it('keeps directory and segment names like __proto__ and constructor as plain names', () => {
+    const text = '{"directories": {"__proto__": "dir-p", "constructor": "dir-c"}, "segments": {"toString": "seg-t", "valueOf": "seg-v"}}';
+    const c = resolveConfig({ cwd: '/r', file: { path: 'c.json', text }, env: {}, flags: {} });
+    expect([...c.names.directories]).toEqual([['__proto__', 'dir-p'], ['constructor', 'dir-c']]);
+    expect([...c.names.segments]).toEqual([['toString', 'seg-t'], ['valueOf', 'seg-v']]);
+    expect(c.names.directories.get('hasOwnProperty')).toBeUndefined();
+    const empty = '{"directories": {"__proto__": ""}}';
+    expect(() => resolveConfig({ cwd: '/r', file: { path: 'c.json', text: empty }, env: {}, flags: {} })).toThrow(/c\.json: directories\.__proto__/);
+  });
+
+  it('reads a config file saved with a UTF-8 BOM', () => {
+    const c = resolveConfig({ cwd: '/r', file: { path: 'c.json', text: '\uFEFF{"dir": "docs"}' }, env: {}, flags: {} });
+    expect(c.dir).toBe('docs');
   });
 
   it('allows plain http only to loopback, where the sandbox runs', () => {
@@ -45,6 +68,20 @@ describe('validateTrainingSet', () => {
     expect(set.issues.map((i) => `${i.file}: ${i.message}`)).toEqual([
       'x/two.md: key "same" is already used by x/one.md: give one of them its own "key:" in the front-matter',
     ]);
+  });
+});
+
+describe('validateTrainingSet with keys named like Object.prototype members', () => {
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])('%s is an ordinary key', (key) => {
+    const t = training(key);
+    const one = validateTrainingSet([{ displayPath: 'x/one.md', result: { kind: 'training', training: t, issues: [] } }]);
+    expect(one.issues).toEqual([]);
+    expect(one.trainings.map((x) => x.key)).toEqual([key]);
+    const two = validateTrainingSet([
+      { displayPath: 'x/one.md', result: { kind: 'training', training: t, issues: [] } },
+      { displayPath: 'x/two.md', result: { kind: 'skipped', key, path: 'two.md' } },
+    ]);
+    expect(two.issues.map((i) => i.message)).toEqual([`key "${key}" is already used by x/one.md: give one of them its own "key:" in the front-matter`]);
   });
 });
 

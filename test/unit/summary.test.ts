@@ -20,7 +20,7 @@ describe('apply summary', () => {
     expect(countOutcomes(outcomes)).toMatchObject({ created: 1, adopted: 1 });
     expect(applySummaryLine(outcomes, 3)).toBe('Apply: 1 created, 1 adopted, 0 updated, 0 moved, 0 deleted, 0 failed. 3 unchanged.');
     expect(applyToJson(outcomes, plan, 'trainings').summary).toMatchObject({ created: 1, adopted: 1 });
-    expect(applyMarkdown(outcomes, plan, { dir: 'trainings', names: { directories: {}, segments: {} } })).toContain('**1** created, **1** adopted,');
+    expect(applyMarkdown(outcomes, plan, { dir: 'trainings', names: { directories: new Map(), segments: new Map() } })).toContain('**1** created, **1** adopted,');
   });
 
   it('leaves adopted out of the line when there is none', () => {
