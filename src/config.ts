@@ -7,7 +7,7 @@ import { UserError } from './errors.js';
 export const CONFIG_FILE = 'opencx-sync.config.json';
 export const DEFAULT_API_URL = 'https://api.open.cx';
 
-const fileSchema = z.strictObject({
+export const fileSchema = z.strictObject({
   $schema: z.string().optional(),
   dir: z.string().min(1).optional(),
   state: z.string().min(1).optional(),
