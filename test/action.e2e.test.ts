@@ -159,7 +159,7 @@ describe('action', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('::error title=opencx-sync,file=trainings/bad.md,line=3,col=1::unknown key "is_draft": did you mean "draft"?');
     expect(r.summary).toContain('| `trainings/bad.md` | 3 | unknown key "is_draft": did you mean "draft"? |');
-    expect(r.stdout).toContain('::error::1 invalid training file(s)');
+    expect(r.stdout).toContain('::error::1 error in the training files');
   });
 
   it('apply on push: creates, reports, and commits the state file back with [skip ci]', async () => {

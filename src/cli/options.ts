@@ -40,11 +40,11 @@ export async function configFrom(args: CommonArgs & Partial<ApiArgs>): Promise<C
   // Loaded here, not at start-up: `--help` and `sandbox` need none of it.
   const { resolveConfig } = await import('../config.js');
   const { readConfigFile } = await import('../io/config-file.js');
-  const cwd = process.cwd();
-  const file = await readConfigFile(cwd, args.config);
+  const file = await readConfigFile(process.cwd(), args.config);
   return resolveConfig({
-    cwd,
-    ...(file ? { file } : {}),
+    // A config found in a parent folder makes the run relative to that folder (the repository root).
+    cwd: file?.root ?? process.cwd(),
+    ...(file ? { file: { path: file.path, text: file.text } } : {}),
     env: process.env,
     flags: {
       dir: args.dir,
