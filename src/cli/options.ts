@@ -13,7 +13,7 @@ export function withCommon<T>(y: Argv<T>) {
   return y
     .option('dir', { type: 'string', describe: 'Folder of training Markdown files [default: trainings]' })
     .option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' })
-    .option('config', { type: 'string', describe: 'Config file [default: opencx-sync.config.json if present]' })
+    .option('config', { type: 'string', describe: 'Config file [default: opencx-sync.config.json, here or in a parent folder up to the repository root]' })
     .option('verbose', { type: 'boolean', default: false, describe: 'Show detail: every field, every request' });
 }
 
