@@ -9,7 +9,7 @@ await build({
   entryPoints: ['src/action/main.ts'],
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'esm',
   outfile,
   legalComments: 'none',

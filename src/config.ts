@@ -15,7 +15,7 @@ function wholeNumber(name: NumberSetting) {
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
-const fileSchema = z.strictObject({
+export const fileSchema = z.strictObject({
   $schema: z.string().optional(),
   dir: z.string().min(1).optional(),
   state: z.string().min(1).optional(),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { KEY, ROOT, trainingFile, workspace, type Workspace } from './helpers.js';
+import { node24 } from './node24.js';
 
 interface FakeGitHub {
   url: string;
@@ -107,7 +108,8 @@ async function runAction(inputs: Record<string, string>, event: 'pull_request' |
     'INPUT_GITHUB-TOKEN': 'gh-token',
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/action.js')], { cwd: ws.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The runtime action.yml names (node24), not the Node running the tests.
+  const child = spawn(node24(), [path.join(ROOT, 'dist/action.js')], { cwd: ws.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stdout += d));
@@ -157,7 +159,7 @@ describe('action', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('::error title=opencx-sync,file=trainings/bad.md,line=3,col=1::unknown key "is_draft": did you mean "draft"?');
     expect(r.summary).toContain('| `trainings/bad.md` | 3 | unknown key "is_draft": did you mean "draft"? |');
-    expect(r.stdout).toContain('::error::1 invalid training file(s)');
+    expect(r.stdout).toContain('::error::1 error in the training files');
   });
 
   it('apply on push: creates, reports, and commits the state file back with [skip ci]', async () => {

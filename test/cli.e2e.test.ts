@@ -128,7 +128,7 @@ describe('apply and plan', () => {
     const handMade = (await res.json()) as { id: string };
     ws.remove('trainings/tone.md');
     const kept = await cli('apply');
-    expect(kept.stdout).toContain('1 training(s) whose file is gone were kept; pass --prune to delete them.');
+    expect(kept.stdout).toContain('1 training whose file is gone was kept; pass --prune to delete them.');
     expect(sandbox.state.trainings.size).toBe(4);
     const pruned = await cli('apply', '--prune');
     expect(pruned.code, pruned.stderr).toBe(0);
@@ -142,7 +142,7 @@ describe('apply and plan', () => {
     ws.write('opencx-sync.config.json', JSON.stringify({ ...config, ignore: ['tone.md', 'notes/**'] }));
     ws.write('trainings/tone.md', 'not even front-matter: ---\n');
     ws.write('trainings/notes/todo.md', '---\nbogus: true\n---\n');
-    expect((await cli('validate')).stdout).toBe('2 file(s) valid.\n');
+    expect((await cli('validate')).stdout).toBe('2 files valid.\n');
     const r = await cli('apply', '--prune');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 0 failed. 2 unchanged.');
@@ -157,7 +157,7 @@ describe('apply and plan', () => {
     expect(r.stderr).toContain('trainings/bad.md:3:1: unknown key "is_draft": did you mean "draft"?');
     expect(r.stderr).toContain('trainings/bad.md:4:17: channels[1]: "fax" is not allowed');
     expect(r.stderr).toContain('trainings/empty.md:4:1: the body is empty');
-    expect(r.stderr).toContain('3 error(s) in 2 of 5 file(s). Fix them and run again; nothing was sent to Open.cx.');
+    expect(r.stderr).toContain('3 errors in 2 of 5 files. Fix them and run again; nothing was sent to Open.cx.');
     expect(sandbox.state.requests).toEqual([]);
   });
 
@@ -207,7 +207,7 @@ describe('validate', () => {
     const json = JSON.parse((await runCli(['validate', '--format', 'json'], { cwd: ws.dir })).stdout);
     expect(json).toMatchObject({ format_version: 1, valid: false, files: 4, issues: [{ file: 'trainings/bad.md', line: 3, col: 7, severity: 'error' }] });
     ws.remove('trainings/bad.md');
-    expect((await runCli(['validate'], { cwd: ws.dir })).stdout).toBe('3 file(s) valid.\n');
+    expect((await runCli(['validate'], { cwd: ws.dir })).stdout).toBe('3 files valid.\n');
     expect(sandbox.state.requests).toEqual([]);
   });
 

@@ -167,7 +167,7 @@ describe('drift and recovery', () => {
     expect((await cli('plan', '--refresh')).stdout).toContain('not in the state file: "opencx-sync state rebuild" recovers it');
     const rebuilt = await cli('state', 'rebuild');
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
-    expect(rebuilt.stdout).toContain('5 training(s) tracked');
+    expect(rebuilt.stdout).toContain('5 trainings tracked');
     expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
     expectConverged(sandbox, ws, 5);
     expect((await cli('state', 'rebuild')).stderr).toContain('pass --force to replace it');

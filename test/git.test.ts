@@ -65,7 +65,7 @@ describe('validate --staged', () => {
     write('trainings/unstaged.md', '---\ntitle: Broken but not staged\nbad: 1\n---\nBody\n');
     const r = await runCli(['validate', '--staged'], { cwd: repo });
     expect(r.stdout).toBe(
-      'trainings/staged.md:3:1: unknown key "chanels": did you mean "channels"?\n1 error(s) in 1 of 1 file(s). Fix them and run again; nothing was sent to Open.cx.\n',
+      'trainings/staged.md:3:1: unknown key "chanels": did you mean "channels"?\n1 error in 1 of 1 file. Fix it and run again; nothing was sent to Open.cx.\n',
     );
     expect(r.code).toBe(1);
   });

@@ -15,6 +15,7 @@ import { checkWholeNumber } from '../limits.js';
 import { commitAndPush } from '../io/git.js';
 import { applyMarkdown, COMMENT_MARKER, issuesMarkdown, planMarkdown, type LinkContext } from '../io/markdown.js';
 import { countOutcomes, planToJson } from '../io/report.js';
+import { plural } from '../plural.js';
 
 type Command = 'validate' | 'plan' | 'apply';
 
@@ -121,7 +122,7 @@ export async function run(): Promise<void> {
     annotate(loaded.issues);
     await core.summary.addRaw(issuesMarkdown(loaded.issues, loaded.files)).write();
     core.setOutput('has-changes', 'false');
-    if (hasErrors(loaded.issues)) core.setFailed(`${loaded.issues.filter((i) => i.severity === 'error').length} invalid training file(s)`);
+    if (hasErrors(loaded.issues)) core.setFailed(`${plural(loaded.issues.filter((i) => i.severity === 'error').length, 'error')} in the training files`);
     return;
   }
 
@@ -183,7 +184,7 @@ export async function run(): Promise<void> {
     const pushed = await commitAndPush(cwd, config.statePath, 'chore(opencx-sync): update state after apply [skip ci]');
     core.info(pushed ? `committed ${config.statePath}` : 'state file unchanged: nothing to commit');
   }
-  if (counts.failed) core.setFailed(`${counts.failed} training(s) failed: see the summary`);
+  if (counts.failed) core.setFailed(`${plural(counts.failed, 'training')} failed: see the summary`);
   else if (stop.signal.aborted) core.setFailed('cancelled: the changes not yet started were skipped; the next apply finishes them');
 }
 

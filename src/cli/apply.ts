@@ -3,6 +3,7 @@ import type { OnDrift } from '../apply.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
 import { createTerm } from './term.js';
+import { plural } from '../plural.js';
 
 interface Args extends CommonArgs, ApiArgs {
   json: boolean;
@@ -65,7 +66,7 @@ export const applyCommand = {
     if (!plan) return;
     if (args.json) term.out(JSON.stringify(applyToJson(outcomes, plan, config.dir), null, 2));
     else {
-      if (plan.orphans.length) term.out(term.c.yellow(`${plan.orphans.length} training(s) whose file is gone were kept; pass --prune to delete them.`));
+      if (plan.orphans.length) term.out(term.c.yellow(`${plural(plan.orphans.length, 'training')} whose file is gone ${plan.orphans.length === 1 ? 'was' : 'were'} kept; pass --prune to delete them.`));
       term.out(applySummaryLine(outcomes, plan.summary.unchanged));
       // The failures again, together: in a long run they scrolled by between the successes.
       const failed = outcomes.filter((o) => o.status === 'failed');

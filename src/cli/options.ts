@@ -13,7 +13,7 @@ export interface CommonArgs {
 export function withCommon<T>(y: Argv<T>) {
   return y
     .option('dir', { type: 'string', describe: 'Folder of training Markdown files [default: trainings]' })
-    .option('config', { type: 'string', describe: 'Config file [default: opencx-sync.config.json if present]' })
+    .option('config', { type: 'string', describe: 'Config file [default: opencx-sync.config.json, here or in a parent folder up to the repository root]' })
     .option('verbose', { type: 'boolean', default: false, describe: 'Show detail: every field, every request' });
 }
 
@@ -62,11 +62,11 @@ export async function configFrom(args: CommonArgs & Partial<ApiArgs>): Promise<C
   // Loaded here, not at start-up: `--help` and `sandbox` need none of it.
   const { resolveConfig } = await import('../config.js');
   const { readConfigFile } = await import('../io/config-file.js');
-  const cwd = process.cwd();
-  const file = await readConfigFile(cwd, args.config);
+  const file = await readConfigFile(process.cwd(), args.config);
   return resolveConfig({
-    cwd,
-    ...(file ? { file } : {}),
+    // A config found in a parent folder makes the run relative to that folder (the repository root).
+    cwd: file?.root ?? process.cwd(),
+    ...(file ? { file: { path: file.path, text: file.text } } : {}),
     env: process.env,
     flags: {
       dir: args.dir,

@@ -1,12 +1,13 @@
 import type { Argv } from 'yargs';
 import { configFrom, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
+import { plural } from '../plural.js';
 
 interface Args extends CommonArgs, ApiArgs {
   force: boolean;
 }
 
-const rebuild = {
+export const rebuildCommand = {
   command: 'rebuild',
   describe: 'Recreate a lost state file from the trainings opencx-sync made in Open.cx',
   builder: (y: Argv) =>
@@ -19,13 +20,13 @@ const rebuild = {
     for (const d of r.duplicates) {
       term.err(term.c.yellow(`key ${d.key} is carried by ${d.ids.length} trainings (${d.ids.join(', ')}): tracking ${d.ids[0]}; delete the others in Open.cx`));
     }
-    term.out(`Rebuilt ${config.statePath}: ${r.state.trainings.size} training(s) tracked. Run "opencx-sync plan" to see what differs from the files.`);
+    term.out(`Rebuilt ${config.statePath}: ${plural(r.state.trainings.size, 'training')} tracked. Run "opencx-sync plan" to see what differs from the files.`);
   },
 };
 
 export const stateCommand = {
   command: 'state <command>',
   describe: 'Manage the state file (state rebuild)',
-  builder: (y: Argv) => y.command(rebuild).demandCommand(1),
+  builder: (y: Argv) => y.command(rebuildCommand).demandCommand(1),
   handler: () => undefined,
 };

@@ -1,4 +1,4 @@
-// Where output goes. Colours only on a TTY and never with NO_COLOR; progress only on a TTY.
+// Where output goes. Colours on a TTY, never with NO_COLOR, always with FORCE_COLOR; progress only on a TTY.
 import pc from 'picocolors';
 import type { Colors } from '../io/report.js';
 
@@ -11,8 +11,16 @@ export interface Term {
   progress(label: string, done: number, total: number): void;
 }
 
+/** https://no-color.org wins over FORCE_COLOR (as in picocolors); FORCE_COLOR=0 or false turns colours off too. */
+export function colorEnabled(env: Record<string, string | undefined>, isTTY: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return isTTY;
+}
+
 export function createTerm(verbose: boolean): Term {
-  const tty = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+  const tty = colorEnabled(process.env, Boolean(process.stdout.isTTY));
   const errTty = Boolean(process.stderr.isTTY);
   let drawn = false;
   const clear = () => {

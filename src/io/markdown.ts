@@ -4,6 +4,7 @@ import type { Issue } from '../core/issue.js';
 import type { Change, FieldChange, Plan } from '../core/plan.js';
 import type { NameMaps } from '../core/parse.js';
 import { bodyDiff, countOutcomes, displayPath, isDefaultValue, withNames } from './report.js';
+import { plural } from '../plural.js';
 
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
 export const COMMENT_MARKER = '<!-- opencx-sync:plan -->';
@@ -54,7 +55,7 @@ export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync 
   const out = [`### ${title}`, ''];
   out.push(`**${s.create}** to create, **${s.update}** to update, **${s.move}** to move, **${s.delete}** to delete, ${s.unchanged} unchanged.`, '');
   if (plan.drift?.length) {
-    out.push('> [!WARNING]', `> ${plan.drift.length} training(s) differ in Open.cx from the last apply: ${plan.drift.map((d) => `\`${d.key}\` (${d.kind})`).join(', ')}`, '');
+    out.push('> [!WARNING]', `> ${plural(plan.drift.length, 'training')} ${plan.drift.length === 1 ? 'differs' : 'differ'} in Open.cx from the last apply: ${plan.drift.map((d) => `\`${d.key}\` (${d.kind})`).join(', ')}`, '');
   }
   if (plan.changes.length) {
     out.push('| Change | Training | File | Fields |', '| --- | --- | --- | --- |');
@@ -90,8 +91,8 @@ export function applyMarkdown(outcomes: Outcome[], plan: Plan, ctx: LinkContext)
 export function issuesMarkdown(issues: Issue[], files: number): string {
   const errors = issues.filter((i) => i.severity === 'error');
   const out = ['### opencx-sync validate', ''];
-  if (!issues.length) return [...out, `All ${files} file(s) are valid.`].join('\n') + '\n';
-  out.push(`${errors.length} error(s), ${issues.length - errors.length} warning(s) in ${files} file(s).`, '', '| File | Line | Problem |', '| --- | --- | --- |');
+  if (!issues.length) return [...out, `${files === 1 ? 'The file is' : `All ${files} files are`} valid.`].join('\n') + '\n';
+  out.push(`${plural(errors.length, 'error')}, ${plural(issues.length - errors.length, 'warning')} in ${plural(files, 'file')}.`, '', '| File | Line | Problem |', '| --- | --- | --- |');
   for (const i of issues) out.push(`| \`${cell(i.file)}\` | ${i.line} | ${i.severity === 'warning' ? '⚠️ ' : ''}${cell(i.message)} |`);
   return out.join('\n') + '\n';
 }

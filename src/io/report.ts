@@ -6,6 +6,7 @@ import type { Outcome } from '../apply.js';
 import { formatIssue, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
+import { plural } from '../plural.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -39,7 +40,7 @@ export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: 
   }
   if (plan.orphans.length) {
     out.push(
-      c.yellow(`${plan.orphans.length} training(s) whose file is gone are kept; pass --prune to delete them: `) +
+      c.yellow(`${plural(plan.orphans.length, 'training')} whose file is gone ${plan.orphans.length === 1 ? 'is' : 'are'} kept; pass --prune to delete them: `) +
         plan.orphans.map((o) => o.key).join(', '),
     );
   }
@@ -123,12 +124,12 @@ const DIFF_LINES = 12;
 
 function renderContent(fc: FieldChange, opts: { c: Colors; verbose: boolean }): string[] {
   const after = typeof fc.after === 'string' ? fc.after : '';
-  if (typeof fc.before !== 'string' || !fc.before) return [`content: ${after.split('\n').length} line(s), ${after.length} characters`];
+  if (typeof fc.before !== 'string' || !fc.before) return [`content: ${plural(after.split('\n').length, 'line')}, ${plural(after.length, 'character')}`];
   const changed = bodyDiff(fc.before, after).filter((d) => d.sign !== ' ');
   const shown = opts.verbose ? changed : changed.slice(0, DIFF_LINES);
   const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${d.line}`) : opts.c.red(`  - ${d.line}`)))];
   const hidden = changed.length - shown.length;
-  if (hidden) lines.push(opts.c.dim(`  ... ${hidden} more changed line(s) (--verbose shows all)`));
+  if (hidden) lines.push(opts.c.dim(`  ... ${hidden} more changed ${hidden === 1 ? 'line' : 'lines'} (--verbose shows all)`));
   return lines;
 }
 
@@ -224,8 +225,8 @@ export function renderIssues(issues: Issue[], format: IssueFormat, files: number
   const bad = new Set(errors.map((i) => i.file)).size;
   lines.push(
     errors.length
-      ? `${errors.length} error(s) in ${bad} of ${files} file(s). Fix them and run again; nothing was sent to Open.cx.`
-      : `${files} file(s) valid.`,
+      ? `${plural(errors.length, 'error')} in ${bad} of ${plural(files, 'file')}. Fix ${errors.length === 1 ? 'it' : 'them'} and run again; nothing was sent to Open.cx.`
+      : `${plural(files, 'file')} valid.`,
   );
   return lines.join('\n');
 }

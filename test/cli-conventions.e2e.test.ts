@@ -1,0 +1,117 @@
+// The habits a command-line user expects: -h, -v, suggestions for typos, shell completion, colours
+// that follow NO_COLOR/FORCE_COLOR, plurals, help that names the environment, and a config file found
+// from a subfolder.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { colorEnabled } from '../src/cli/term.js';
+import { plural } from '../src/plural.js';
+import { VERSION } from '../src/version.js';
+import { runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+
+let ws: Workspace;
+beforeEach(() => {
+  ws = workspace({
+    'opencx-sync.config.json': JSON.stringify({ dir: 'trainings' }),
+    'trainings/billing/refunds.md': trainingFile('How do I get a refund?'),
+    'trainings/shipping.md': trainingFile('Do you ship to Canada?'),
+  });
+  mkdirSync(path.join(ws.dir, '.git'));
+});
+afterEach(() => ws.cleanup());
+
+const cli = (args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) => runCli(args, { cwd: opts.cwd ?? ws.dir, ...(opts.env ? { env: opts.env } : {}) });
+
+describe('CLI conventions', () => {
+  it('-h and --help print the usage; -v and --version print the version', async () => {
+    for (const flag of ['-h', '--help']) {
+      const r = await cli([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout).toContain('opencx-sync <command> [options]');
+    }
+    for (const flag of ['-v', '--version']) {
+      const r = await cli([flag]);
+      expect([r.code, r.stdout], flag).toEqual([0, `${VERSION}\n`]);
+    }
+  });
+
+  it('suggests the command meant by a typo', async () => {
+    const r = await cli(['plna']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Did you mean plan?');
+  });
+
+  it('suggests the flag meant by a typo, and exits 1', async () => {
+    const r = await cli(['apply', '--prnue']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Unknown argument: prnue\nDid you mean --prune?');
+    const far = await cli(['plan', '--zzzzzz']);
+    expect(far.stderr).toContain('Unknown argument: zzzzzz');
+    expect(far.stderr).not.toContain('Did you mean');
+  });
+
+  it('prints a bash completion script, and a zsh one under zsh', async () => {
+    const bash = await cli(['completion'], { env: { SHELL: '/bin/bash' } });
+    expect(bash.code).toBe(0);
+    expect(bash.stdout).toContain('complete -o bashdefault -o default -F _opencx-sync_yargs_completions opencx-sync');
+    const zsh = await cli(['completion'], { env: { SHELL: '/usr/bin/zsh' } });
+    expect(zsh.stdout).toContain('#compdef opencx-sync');
+  });
+
+  it('completes command names', async () => {
+    const r = await cli(['--get-yargs-completions', 'opencx-sync', 'pl']);
+    expect(r.stdout.split('\n')).toContain('plan');
+  });
+
+  it('help of each command has an example, option groups and the environment it reads', async () => {
+    const apply = await cli(['apply', '--help']);
+    expect(apply.stdout).toMatch(/Examples:\n\s+OPENCX_API_KEY=\.\.\. opencx-sync apply/);
+    expect(apply.stdout).toMatch(/Environment:\n\s+OPENCX_API_KEY\s/);
+    expect(apply.stdout).toContain('OPENCX_API_URL');
+    expect(apply.stdout).toContain('Files:\n');
+    expect(apply.stdout).toContain('Open.cx API:\n');
+    const validate = await cli(['validate', '--help']);
+    expect(validate.stdout).toContain('opencx-sync validate --staged');
+    expect(validate.stdout).not.toContain('OPENCX_API_KEY');
+    const rebuild = await cli(['state', 'rebuild', '--help']);
+    expect(rebuild.stdout).toContain('opencx-sync state rebuild');
+    expect(rebuild.stdout).toContain('OPENCX_API_KEY');
+  });
+
+  it('finds the config file from a subfolder, up to the repository root', async () => {
+    const sub = path.join(ws.dir, 'trainings/billing');
+    const r = await cli(['validate'], { cwd: sub });
+    expect([r.code, r.stderr, r.stdout]).toEqual([0, '', '2 files valid.\n']);
+    ws.write('trainings/billing/opencx-sync.config.json', '{"dirr": 1}');
+    const nearer = await cli(['validate'], { cwd: sub });
+    expect(nearer.stderr).toContain('opencx-sync.config.json: top level: unknown key(s) dirr');
+  });
+});
+
+describe('colours', () => {
+  it('follow the terminal, NO_COLOR and FORCE_COLOR', () => {
+    expect(colorEnabled({}, true)).toBe(true);
+    expect(colorEnabled({}, false)).toBe(false);
+    expect(colorEnabled({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(colorEnabled({ NO_COLOR: '' }, true)).toBe(true);
+    expect(colorEnabled({ FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(colorEnabled({ FORCE_COLOR: '' }, false)).toBe(true);
+    expect(colorEnabled({ FORCE_COLOR: '0' }, true)).toBe(false);
+    expect(colorEnabled({ FORCE_COLOR: 'false' }, true)).toBe(false);
+    expect(colorEnabled({ FORCE_COLOR: '1', NO_COLOR: '1' }, true)).toBe(false);
+  });
+
+  it('FORCE_COLOR colours output that is not a terminal', async () => {
+    const forced = await cli(['plan'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    const plain = await cli(['plan']);
+    expect(plain.stdout).toContain('+ create');
+    expect(forced.stderr + forced.stdout).toMatch(/\x1b\[\d+m/);
+    expect(plain.stderr + plain.stdout).not.toMatch(/\x1b\[/);
+  });
+});
+
+describe('plural', () => {
+  it('says 1 training, 2 trainings, 0 trainings', () => {
+    expect([plural(1, 'training'), plural(2, 'training'), plural(0, 'training'), plural(2, 'entry', 'entries')]).toEqual(['1 training', '2 trainings', '0 trainings', '2 entries']);
+  });
+});
