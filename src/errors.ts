@@ -42,11 +42,8 @@ function escapeRegExp(s: string): string {
 }
 
 // ESC/CSI/OSC sequences whole (so no "[2J" is left behind), then any other control character.
-// eslint-disable-next-line no-control-regex
 const SEQUENCES = /\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-Z\\-_]?/g;
-// eslint-disable-next-line no-control-regex
 const SPACES = /[\r\n\t\v\f]+/g;
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Text from the server made safe to print: no escape sequences, no line breaks, no bidi overrides. */
