@@ -4,6 +4,7 @@ import path from 'node:path';
 import { applyPlan, type OnDrift, type Outcome } from './apply.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
+import type { WaitNotice } from './core/wait.js';
 import { asSkipped, parseTrainingFile } from './core/parse.js';
 import { planChanges, type Plan } from './core/plan.js';
 import { emptyState, type State } from './core/state.js';
@@ -31,7 +32,7 @@ export interface Hooks {
   /** A training read from Open.cx with a value this version does not know: kept, and said here. */
   warn?: (line: string) => void;
   /** A wait of a few seconds (rate limit, retry backoff), told again every few seconds; done/total once applying. */
-  onWait?: (w: { ms: number; reason: WaitReason; done: number; total: number | undefined }) => void;
+  onWait?: (w: WaitNotice) => void;
 }
 
 /** Reads and checks every file. `overrides` replaces file text by display path (staged content). */

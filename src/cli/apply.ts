@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import type { OnDrift } from '../apply.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
-import { createTerm } from './term.js';
+import { createTerm, hooksFor } from './term.js';
 
 interface Args extends CommonArgs, ApiArgs {
   json: boolean;
@@ -53,7 +53,7 @@ export const applyCommand = {
         signal: stop.signal,
       },
       {
-        ...(term.verbose ? { log: term.err } : {}),
+        ...hooksFor(term),
         onOutcome: (o, done, total) => {
           if (!args.json) term.out(renderOutcome(o, { dir: config.dir, c: term.c }));
           term.progress('Applying', done, total);
