@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { runApply, runPlan, runStateRebuild, type Hooks } from '../src/engine.js';
+import { createColors } from 'picocolors';
+import { renderPlan } from '../src/io/report.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import type { TrainingRecord } from '../src/sandbox/model.js';
 import { KEY, trainingFile, workspace, type Workspace } from './helpers.js';
@@ -59,5 +61,21 @@ describe('unknown values from Open.cx', () => {
     const after = await runPlan(config, { prune: false, refresh: false });
     expect(after.plan?.changes.map((c) => c.action)).toEqual(['update']);
     expect(warnings.every((w) => w === expected)).toBe(true);
+  });
+
+  it('a plan never prints escape sequences the server sent in a title, the content or a channel', async () => {
+    const { s, config } = await setup();
+    await runApply(config, apply);
+    const [r] = [...s.state.trainings.values()];
+    if (!r) throw new Error('no training');
+    const nasty = { ...r, draft_title: null, draft_content: null, title: 'Refund\x1b]0;pwned\x07?', content: 'Within\x1b[2J 30 days.\rgone', restricted_to_channels: ['tele\x1b[31mgram'] };
+    s.state.trainings.set(r.id, nasty as unknown as TrainingRecord);
+    const warnings: string[] = [];
+    const { plan } = await runPlan(config, { prune: false, refresh: true }, { warn: (l) => warnings.push(l) });
+    if (!plan) throw new Error('no plan');
+    const text = `${renderPlan(plan, { dir: 'trainings', c: createColors(false), verbose: true })}\n${warnings.join('\n')}`;
+    expect(text).toContain('gram');
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 });

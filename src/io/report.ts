@@ -6,6 +6,7 @@ import type { Outcome } from '../apply.js';
 import { formatIssue, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
+import { stripControl } from '../errors.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -109,8 +110,9 @@ export function bodyDiff(before: unknown, after: unknown): { sign: '+' | '-' | '
   return out;
 }
 
+/** Values may come from the server: never print its escape sequences. */
 function show(v: unknown): string {
-  return Array.isArray(v) ? (v.length ? `[${v.join(', ')}]` : '[] (all)') : JSON.stringify(v);
+  return Array.isArray(v) ? (v.length ? `[${v.map((x) => stripControl(String(x))).join(', ')}]` : '[] (all)') : JSON.stringify(v);
 }
 
 const DIFF_LINES = 12;
@@ -120,7 +122,7 @@ function renderContent(fc: FieldChange, opts: { c: Colors; verbose: boolean }): 
   if (typeof fc.before !== 'string' || !fc.before) return [`content: ${after.split('\n').length} line(s), ${after.length} characters`];
   const changed = bodyDiff(fc.before, after).filter((d) => d.sign !== ' ');
   const shown = opts.verbose ? changed : changed.slice(0, DIFF_LINES);
-  const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${d.line}`) : opts.c.red(`  - ${d.line}`)))];
+  const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${stripControl(d.line)}`) : opts.c.red(`  - ${stripControl(d.line)}`)))];
   const hidden = changed.length - shown.length;
   if (hidden) lines.push(opts.c.dim(`  ... ${hidden} more changed line(s) (--verbose shows all)`));
   return lines;
