@@ -75,7 +75,6 @@ describe('unknown values from Open.cx', () => {
     if (!plan) throw new Error('no plan');
     const text = `${renderPlan(plan, { dir: 'trainings', c: createColors(false), verbose: true })}\n${warnings.join('\n')}`;
     expect(text).toContain('gram');
-    // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 });
