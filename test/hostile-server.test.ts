@@ -70,9 +70,12 @@ describe('bounded requests', () => {
       res.on('drain', pump);
       pump();
     });
-    const err = await fail(client(s.url, { maxBodyBytes: 1024 * 1024 }).request(GET, 'safe'));
+    const api = client(s.url, { maxBodyBytes: 1024 * 1024 });
+    const err = await fail(api.request(GET, 'safe'));
     expect(err).toBeInstanceOf(ApiError);
     expect(err.message).toBe('GET /training failed: the answer is larger than 1 MB: stopped reading it');
+    // A create answered 2xx was made, whatever followed: the caller must look it up, not forget it.
+    expect(await fail(api.request({ method: 'POST', path: '/training', body: {} }, 'unsafe'))).toMatchObject({ ambiguous: true });
   });
 
   it('refuses a Retry-After beyond the cap at once instead of sleeping for days', async () => {

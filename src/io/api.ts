@@ -72,6 +72,8 @@ interface Failure {
   sent: boolean;
   /** Worth another attempt. */
   retryable: boolean;
+  /** Acted on for sure (a 2xx we could not read): a create must be looked up, never forgotten. */
+  done?: boolean;
   retryAfterMs?: number;
 }
 
@@ -106,7 +108,7 @@ export class ApiClient {
     const path = this.prefix + req.path + queryString(req.query);
     let throttledSince: number | undefined;
     const fail = (status: number | null, message: string, f?: Failure) =>
-      new ApiError(req.method, req.path, status, message, Boolean(f?.retryable && f.sent && mode === 'unsafe'));
+      new ApiError(req.method, req.path, status, message, Boolean(f && (f.done || (f.retryable && f.sent)) && mode === 'unsafe'));
     for (let attempt = 1; ; ) {
       if (!(await this.waitForTurn())) throw fail(null, 'interrupted before it was sent');
       this.stats.requests++;
@@ -172,7 +174,7 @@ export class ApiClient {
       if (status >= 200 && status < 300) {
         if (complete) return { status, okText: text };
         // Whatever it is, the answer is unusable; after a POST the server may still have created something.
-        return { status: null, okText: '', failure: { message: `the answer is larger than ${formatBytes(maxBytes)}: stopped reading it`, sent: true, retryable: false } };
+        return { status: null, okText: '', failure: { message: `the answer is larger than ${formatBytes(maxBytes)}: stopped reading it`, sent: true, retryable: false, done: true } };
       }
       if (status >= 300 && status < 400) {
         const where = header(res.headers.location);
