@@ -52,8 +52,9 @@ export interface ApiRequest {
   body?: unknown;
 }
 
+const MINUTE = 60_000;
 // A window a little wider than the server's minute, so latency jitter never pushes a request into it.
-const WINDOW_MS = 60_000 * 1.01;
+const CAP_WINDOW_MS = MINUTE * 1.01;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MAX_RETRY_AFTER_MS = 120_000;
 const RATE_LIMIT_PATIENCE_MS = 15 * 60_000;
@@ -96,7 +97,7 @@ export class ApiClient {
       bodyTimeout: opts.timeoutMs,
       keepAliveTimeout: 30_000,
     });
-    this.pacer = new Pacer(opts.rateLimit, WINDOW_MS);
+    this.pacer = new Pacer(opts.rateLimit, MINUTE, CAP_WINDOW_MS);
   }
 
   async close(): Promise<void> {

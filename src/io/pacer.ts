@@ -1,6 +1,8 @@
-// Pacing under a rate limit: requests spread evenly (one every window/rate ms, never a burst that
-// fills a short server window at once), at a rate that halves on each 429 and climbs back with
-// every success (additive increase, multiplicative decrease), never above what the user allowed.
+// Pacing under a rate limit. A token bucket spreads requests evenly (one every window/rate ms) with a
+// burst of at most one second's worth, so a short server window is never filled at once, yet a
+// worker that stalled (a slow disk) can catch up. On top, never more than `limit` requests in any
+// window. The rate halves on each 429 and climbs back with every success (additive increase,
+// multiplicative decrease), never above what the user allowed.
 
 /** The slowest pace after repeated halving: one request every 10 s. */
 const MIN_RATE = 6;
@@ -11,13 +13,22 @@ export class Pacer {
   /** Requests per `windowMs`; 0 = unpaced. */
   private rate: number;
   private ceiling: number;
-  private nextSlot = 0;
+  /** Negative: requests already booked for later slots. */
+  private tokens = 1;
+  private refilledAt: number | undefined;
+  /** Send times booked, the last `limit` of them, for the per-window cap. */
+  private readonly booked: number[] = [];
   private lastCut = 0;
   private readonly recent: number[] = [];
 
+  /**
+   * `limit` per `windowMs` is the pace; `capMs`, a little wider than the server's window, is the one
+   * no more than `limit` requests may ever share, so latency jitter never pushes one into its window.
+   */
   constructor(
-    limit: number,
+    private readonly limit: number,
     private readonly windowMs: number,
+    private readonly capMs: number,
   ) {
     this.rate = limit;
     this.ceiling = limit;
@@ -28,8 +39,18 @@ export class Pacer {
     this.recent.push(now);
     while ((this.recent[0] as number) <= now - this.windowMs) this.recent.shift();
     if (this.rate <= 0) return 0;
-    const at = Math.max(now, this.nextSlot);
-    this.nextSlot = at + this.windowMs / this.rate;
+    const perMs = this.rate / this.windowMs;
+    const capacity = Math.max(1, this.rate / 60);
+    this.tokens = Math.min(capacity, this.tokens + (now - (this.refilledAt ?? now)) * perMs);
+    this.refilledAt = now;
+    let at = this.tokens >= 1 ? now : now + (1 - this.tokens) / perMs;
+    this.tokens -= 1;
+    if (this.limit > 0) {
+      const oldest = this.booked.length >= this.limit ? this.booked[this.booked.length - this.limit] : undefined;
+      if (oldest !== undefined) at = Math.max(at, oldest + this.capMs);
+      this.booked.push(at);
+      if (this.booked.length > this.limit) this.booked.shift();
+    }
     return at - now;
   }
 
@@ -43,15 +64,10 @@ export class Pacer {
       this.ceiling = this.rate = Math.max(MIN_RATE, (this.recent.length * this.windowMs) / span);
     }
     this.rate = Math.max(MIN_RATE, this.rate / 2);
-    this.nextSlot = Math.max(this.nextSlot, now + this.windowMs / this.rate);
+    this.tokens = Math.min(this.tokens, 0);
   }
 
   speedUp(): void {
     if (this.rate > 0 && this.rate < this.ceiling) this.rate = Math.min(this.ceiling, this.rate + this.ceiling / RECOVERY_STEPS);
-  }
-
-  /** Requests per window at the moment (0 = unpaced). */
-  get current(): number {
-    return this.rate;
   }
 }
