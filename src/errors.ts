@@ -75,7 +75,7 @@ function hintFor(status: number | null, method: string): string {
   if (status === 401) return ' (the API key is missing or wrong: set OPENCX_API_KEY)';
   if (status === 403) {
     const scope = method === 'GET' ? 'training:read' : 'training:write';
-    return ` (the API key lacks the ${scope} scope: create a key with training:read and training:write in Settings > Access)`;
+    return ` (the API key lacks the ${scope} scope: create a key with it in Settings > Access)`;
   }
   return '';
 }
