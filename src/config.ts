@@ -138,12 +138,17 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 /** The key travels in a header: plain http is allowed only to this machine (the sandbox). */
 function checkApiUrl(raw: string): string | undefined {
   let url: URL;
+  // Never repeat what could be a password: the part before an "@" is shown as "***".
+  const shown = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ''}***@`);
   try {
     url = new URL(raw);
   } catch {
-    return `API URL "${raw}" is not a URL: use e.g. ${DEFAULT_API_URL}`;
+    return `API URL "${shown}" is not a URL: use e.g. ${DEFAULT_API_URL}`;
+  }
+  if (url.username || url.password) {
+    return `API URL "${shown}" must not contain a user name or password: the key goes in OPENCX_API_KEY, the URL names only the server`;
   }
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return undefined;
-  return `API URL "${raw}" must use https:// (plain http:// is allowed only for localhost, where the sandbox runs)`;
+  return `API URL "${shown}" must use https:// (plain http:// is allowed only for localhost, where the sandbox runs)`;
 }

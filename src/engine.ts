@@ -4,6 +4,7 @@ import path from 'node:path';
 import { applyPlan, type OnDrift, type Outcome } from './apply.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
+import type { WaitNotice } from './core/wait.js';
 import { asSkipped, parseTrainingFile } from './core/parse.js';
 import { planChanges, type Plan } from './core/plan.js';
 import { emptyState, type State } from './core/state.js';
@@ -11,7 +12,7 @@ import { fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { UserError } from './errors.js';
-import { ApiClient, type ApiStats } from './io/api.js';
+import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { readSourceFiles } from './io/scan.js';
@@ -28,6 +29,10 @@ export interface Hooks {
   /** Detail for --verbose; never carries the key. */
   log?: (line: string) => void;
   onOutcome?: (o: Outcome, done: number, total: number) => void;
+  /** A training read from Open.cx with a value this version does not know: kept, and said here. */
+  warn?: (line: string) => void;
+  /** A wait of a few seconds (rate limit, retry backoff), told again every few seconds; done/total once applying. */
+  onWait?: (w: WaitNotice) => void;
 }
 
 /** Reads and checks every file. `overrides` replaces file text by display path (staged content). */
@@ -57,7 +62,13 @@ interface Connection {
   api: ApiClient;
 }
 
-function connect(config: Config, hooks: Hooks): Connection {
+/** What apply has done so far, for the wait notices. */
+interface Progress {
+  done: number;
+  total: number | undefined;
+}
+
+function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Connection {
   if (!config.apiKey) {
     throw new UserError('OPENCX_API_KEY is not set: create a key with training:read and training:write in Open.cx (Settings > Access) and export it');
   }
@@ -72,12 +83,20 @@ function connect(config: Config, hooks: Hooks): Connection {
     retryMaxMs: 30_000,
     userAgent: `opencx-sync/${VERSION}`,
     ...(hooks.log ? { log: hooks.log } : {}),
+    ...(signal ? { signal } : {}),
+    ...(hooks.onWait ? { onWait: (w: { ms: number; reason: WaitReason }) => hooks.onWait?.({ ...w, ...progress }) } : {}),
   });
-  return { api, remote: new OpencxRemote(api) };
+  return { api, remote: new OpencxRemote(api, hooks.warn ? { warn: hooks.warn } : {}) };
 }
 
-async function withConnection<T>(config: Config, hooks: Hooks, fn: (c: Connection) => Promise<T>): Promise<T> {
-  const c = connect(config, hooks);
+async function withConnection<T>(
+  config: Config,
+  hooks: Hooks,
+  fn: (c: Connection) => Promise<T>,
+  signal?: AbortSignal,
+  progress?: Progress,
+): Promise<T> {
+  const c = connect(config, hooks, signal, progress);
   try {
     return await fn(c);
   } finally {
@@ -148,6 +167,7 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
     checkDeleteGuards(offline, loaded, opts);
     if (!opts.refresh && offline.changes.length === 0 && existing) return { loaded, plan: offline, outcomes: [] };
+    const progress: Progress = { done: 0, total: undefined };
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const untouched = state.trainings.size === 0 && state.pending.size === 0;
       const listed = opts.refresh || untouched ? await readRemote(remote, state) : [];
@@ -157,6 +177,7 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
       const store = new StateStore(file, state);
       await store.commit({ type: 'begin' });
+      progress.total = plan.changes.length;
       const outcomes = await applyPlan(plan.changes, remote, store, {
         onDrift: opts.onDrift,
         concurrency: config.concurrency,
@@ -164,11 +185,14 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
         refreshed: opts.refresh,
         // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
         signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
-        ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+        onOutcome: (o, done, total) => {
+          progress.done = done;
+          hooks.onOutcome?.(o, done, total);
+        },
       });
       store.throwIfFailed();
       return { loaded, plan, outcomes, stats: api.stats };
-    });
+    }, opts.signal, progress);
   } finally {
     await lock.release();
   }

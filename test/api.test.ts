@@ -67,15 +67,26 @@ describe('ApiClient', () => {
 
   it('paces itself under the limit so the server never says 429', async () => {
     const s = await sandbox({ rateLimit: 4, rateWindowMs: 60_000 });
-    const api = client(s.url, { rateLimit: 4 });
-    for (let i = 0; i < 4; i++) await api.request({ method: 'GET', path: '/training' }, 'safe');
-    // The fifth would need a new minute: it must wait in the client's limiter, not be sent.
-    const fifth = api.request({ method: 'GET', path: '/training' }, 'safe');
+    const stop = new AbortController();
+    const api = client(s.url, { rateLimit: 4, signal: stop.signal });
+    await api.request({ method: 'GET', path: '/training' }, 'safe');
+    // Evenly spread: the second waits a quarter of the minute in the client's limiter, not sent.
+    const second = api.request({ method: 'GET', path: '/training' }, 'safe').catch((e: unknown) => e);
     await new Promise((r) => setImmediate(r));
-    expect(api.stats.requests).toBe(4);
-    expect(s.state.requests).toHaveLength(4);
+    expect(api.stats.requests).toBe(1);
+    expect(s.state.requests).toHaveLength(1);
+    stop.abort();
+    expect(await second).toMatchObject({ message: 'GET /training failed: interrupted before it was sent' });
     expect(api.stats.rateLimited).toBe(0);
-    void fifth.catch(() => undefined);
+  });
+
+  it('spreads requests evenly instead of bursting the window', async () => {
+    const s = await sandbox();
+    const api = client(s.url, { rateLimit: 600, concurrency: 4 });
+    await Promise.all(Array.from({ length: 6 }, () => api.request({ method: 'GET', path: '/training' }, 'safe')));
+    const at = s.state.requests.map((r) => r.at).sort((a, b) => a - b);
+    // 600 a minute is one per 100 ms (plus a 1% margin); allow the timer a few ms of slack.
+    for (let i = 1; i < at.length; i++) expect((at[i] as number) - (at[i - 1] as number)).toBeGreaterThanOrEqual(90);
   });
 
   it('keeps the key out of every log line and error', async () => {

@@ -8,7 +8,8 @@ import type { OnDrift } from '../apply.js';
 import { resolveConfig, type Config } from '../config.js';
 import type { Issue } from '../core/issue.js';
 import type { Plan } from '../core/plan.js';
-import { hasErrors, loadTrainings, runApply, runPlan } from '../engine.js';
+import { describeWait } from '../core/wait.js';
+import { hasErrors, loadTrainings, runApply, runPlan, type Hooks } from '../engine.js';
 import { ApiError, redact, UserError } from '../errors.js';
 import { readConfigFile } from '../io/config-file.js';
 import { checkWholeNumber } from '../limits.js';
@@ -126,8 +127,11 @@ export async function run(): Promise<void> {
     return;
   }
 
+  // A training with a value this version does not know, and long waits (a job log shows no progress bar).
+  const hooks: Hooks = { warn: (line) => core.warning(line), onWait: (w) => core.info(describeWait(w)) };
+
   if (inputs.command === 'plan') {
-    const { loaded, plan } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh });
+    const { loaded, plan } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh }, hooks);
     annotate(loaded.issues);
     if (!plan) {
       await core.summary.addRaw(issuesMarkdown(loaded.issues, loaded.files)).write();
@@ -164,7 +168,7 @@ export async function run(): Promise<void> {
     lockWaitMs: 60_000,
     refresh: true,
     signal: stop.signal,
-  });
+  }, hooks);
   annotate(result.loaded.issues);
   if (!result.plan) {
     await core.summary.addRaw(issuesMarkdown(result.loaded.issues, result.loaded.files)).write();

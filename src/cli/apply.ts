@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import type { OnDrift } from '../apply.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
-import { createTerm } from './term.js';
+import { createTerm, hooksFor } from './term.js';
 import { plural } from '../plural.js';
 
 interface Args extends CommonArgs, ApiArgs {
@@ -54,7 +54,7 @@ export const applyCommand = {
         signal: stop.signal,
       },
       {
-        ...(term.verbose ? { log: term.err } : {}),
+        ...hooksFor(term),
         onOutcome: (o, done, total) => {
           if (!args.json) term.out(renderOutcome(o, { dir: config.dir, c: term.c }));
           term.progress('Applying', done, total);

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { configFrom, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
-import { createTerm } from './term.js';
+import { createTerm, hooksFor } from './term.js';
 
 interface Args extends CommonArgs, ApiArgs {
   json: boolean;
@@ -27,7 +27,7 @@ export const planCommand = {
     const { planToJson, renderPlan } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
-    const { loaded, plan } = await runPlan(config, { prune: args.prune, refresh: args.refresh }, term.verbose ? { log: term.err } : {});
+    const { loaded, plan } = await runPlan(config, { prune: args.prune, refresh: args.refresh }, hooksFor(term));
     await printIssues(term, loaded, args.json, !plan);
     if (!plan) return;
     const json = planToJson(plan, config.dir);

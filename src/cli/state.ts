@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { configFrom, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
-import { createTerm } from './term.js';
+import { createTerm, hooksFor } from './term.js';
 import { plural } from '../plural.js';
 
 interface Args extends CommonArgs, ApiArgs {
@@ -16,7 +16,7 @@ export const rebuildCommand = {
     const { runStateRebuild } = await import('../engine.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
-    const r = await runStateRebuild(config, { force: args.force }, term.verbose ? { log: term.err } : {});
+    const r = await runStateRebuild(config, { force: args.force }, hooksFor(term));
     for (const d of r.duplicates) {
       term.err(term.c.yellow(`key ${d.key} is carried by ${d.ids.length} trainings (${d.ids.join(', ')}): tracking ${d.ids[0]}; delete the others in Open.cx`));
     }

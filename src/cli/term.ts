@@ -1,5 +1,7 @@
 // Where output goes. Colours on a TTY, never with NO_COLOR, always with FORCE_COLOR; progress only on a TTY.
 import pc from 'picocolors';
+import { describeWait } from '../core/wait.js';
+import type { Hooks } from '../engine.js';
 import type { Colors } from '../io/report.js';
 
 export interface Term {
@@ -9,6 +11,17 @@ export interface Term {
   c: Colors;
   /** Draws "label done/total" in place on stderr; a no-op when stderr is not a terminal. */
   progress(label: string, done: number, total: number): void;
+  /** A passing status line (a long wait): drawn in place on a terminal, a line of its own in a log. */
+  status(line: string): void;
+}
+
+/** What every command that talks to Open.cx reports: warnings, waits, and detail for --verbose. */
+export function hooksFor(term: Term): Hooks {
+  return {
+    ...(term.verbose ? { log: term.err } : {}),
+    warn: (line) => term.err(term.c.yellow(`Warning: ${line}`)),
+    onWait: (w) => term.status(describeWait(w)),
+  };
 }
 
 /** https://no-color.org wins over FORCE_COLOR (as in picocolors); FORCE_COLOR=0 or false turns colours off too. */
@@ -45,6 +58,14 @@ export function createTerm(verbose: boolean): Term {
       process.stderr.write(`\r\x1b[2K${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
       drawn = done < total;
       if (!drawn) process.stderr.write('\r\x1b[2K');
+    },
+    status: (line) => {
+      if (!errTty) {
+        process.stderr.write(`${line}\n`);
+        return;
+      }
+      process.stderr.write(`\r\x1b[2K${line}`);
+      drawn = true;
     },
   };
 }

@@ -1,16 +1,17 @@
 // The state model: what we last wrote to Open.cx, per key. Versioned; unknown versions are refused.
 import { z } from 'zod';
-import { CHANNELS, TRAINING_TYPES, type TrainingFields } from './training.js';
+import type { TrainingFields } from './training.js';
 
 export const STATE_VERSION = 1;
 
 const fieldsSchema = z.strictObject({
   title: z.string(),
   content: z.string(),
-  type: z.enum(TRAINING_TYPES),
+  // What Open.cx held, which may be a type or channel this version does not know (state rebuild).
+  type: z.string(),
   draft: z.boolean(),
   directory: z.string().nullable(),
-  channels: z.array(z.enum(CHANNELS)),
+  channels: z.array(z.string()),
   segments: z.array(z.string()),
 });
 

@@ -10,6 +10,12 @@ export const CHANNELS = [
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/**
+ * A value Open.cx may hold that this version does not know (a channel or type added there later).
+ * Read from the API, it is kept as it is, so it shows in a diff and is never silently dropped.
+ */
+export type OrUnknown<T extends string> = T | (string & Record<never, never>);
+
 /** Tag written into `metadata.managed_by` of every training this tool creates. */
 export const MANAGED_BY = 'opencx-sync';
 
@@ -63,14 +69,17 @@ export interface Training {
   fields: TrainingFields;
 }
 
-/** The fields we own on the remote training. Channels and segments are sorted: order means nothing. */
+/**
+ * The fields we own on the remote training. Channels and segments are sorted: order means nothing.
+ * Read from a file, type and channels are always known values; read from Open.cx, they may not be.
+ */
 export interface TrainingFields {
   title: string;
   content: string;
-  type: TrainingType;
+  type: OrUnknown<TrainingType>;
   draft: boolean;
   directory: string | null;
-  channels: Channel[];
+  channels: OrUnknown<Channel>[];
   segments: string[];
 }
 
@@ -81,10 +90,10 @@ export type FieldName = (typeof FIELD_NAMES)[number];
 export interface TrainingPayload {
   title: string;
   content: string;
-  type: TrainingType;
+  type: TrainingFields['type'];
   is_draft: boolean;
   directory_id: string | null;
-  restricted_to_channels: Channel[];
+  restricted_to_channels: TrainingFields['channels'];
   restricted_to_segments: string[];
   metadata: { managed_by: string; key: string };
 }
@@ -109,10 +118,10 @@ export interface RemoteTraining {
   content: string;
   draft_title: string | null;
   draft_content: string | null;
-  type: TrainingType;
+  type: OrUnknown<TrainingType>;
   is_draft: boolean;
   directory_id: string | null;
-  restricted_to_channels: Channel[];
+  restricted_to_channels: OrUnknown<Channel>[];
   restricted_to_segments: string[];
   metadata: Record<string, unknown>;
   updated_at?: string;

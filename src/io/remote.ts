@@ -1,14 +1,16 @@
 // Open.cx trainings behind a small domain interface. Responses are parsed leniently (the docs drift
-// between versions): unknown fields ignored, missing ones defaulted, a bare-array list accepted.
+// between versions): unknown fields ignored, missing ones defaulted, a bare-array list accepted, and a
+// type or channel this version does not know kept as it is (with a warning), never a reason to stop.
 import { z } from 'zod';
 import {
   CHANNELS,
+  keyOfRemote,
   MANAGED_BY,
   TRAINING_TYPES,
   type RemoteTraining,
   type TrainingPayload,
 } from '../core/training.js';
-import { ApiError } from '../errors.js';
+import { ApiError, stripControl } from '../errors.js';
 import type { ApiClient } from './api.js';
 
 export interface Remote {
@@ -32,10 +34,10 @@ const trainingSchema = z.looseObject({
   answer: z.string().nullish(),
   draft_title: z.string().nullish(),
   draft_content: z.string().nullish(),
-  type: z.enum(TRAINING_TYPES).nullish(),
+  type: z.string().nullish(),
   is_draft: z.boolean().nullish(),
   directory_id: z.string().nullish(),
-  restricted_to_channels: z.array(z.enum(CHANNELS)).nullish(),
+  restricted_to_channels: z.array(z.string()).nullish(),
   restricted_to_segments: z.array(z.string()).nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
   updated_at: z.string().nullish(),
@@ -47,14 +49,14 @@ const listSchema = z.union([
 ]);
 
 /** `ambiguous`: the request that got this answer may have changed something (a create). */
-function toTraining(raw: unknown, where: string, ambiguous = false): RemoteTraining {
+function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line: string) => void): RemoteTraining {
   const r = trainingSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
     throw new ApiError('GET', where, null, `unexpected training in the response (${i?.path.join('.')}: ${i?.message})`, ambiguous);
   }
   const t = r.data;
-  return {
+  const training: RemoteTraining = {
     id: t.id,
     title: t.title ?? t.question ?? '',
     content: t.content ?? t.answer ?? '',
@@ -68,16 +70,66 @@ function toTraining(raw: unknown, where: string, ambiguous = false): RemoteTrain
     metadata: t.metadata ?? {},
     ...(t.updated_at ? { updated_at: t.updated_at } : {}),
   };
+  if (warn) {
+    const unknown = unknownValues(training);
+    if (unknown) warn(`training ${describe(training)} has ${unknown} unknown to this version of opencx-sync: kept as it is (a plan shows it as an edit made in Open.cx)`);
+  }
+  return training;
+}
+
+/** "type X, channel(s) a, b" for values this version does not know, or undefined. */
+function unknownValues(t: RemoteTraining): string | undefined {
+  const parts: string[] = [];
+  if (!(TRAINING_TYPES as readonly string[]).includes(t.type)) parts.push(`type "${shown(t.type)}"`);
+  const channels = t.restricted_to_channels.filter((c) => !(CHANNELS as readonly string[]).includes(c));
+  if (channels.length) parts.push(`channel ${channels.map((c) => `"${shown(c)}"`).join(', ')}`);
+  return parts.length ? parts.join(' and ') : undefined;
+}
+
+function describe(t: RemoteTraining): string {
+  const key = keyOfRemote(t);
+  return key === undefined ? `id ${shown(t.id)}` : `"${shown(key)}" (id ${shown(t.id)})`;
+}
+
+/** Server text in a message: printable and short. */
+function shown(s: string): string {
+  const clean = stripControl(s);
+  return clean.length > 80 ? `${clean.slice(0, 80)}...` : clean;
 }
 
 const PAGE = 100;
+/** Pages beyond what the list's `total` needs before the walk is called endless (rows come and go meanwhile). */
+const EXTRA_PAGES = 2;
+/** A list without a `total` stops here: a million trainings. */
+const MAX_PAGES = 10_000;
+
+export interface RemoteOptions {
+  /** A training read with a value this version does not know; said once per training. */
+  warn?: (line: string) => void;
+}
 
 export class OpencxRemote implements Remote {
-  constructor(private readonly api: ApiClient) {}
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly opts: RemoteOptions = {},
+  ) {}
+
+  private readonly warn = (line: string) => {
+    if (this.warned.has(line)) return;
+    this.warned.add(line);
+    this.opts.warn?.(line);
+  };
+
+  private parse(raw: unknown, where: string, ambiguous = false): RemoteTraining {
+    return toTraining(raw, where, ambiguous, this.warn);
+  }
 
   async list(filter: Record<string, unknown>): Promise<RemoteTraining[]> {
     const seen = new Map<string, RemoteTraining>();
-    for (let offset = 0; ; ) {
+    const stop = (why: string) => new ApiError('GET', '/training', null, `${why}: stopped`, false);
+    for (let offset = 0, pages = 1; ; pages++) {
       const { body } = await this.api.request(
         { method: 'GET', path: '/training', query: { limit: PAGE, offset, metadata: JSON.stringify(filter) } },
         'safe',
@@ -85,13 +137,28 @@ export class OpencxRemote implements Remote {
       const page = listSchema.safeParse(body);
       if (!page.success) throw new ApiError('GET', '/training', null, 'unexpected list response', false);
       const items = Array.isArray(page.data) ? page.data : page.data.items;
+      const total = Array.isArray(page.data) ? undefined : page.data.total;
       // Offset paging shifts when rows come and go during the walk: keep the first copy of each id.
+      let fresh = 0;
       for (const raw of items) {
-        const t = toTraining(raw, '/training');
-        if (!seen.has(t.id)) seen.set(t.id, t);
+        const t = this.parse(raw, '/training');
+        if (!seen.has(t.id)) {
+          seen.set(t.id, t);
+          fresh++;
+        }
       }
       const more = Array.isArray(page.data) ? false : (page.data.has_more ?? items.length === PAGE);
       if (!more || items.length === 0) break;
+      // A has_more that never turns false: a page with nothing new ends the walk, complete or not.
+      if (fresh === 0) {
+        if (total !== undefined && seen.size < total) throw stop(`the list repeated itself after ${seen.size} of its total of ${total} trainings`);
+        break;
+      }
+      const needed = total === undefined ? undefined : Math.ceil(total / PAGE);
+      if (needed !== undefined && pages >= needed + EXTRA_PAGES + Math.floor(needed / 10)) {
+        throw stop(`the list went on for ${pages} pages although its total of ${total} needs ${needed}`);
+      }
+      if (pages >= MAX_PAGES) throw stop(`the list went on for ${pages} pages`);
       offset += items.length;
     }
     return [...seen.values()];
@@ -105,7 +172,7 @@ export class OpencxRemote implements Remote {
     const path = `/training/${encodeURIComponent(id)}`;
     try {
       const { body } = await this.api.request({ method: 'GET', path }, 'safe');
-      return toTraining(body, path);
+      return this.parse(body, path);
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return undefined;
       throw err;
@@ -114,20 +181,20 @@ export class OpencxRemote implements Remote {
 
   async create(payload: TrainingPayload): Promise<RemoteTraining> {
     const { body } = await this.api.request({ method: 'POST', path: '/training', body: payload }, 'unsafe');
-    return toTraining(body, '/training', true);
+    return this.parse(body, '/training', true);
   }
 
   async update(id: string, payload: TrainingPayload): Promise<RemoteTraining> {
     const path = `/training/${encodeURIComponent(id)}`;
     const { body } = await this.api.request({ method: 'PUT', path, body: payload }, 'safe');
-    return toTraining(body, path);
+    return this.parse(body, path);
   }
 
   async setDraft(id: string, isDraft: boolean): Promise<RemoteTraining> {
     const path = `/training/${encodeURIComponent(id)}/draft`;
     const { body } = await this.api.request({ method: 'PUT', path, body: { is_draft: isDraft } }, 'safe');
     // The toggle's response schema is undocumented: re-read when it is not a training.
-    return trainingSchema.safeParse(body).success ? toTraining(body, path) : ((await this.get(id)) ?? toTraining(body, path));
+    return trainingSchema.safeParse(body).success ? this.parse(body, path) : ((await this.get(id)) ?? this.parse(body, path));
   }
 
   async delete(id: string): Promise<void> {

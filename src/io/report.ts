@@ -7,6 +7,7 @@ import { formatIssue, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
 import { plural } from '../plural.js';
+import { stripControl } from '../errors.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -116,8 +117,9 @@ export function bodyDiff(before: unknown, after: unknown): { sign: '+' | '-' | '
   return out;
 }
 
+/** Values may come from the server: never print its escape sequences. */
 function show(v: unknown): string {
-  return Array.isArray(v) ? (v.length ? `[${v.join(', ')}]` : '[] (all)') : JSON.stringify(v);
+  return Array.isArray(v) ? (v.length ? `[${v.map((x) => stripControl(String(x))).join(', ')}]` : '[] (all)') : JSON.stringify(v);
 }
 
 const DIFF_LINES = 12;
@@ -127,7 +129,7 @@ function renderContent(fc: FieldChange, opts: { c: Colors; verbose: boolean }): 
   if (typeof fc.before !== 'string' || !fc.before) return [`content: ${plural(after.split('\n').length, 'line')}, ${plural(after.length, 'character')}`];
   const changed = bodyDiff(fc.before, after).filter((d) => d.sign !== ' ');
   const shown = opts.verbose ? changed : changed.slice(0, DIFF_LINES);
-  const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${d.line}`) : opts.c.red(`  - ${d.line}`)))];
+  const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${stripControl(d.line)}`) : opts.c.red(`  - ${stripControl(d.line)}`)))];
   const hidden = changed.length - shown.length;
   if (hidden) lines.push(opts.c.dim(`  ... ${hidden} more changed ${hidden === 1 ? 'line' : 'lines'} (--verbose shows all)`));
   return lines;

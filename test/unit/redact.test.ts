@@ -1,0 +1,48 @@
+// redact() and stripControl(): the key never leaves in any form, and server text never drives the terminal.
+import { describe, expect, it } from 'vitest';
+import { redact, stripControl } from '../../src/errors.js';
+
+const KEY = 'sk_live_4f9A+b/Zq=Xy7Lm2Np8Qr';
+
+describe('redact', () => {
+  it.each([
+    ['the whole key', `Bearer ${KEY}`, 'Bearer ***'],
+    ['twice', `${KEY} and ${KEY}`, '*** and ***'],
+    ['URL-encoded', `?key=${encodeURIComponent(KEY)}&x=1`, '?key=***&x=1'],
+    ['a long prefix cut by the server', `auth: ${KEY.slice(0, 21)}`, 'auth: ***'],
+    ['an 8-character prefix', `x${KEY.slice(0, 8)}y`, 'x***y'],
+    ['a URL-encoded prefix', `k=${encodeURIComponent(KEY).slice(0, 14)}`, 'k=***'],
+    ['a 7-character prefix is too common to be the key', `${KEY.slice(0, 7)}`, KEY.slice(0, 7)],
+    ['nothing to hide', 'all fine', 'all fine'],
+  ])('%s', (_, text, expected) => {
+    expect(redact(text, KEY)).toBe(expected);
+  });
+
+  it.each([
+    ['a short key inside a word is left alone', 'xam', 'http://example.com', 'http://example.com'],
+    ['a short key as a word is hidden', 'xam', 'key xam rejected', 'key *** rejected'],
+    ['a short key at the ends', 'abc', 'abc:abc', '***:***'],
+    ['no key', '', 'text', 'text'],
+  ])('%s', (_, key, text, expected) => {
+    expect(redact(text, key)).toBe(expected);
+  });
+
+  it('a key of 8 characters or more is hidden wherever it appears, even inside a word', () => {
+    expect(redact('prefixABCDEFGHsuffix', 'ABCDEFGH')).toBe('prefix***suffix');
+  });
+});
+
+describe('stripControl', () => {
+  it.each([
+    ['an OSC title sequence', 'a\x1b]0;pwned\x07b', 'ab'],
+    ['an OSC ended by ST', 'a\x1b]2;t\x1b\\b', 'ab'],
+    ['a screen clear', '\x1b[2J\x1b[Hdone', 'done'],
+    ['colours', '\x1b[31mred\x1b[0m', 'red'],
+    ['carriage return and bell', 'one\rtwo\x07', 'one two'],
+    ['newlines and tabs become spaces', 'a\nb\tc', 'a b c'],
+    ['C1 controls and bidi overrides', 'a\u009b2Jb\u202ec', 'abc'],
+    ['plain text and unicode stay', 'Café – ok', 'Café – ok'],
+  ])('%s', (_, text, expected) => {
+    expect(stripControl(text)).toBe(expected);
+  });
+});
