@@ -2,6 +2,7 @@
 // over the file. Pure: the caller reads the file. Every problem is reported at once.
 import { z } from 'zod';
 import type { NameMaps } from './core/parse.js';
+import { defaultRuleSettings, resolveRuleSettings, type RuleSettings } from './core/rules/index.js';
 import { UserError } from './errors.js';
 
 export const CONFIG_FILE = 'opencx-sync.config.json';
@@ -17,6 +18,8 @@ const fileSchema = z.strictObject({
   ignore: z.array(z.string()).optional(),
   rateLimit: z.number().int().nonnegative().optional(),
   concurrency: z.number().int().min(1).max(32).optional(),
+  /** Content checks: `{"<rule id>": "off" | "warning" | "error" | {severity?, ...options}}` (docs/rules.md). */
+  rules: z.record(z.string(), z.unknown()).optional(),
 });
 
 export interface Flags {
@@ -43,6 +46,8 @@ export interface Config {
   timeoutMs: number;
   attempts: number;
   retryBaseMs: number;
+  /** Settings of the content checks, every rule present. */
+  rules: RuleSettings;
 }
 
 export function resolveConfig(src: {
@@ -71,6 +76,12 @@ export function resolveConfig(src: {
         }
       }
     }
+  }
+  let rules = defaultRuleSettings();
+  if (file.rules) {
+    const r = resolveRuleSettings(file.rules);
+    rules = r.settings;
+    errors.push(...r.errors.map((e) => `${src.file?.path}: ${e}`));
   }
   const env = src.env;
   const f = src.flags;
@@ -101,6 +112,7 @@ export function resolveConfig(src: {
     timeoutMs: f.timeout ?? 30_000,
     attempts: (f.retries ?? 5) + 1,
     retryBaseMs: f.retryDelay ?? 1_000,
+    rules,
   };
 }
 

@@ -29,9 +29,22 @@ export interface NameMaps {
 }
 
 export type ParseResult =
-  | { kind: 'training'; training: Training; issues: Issue[] }
+  | { kind: 'training'; training: Training; issues: Issue[]; positions?: TextPositions }
   | { kind: 'skipped'; key: string; path: string }
   | { kind: 'invalid'; issues: Issue[] };
+
+/**
+ * Where the title and content sit in the file, so content checks can point at a line. Content line k
+ * is file line `bodyLine + leading + k`, plus one from `heading` on (the title line taken out of it).
+ */
+export interface TextPositions {
+  title: { line: number; col: number };
+  bodyLine: number;
+  /** Blank lines trimmed from the top of the body. */
+  leading: number;
+  /** Line of the "# Title" heading within the body (0-based) when it became the title. */
+  heading?: number;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -136,10 +149,14 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   const bodyLine = lineOf(text, text.length - split.content.length);
   let body = split.content;
   let title = fm.title;
+  let titleAt = titleLine(yamlText, matterLine);
+  let headingLine: number | undefined;
   if (title === undefined) {
     const heading = findHeading(body);
     if (heading) {
       title = heading.text;
+      headingLine = lineOf(body, heading.start) - 1;
+      titleAt = { line: bodyLine + headingLine, col: body.indexOf(heading.text, heading.start) - heading.start + 1 };
       body = body.slice(0, heading.start) + body.slice(heading.end);
     } else if (schemaOk) {
       at(1, 1, 'no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"');
@@ -165,9 +182,11 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   warnDuplicates(segments, 'segments', locate, at);
 
   if (issues.some((i) => i.severity === 'error') || title === undefined) return { kind: 'invalid', issues };
+  const leading = lineOf(body, body.length - body.replace(/^(?:[ \t]*\n)+/, '').length) - 1;
   return {
     kind: 'training',
     issues,
+    positions: { title: titleAt, bodyLine, leading, ...(headingLine === undefined ? {} : { heading: headingLine }) },
     training: {
       key,
       path: file.path,
@@ -188,6 +207,13 @@ function lineOf(text: string, index: number): number {
   let line = 1;
   for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
   return line;
+}
+
+/** Position of the `title:` value, found with a cheap scan (the YAML document is built only for errors). */
+function titleLine(yamlText: string | undefined, matterLine: number): { line: number; col: number } {
+  const m = yamlText === undefined ? null : /^title[ \t]*:[ \t]*/m.exec(yamlText);
+  if (!m || yamlText === undefined) return { line: 1, col: 1 };
+  return { line: matterLine + lineOf(yamlText, m.index) - 1, col: m[0].length + 1 };
 }
 
 function firstLine(s: string): string {

@@ -1,5 +1,5 @@
 // Reads the trainings folder: Markdown files, POSIX relative paths, sorted, so every run sees the same order.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -28,4 +28,11 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
 
 export function toPosix(p: string): string {
   return p.split(path.sep).join('/');
+}
+
+/** Which of these paths (relative to `cwd`) exist: only the linked ones are looked up, not the whole tree. */
+export function existingPaths(cwd: string, paths: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) if (existsSync(path.resolve(cwd, p))) out.add(p);
+  return out;
 }
