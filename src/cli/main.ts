@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';
 import { ApiError, redact as redactSecret, UserError } from '../errors.js';
 import { applyCommand } from './apply.js';
+import { audienceCommand } from './audience.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { stateCommand } from './state.js';
@@ -19,6 +20,7 @@ export function buildCli(argv: string[]) {
     .command(applyCommand)
     .command(stateCommand)
     .command(sandboxCommand)
+    .command(audienceCommand)
     .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
     .strict()
     .version(VERSION)

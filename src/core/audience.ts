@@ -155,7 +155,8 @@ export function affectedAudiences(plan: Plan): AffectedAudience[] {
     for (const c of CHANNELS) touch('channel', c, (f) => includes(f.channels, c), s);
     for (const seg of segments) touch('segment', seg, (f) => (seg === EVERYONE ? f.segments.length === 0 : includes(f.segments, seg)), s);
   }
-  return [...rows.values()];
+  const order = (r: AffectedAudience) => (r.dimension === 'channel' ? CHANNELS.indexOf(r.value as Channel) : CHANNELS.length + (r.value === EVERYONE ? 0 : 1));
+  return [...rows.values()].sort((a, b) => order(a) - order(b) || a.value.localeCompare(b.value));
 }
 
 function includes<T>(list: readonly T[], v: T): boolean {

@@ -1,8 +1,10 @@
 // Markdown for GitHub: the job summary and the pull-request comment share one rendering of plan and results.
 import type { Outcome } from '../apply.js';
-import type { Issue } from '../core/issue.js';
+import { issueText, type Issue } from '../core/issue.js';
 import type { Change, FieldChange, Plan } from '../core/plan.js';
 import type { NameMaps } from '../core/parse.js';
+import { affectedAudiences } from '../core/audience.js';
+import { affectedAudiencesMarkdown } from './audience.js';
 import { bodyDiff, countOutcomes, displayPath, isDefaultValue, withNames } from './report.js';
 
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
@@ -65,6 +67,7 @@ export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync 
       return fc ? [`<details><summary>Content of <code>${ch.key}</code></summary>\n\n\`\`\`diff\n${contentDiff(fc)}\n\`\`\`\n</details>`] : [];
     });
     out.push(...diffs);
+    out.push(...affectedAudiencesMarkdown(affectedAudiences(plan), ctx.names));
   } else {
     out.push('No changes: Open.cx matches the files.');
   }
@@ -92,6 +95,6 @@ export function issuesMarkdown(issues: Issue[], files: number): string {
   const out = ['### opencx-sync validate', ''];
   if (!issues.length) return [...out, `All ${files} file(s) are valid.`].join('\n') + '\n';
   out.push(`${errors.length} error(s), ${issues.length - errors.length} warning(s) in ${files} file(s).`, '', '| File | Line | Problem |', '| --- | --- | --- |');
-  for (const i of issues) out.push(`| \`${cell(i.file)}\` | ${i.line} | ${i.severity === 'warning' ? '⚠️ ' : ''}${cell(i.message)} |`);
+  for (const i of issues) out.push(`| \`${cell(i.file)}\` | ${i.line} | ${i.severity === 'warning' ? '⚠️ ' : ''}${cell(issueText(i))} |`);
   return out.join('\n') + '\n';
 }

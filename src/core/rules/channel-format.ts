@@ -29,10 +29,10 @@ export const channelFormat: Rule<z.infer<typeof options>> = {
       if (f.draft) continue;
       const hit = overlap(f.channels, opts.channels);
       if (!hit) continue;
-      const where = f.channels.length ? `it reaches ${hit.join(', ')}` : `it has no channels:, so it reaches every channel, ${opts.channels.join(', ')} included`;
-      const fix = f.channels.length ? `or take ${hit.join(', ')} out of channels:` : 'or list the channels it is for in channels:';
+      const where = f.channels.length ? hit.join(', ') : `every channel (it lists no channels:), ${opts.channels.join(', ')} included`;
+      const fix = f.channels.length ? `or take ${hit.join(', ')} out of its channels:` : 'or list the channels it is for in channels:';
       const push = (index: number, what: string, hint: string) =>
-        findings.push({ file: file.displayPath, ...contentPosition(file, index), message: `${what}, but ${where}: ${hint}, ${fix}` });
+        findings.push({ file: file.displayPath, ...contentPosition(file, index), message: `${what} in a training that reaches ${where}: ${hint}, ${fix}` });
 
       const { text, fences } = maskCode(f.content);
       const first = fences[0];
@@ -47,7 +47,7 @@ export const channelFormat: Rule<z.infer<typeof options>> = {
       const url = URL.exec(text.replace(/!?\[[^\]\n]*\]\([^)\n]*\)/g, (s) => ' '.repeat(s.length)));
       if (url) push(url.index, 'a raw link', 'say the address in words, or send it by a text channel');
       if (f.content.length > opts.maxLength) {
-        push(0, `the content is ${formatCount(f.content.length)} characters, over the limit of ${formatCount(opts.maxLength)} for ${opts.channels.join(', ')}`, 'shorten it or split it by channel');
+        push(0, `${formatCount(f.content.length)} characters of content, over the limit of ${formatCount(opts.maxLength)} for ${opts.channels.join(', ')},`, 'shorten it or split it by channel');
       }
     }
     return findings;
