@@ -85,9 +85,7 @@ function affectedLines(rows: AffectedAudience[], names: NameMaps | undefined): {
 
 export function renderAffectedAudiences(rows: AffectedAudience[], opts: { c: Colors; names?: NameMaps }): string[] {
   if (!rows.length) return [];
-  const lines = affectedLines(rows, opts.names);
-  const width = Math.max(...lines.map((l) => l.who.length));
-  return ['', opts.c.bold('Affected audiences:'), ...lines.map((l) => `  ${l.who.padEnd(width)}  ${l.what}`)];
+  return ['', opts.c.bold('Affected audiences:'), ...affectedLines(rows, opts.names).map((l) => `  ${l.who}: ${l.what}`)];
 }
 
 export function affectedAudiencesMarkdown(rows: AffectedAudience[], names?: NameMaps): string[] {

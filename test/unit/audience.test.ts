@@ -84,3 +84,15 @@ describe('affectedAudiences', () => {
     expect(affectedAudiences(planChanges({ trainings: ts, skipped: [], state: stateOf(ts), prune: false }))).toEqual([]);
   });
 });
+
+describe('Affected audiences in the Markdown plan', () => {
+  it('is a table after the changes, with segment names from the config', async () => {
+    const { planMarkdown } = await import('../../src/io/markdown.js');
+    const ts = [training('vip', { type: 'BEHAVIORAL', title: 'VIP', content: 'Thank them.', segments: [VIP], channels: ['web'] })];
+    const md = planMarkdown(planChanges({ trainings: ts, skipped: [], state: stateOf([]), prune: false }), { dir: 'trainings', names: { directories: {}, segments: { 'VIP customers': VIP } } });
+    expect(md).toContain(
+      ['#### Affected audiences', '', '| Audience | Trainings | Always-on change |', '| --- | --- | --- |',
+        '| channel web | 1 created, 0 changed, 0 removed | +14 characters |', '| segment "VIP customers" | 1 created, 0 changed, 0 removed | +14 characters |'].join('\n'),
+    );
+  });
+});
