@@ -36,30 +36,33 @@ export interface AudienceTotal {
  * in no segment, and each channel for each segment some training names. Linear in the trainings.
  */
 export function behavioralTotals(trainings: readonly Training[]): AudienceTotal[] {
-  const open = new Map<Channel, { size: number; largest: Training | undefined }>();
-  const bySegment = new Map<string, Map<Channel, { size: number; largest: Training | undefined }>>();
-  const bigger = (a: Training | undefined, b: Training) => (!a || trainingSize(b.fields) > trainingSize(a.fields) ? b : a);
+  type Sum = { size: number; largest: Training | undefined; largestSize: number };
+  const open = new Map<Channel, Sum>();
+  const bySegment = new Map<string, Map<Channel, Sum>>();
+  const add = (m: Map<Channel, Sum>, c: Channel, t: Training, size: number) => {
+    const cur = m.get(c);
+    if (!cur) m.set(c, { size, largest: t, largestSize: size });
+    else {
+      cur.size += size;
+      if (size > cur.largestSize) Object.assign(cur, { largest: t, largestSize: size });
+    }
+  };
   for (const t of trainings) {
     const f = t.fields;
     if (f.draft) continue;
     for (const s of f.segments) if (!bySegment.has(s)) bySegment.set(s, new Map());
     if (f.type !== 'BEHAVIORAL') continue;
     const size = trainingSize(f);
-    for (const c of f.channels.length ? f.channels : CHANNELS) {
-      const targets = f.segments.length ? f.segments.map((s) => bySegment.get(s) as Map<Channel, { size: number; largest: Training | undefined }>) : [open];
-      for (const m of targets) {
-        const cur = m.get(c) ?? { size: 0, largest: undefined };
-        m.set(c, { size: cur.size + size, largest: bigger(cur.largest, t) });
-      }
-    }
+    const targets = f.segments.length ? f.segments.map((s) => bySegment.get(s) as Map<Channel, Sum>) : [open];
+    for (const c of f.channels.length ? f.channels : CHANNELS) for (const m of targets) add(m, c, t, size);
   }
   const out: AudienceTotal[] = [];
   for (const c of CHANNELS) {
-    const base = open.get(c) ?? { size: 0, largest: undefined };
+    const base = open.get(c) ?? { size: 0, largest: undefined, largestSize: 0 };
     out.push({ channel: c, segment: EVERYONE, size: base.size, largest: base.largest });
     for (const [s, m] of [...bySegment].sort(([a], [b]) => a.localeCompare(b))) {
-      const own = m.get(c) ?? { size: 0, largest: undefined };
-      const largest = !own.largest ? base.largest : !base.largest ? own.largest : trainingSize(own.largest.fields) >= trainingSize(base.largest.fields) ? own.largest : base.largest;
+      const own = m.get(c) ?? { size: 0, largest: undefined, largestSize: 0 };
+      const largest = own.largestSize >= base.largestSize && own.largest ? own.largest : base.largest;
       out.push({ channel: c, segment: s, size: base.size + own.size, largest });
     }
   }

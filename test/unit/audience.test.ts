@@ -3,19 +3,21 @@
 import { describe, expect, it } from 'vitest';
 import { affectedAudiences, audienceView, behavioralTotals, EVERYONE, reaches } from '../../src/core/audience.js';
 import { planChanges } from '../../src/core/plan.js';
+import type { Channel, TrainingFields } from '../../src/core/training.js';
 import { fields, stateOf, training } from './builders.js';
 
 const VIP = 'seg-vip';
 
 describe('reaches', () => {
-  it.each([
+  const cases: [string, Partial<TrainingFields>, Channel, string | undefined, boolean][] = [
     ['unrestricted, any audience', {}, 'sms', VIP, true],
-    ['listed channel', { channels: ['web' as const] }, 'web', undefined, true],
-    ['other channel', { channels: ['web' as const] }, 'sms', undefined, false],
+    ['listed channel', { channels: ['web'] }, 'web', undefined, true],
+    ['other channel', { channels: ['web'] }, 'sms', undefined, false],
     ['segment only for its segment', { segments: [VIP] }, 'web', VIP, true],
     ['segment-only training, customers in no segment', { segments: [VIP] }, 'web', EVERYONE, false],
     ['a draft reaches nobody', { draft: true }, 'web', undefined, false],
-  ] as const)('%s', (_name, over, channel, segment, expected) => {
+  ];
+  it.each(cases)('%s', (_name, over, channel, segment, expected) => {
     expect(reaches(fields(over), channel, segment)).toBe(expected);
   });
 });

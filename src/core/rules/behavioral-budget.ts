@@ -16,12 +16,13 @@ export const behavioralBudget: Rule<z.infer<typeof options>> = {
   summary: 'always-on trainings reaching one audience add up to more than the budget',
   options,
   check(files, opts, ctx) {
-    const byKey = new Map<string, RuleFile>(files.map((f) => [f.training.key, f]));
+    let byKey: Map<string, RuleFile> | undefined;
+    const fileOf = (key: string) => (byKey ??= new Map(files.map((f) => [f.training.key, f]))).get(key);
     // One finding per training to trim, naming every audience over budget where it is the largest.
     const over = new Map<RuleFile, { worst: number; audiences: Map<string, string[]> }>();
     for (const a of behavioralTotals(files.map((f) => f.training))) {
       if (a.size <= opts.budget || !a.largest) continue;
-      const file = byKey.get(a.largest.key);
+      const file = fileOf(a.largest.key);
       if (!file) continue;
       const entry = over.get(file) ?? { worst: 0, audiences: new Map<string, string[]>() };
       entry.worst = Math.max(entry.worst, a.size);

@@ -37,15 +37,19 @@ export const channelFormat: Rule<z.infer<typeof options>> = {
       const { text, fences } = maskCode(f.content);
       const first = fences[0];
       if (first !== undefined) push(first, 'a code block', 'describe what to do in words');
-      const table = TABLE_DELIMITER.exec(text);
+      const table = text.includes('-') && text.includes('|') ? TABLE_DELIMITER.exec(text) : null;
       if (table) push(Math.max(0, text.lastIndexOf('\n', table.index - 2) + 1), 'a Markdown table', 'write the rows as sentences');
-      const image = IMAGE.exec(text);
-      if (image) push(image.index, 'an image', 'describe it in words');
-      const link = LINK.exec(text);
-      if (link) push(link.index, 'a Markdown link', 'say where to go in words (e.g. "Settings, then Billing")');
-      // Bare URLs outside Markdown links and images: those are reported above.
-      const url = URL.exec(text.replace(/!?\[[^\]\n]*\]\([^)\n]*\)/g, (s) => ' '.repeat(s.length)));
-      if (url) push(url.index, 'a raw link', 'say the address in words, or send it by a text channel');
+      if (text.includes('](')) {
+        const image = IMAGE.exec(text);
+        if (image) push(image.index, 'an image', 'describe it in words');
+        const link = LINK.exec(text);
+        if (link) push(link.index, 'a Markdown link', 'say where to go in words (e.g. "Settings, then Billing")');
+      }
+      if (text.includes('://') || text.includes('www.')) {
+        // Bare URLs outside Markdown links and images: those are reported above.
+        const url = URL.exec(text.replace(/!?\[[^\]\n]*\]\([^)\n]*\)/g, (s) => ' '.repeat(s.length)));
+        if (url) push(url.index, 'a raw link', 'say the address in words, or send it by a text channel');
+      }
       if (f.content.length > opts.maxLength) {
         push(0, `${formatCount(f.content.length)} characters of content, over the limit of ${formatCount(opts.maxLength)} for ${opts.channels.join(', ')},`, 'shorten it or split it by channel');
       }

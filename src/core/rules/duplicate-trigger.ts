@@ -23,13 +23,33 @@ const options = z.strictObject({
 });
 
 export function exactKey(title: string): string {
-  return title.toLowerCase().replace(/\s+/g, ' ').trim();
+  const lower = title.toLowerCase();
+  return /\s\s|[^\S ]/.test(lower) ? lower.replace(/\s+/g, ' ').trim() : lower.trim();
 }
 
 /** The meaningful words of a phrase: lower case, accents and punctuation dropped, stop words removed. */
 export function phraseTokens(title: string): string[] {
-  const words = title.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u);
-  return [...new Set(words.filter((w) => w && !STOP_WORDS.has(w)))];
+  const lower = title.toLowerCase();
+  const out: string[] = [];
+  const add = (w: string) => {
+    if (w && !STOP_WORDS.has(w) && !out.includes(w)) out.push(w);
+  };
+  if (!/[^\x20-\x7e]/.test(lower)) {
+    // Plain ASCII (nearly every phrase): one pass over the characters, no Unicode normalisation.
+    let word = '';
+    for (let i = 0; i < lower.length; i++) {
+      const c = lower.charCodeAt(i);
+      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) word += lower[i];
+      else if (c !== 39) {
+        add(word);
+        word = '';
+      }
+    }
+    add(word);
+    return out;
+  }
+  for (const w of lower.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u)) add(w);
+  return out;
 }
 
 interface Entry {
@@ -52,39 +72,49 @@ export const duplicateTrigger: Rule<z.infer<typeof options>> = {
     const byRarity = (a: string, b: string) => (freq.get(a) as number) - (freq.get(b) as number) || (a < b ? -1 : a > b ? 1 : 0);
 
     const findings: Finding[] = [];
-    const exact = new Map<string, Entry[]>();
+    // Phrases with no meaningful word ("How do I?") can only be identical: matched by their text.
+    const wordless = new Map<string, Entry[]>();
     const index = new Map<string, Entry[]>();
     for (const e of entries) {
-      const f = e.file.training.fields;
-      const key = exactKey(f.title);
-      const twins = exact.get(key) ?? [];
-      const twin = twins.find((o) => shared(o.file, e.file));
-      twins.push(e);
-      exact.set(key, twins);
-      e.tokens.sort(byRarity);
+      let twin: Entry | undefined;
+      let best: { other: Entry; score: number } | undefined;
+      const title = e.file.training.fields.title;
+      if (e.tokens.length === 0) {
+        const key = exactKey(title);
+        const list = wordless.get(key);
+        twin = list?.find((o) => shared(o.file, e.file));
+        if (list) list.push(e);
+        else wordless.set(key, [e]);
+      } else if (e.tokens.length > 1) e.tokens.sort(byRarity);
       const prefix = e.tokens.slice(0, e.tokens.length - Math.ceil(opts.threshold * e.tokens.length) + 1);
-      if (twin) findings.push(finding(e, twin, 'error', `same trigger phrase as ${twin.file.displayPath}`, ctx));
-      else if (e.tokens.length > 0) {
+      // Most phrases share their rarest word with no earlier phrase: nothing to compare.
+      if (prefix.some((t) => index.has(t))) {
         const seen = new Set<Entry>();
-        let best: { other: Entry; score: number } | undefined;
         outer: for (const t of prefix) {
           for (const o of index.get(t) ?? []) {
             if (seen.has(o)) continue;
             seen.add(o);
             if (seen.size > MAX_CANDIDATES) break outer;
             const score = jaccard(e.tokens, o.tokens);
-            if (score >= opts.threshold && (!best || score > best.score) && shared(o.file, e.file)) best = { other: o, score };
+            if (score < opts.threshold || !shared(o.file, e.file)) continue;
+            // An identical phrase (same words in the same order, case and spacing aside) wins.
+            if (score === 1 && exactKey(o.file.training.fields.title) === exactKey(title)) {
+              twin = o;
+              break outer;
+            }
+            if (!best || score > best.score) best = { other: o, score };
           }
         }
-        if (best) {
-          const pct = Math.floor(best.score * 100);
-          findings.push(finding(e, best.other, 'warning', `trigger phrase nearly the same as "${best.other.file.training.fields.title}" in ${best.other.file.displayPath} (${pct}% of the meaningful words in common)`, ctx));
-        }
+      }
+      if (twin) findings.push(finding(e, twin, 'error', `same trigger phrase as ${twin.file.displayPath}`, ctx));
+      else if (best) {
+        const pct = Math.floor(best.score * 100);
+        findings.push(finding(e, best.other, 'warning', `trigger phrase nearly the same as "${best.other.file.training.fields.title}" in ${best.other.file.displayPath} (${pct}% of the meaningful words in common)`, ctx));
       }
       for (const t of prefix) {
-        const list = index.get(t) ?? [];
-        list.push(e);
-        index.set(t, list);
+        const list = index.get(t);
+        if (list) list.push(e);
+        else index.set(t, [e]);
       }
     }
     return findings;
