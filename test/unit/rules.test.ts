@@ -256,6 +256,11 @@ table('placeholder', [
     ],
   },
   {
+    name: 'lines after a "# heading" taken as the title still point at the right line',
+    files: { 'a.md': 'Intro TODO.\n\n# Refunds\n\nMore TBD.\n' },
+    expected: ['trainings/a.md:1:7 warning', 'trainings/a.md:5:6 warning'],
+  },
+  {
     name: 'silent: autolinks, e-mail autolinks, HTML tags and comments, code, ordinary words',
     files: {
       'a.md': md(
