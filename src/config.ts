@@ -46,8 +46,8 @@ export interface Config {
   timeoutMs: number;
   attempts: number;
   retryBaseMs: number;
-  /** Settings of the content checks, every rule present. */
-  rules: RuleSettings;
+  /** Settings of the content checks, every rule present; absent = every rule with its defaults. */
+  rules?: RuleSettings;
 }
 
 export function resolveConfig(src: {

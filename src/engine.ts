@@ -40,7 +40,7 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
   // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
-  const linked = config.rules.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
+  const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
   const segmentNames = new Map(Object.entries(config.names.segments).map(([name, id]) => [id, name]));
   const set = validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
   return { ...set, issues: sortIssues(set.issues), files: sources.filter((s) => !s.ignored).length };

@@ -43,7 +43,7 @@ export const audienceCommand = {
         throw new UserError(`unknown segment "${args.segment}": use a name from "segments" in the config${list ? ` (${list})` : ''}, a segment id used by a training, or "none"`);
       }
     }
-    const budget = Number(config.rules.get('behavioral-budget')?.options.budget ?? DEFAULT_BEHAVIORAL_BUDGET);
+    const budget = Number(config.rules?.get('behavioral-budget')?.options.budget ?? DEFAULT_BEHAVIORAL_BUDGET);
     const view = audienceView(loaded.trainings, { ...(args.channel ? { channel: args.channel } : {}), ...(segment ? { segment } : {}) }, budget);
     const shown = (p: string) => displayPath(config.dir, p);
     term.out(args.json ? JSON.stringify(audienceToJson(view, shown, config.names), null, 2) : renderAudience(view, { shown, c: term.c, names: config.names }));
