@@ -35,17 +35,19 @@ export function phraseTokens(title: string): string[] {
     if (w && !STOP_WORDS.has(w) && !out.includes(w)) out.push(w);
   };
   if (!/[^\x20-\x7e]/.test(lower)) {
-    // Plain ASCII (nearly every phrase): one pass over the characters, no Unicode normalisation.
-    let word = '';
-    for (let i = 0; i < lower.length; i++) {
-      const c = lower.charCodeAt(i);
-      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) word += lower[i];
-      else if (c !== 39) {
-        add(word);
-        word = '';
+    // Plain ASCII (nearly every phrase): one pass, words cut with slice (no string building), no
+    // Unicode normalisation. An apostrophe joins ("where's" -> "wheres").
+    let start = -1;
+    for (let i = 0; i <= lower.length; i++) {
+      const c = i < lower.length ? lower.charCodeAt(i) : 32;
+      const inWord = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c === 39 && start >= 0);
+      if (inWord && start < 0) start = i;
+      else if (!inWord && start >= 0) {
+        const w = lower.slice(start, i);
+        add(w.includes("'") ? w.replace(/'/g, '') : w);
+        start = -1;
       }
     }
-    add(word);
     return out;
   }
   for (const w of lower.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u)) add(w);
@@ -86,7 +88,8 @@ export const duplicateTrigger: Rule<z.infer<typeof options>> = {
         if (list) list.push(e);
         else wordless.set(key, [e]);
       } else if (e.tokens.length > 1) e.tokens.sort(byRarity);
-      const prefix = e.tokens.slice(0, e.tokens.length - Math.ceil(opts.threshold * e.tokens.length) + 1);
+      // A word no other phrase has can pair with nothing: it is neither looked up nor indexed.
+      const prefix = e.tokens.slice(0, e.tokens.length - Math.ceil(opts.threshold * e.tokens.length) + 1).filter((t) => (freq.get(t) as number) > 1);
       // Most phrases share their rarest word with no earlier phrase: nothing to compare.
       if (prefix.some((t) => index.has(t))) {
         const seen = new Set<Entry>();
