@@ -44,6 +44,20 @@ describe('validate with content checks', () => {
     expect(plan.stderr).toContain('trainings/b.md:2:8: same trigger phrase as trainings/a.md, and both reach web');
   });
 
+  it('relative links are looked up in the repository, from the file\'s folder', async () => {
+    ws = workspace({
+      'docs/refunds.md': '# Refund policy\n',
+      'trainings/billing/refunds.md': trainingFile('How do I get a refund?', 'See [the policy](../../docs/refunds.md) or [old](../../docs/old.md).', { channels: ['web'] }),
+    });
+    const r = await runCli(['validate', '--format', 'json'], { cwd: ws.dir });
+    expect(JSON.parse(r.stdout).issues).toEqual([
+      {
+        file: 'trainings/billing/refunds.md', line: 5, col: 44, severity: 'warning', rule: 'relative-link',
+        message: 'link "../../docs/old.md" points at docs/old.md, which is not in the repository: fix the path (it is relative to this file\'s folder), or use a full https:// address customers can open',
+      },
+    ]);
+  });
+
   it('the sample trainings of this repository pass validate --strict', async () => {
     const r = await runCli(['validate', '--strict'], { cwd: ROOT });
     expect(r.stdout).toMatch(/^\d+ file\(s\) valid\.\n$/);
