@@ -2,10 +2,11 @@
 // JSON and Markdown. Pure string building, like report.ts.
 import { type AffectedAudience, type AudienceView, EVERYONE } from '../core/audience.js';
 import type { NameMaps } from '../core/parse.js';
+import { formatCount } from '../core/rules/text.js';
 import { CHANNELS } from '../core/training.js';
 import type { Colors } from './report.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = formatCount;
 
 function reverse(map: Record<string, string> | undefined): Map<string, string> {
   return new Map(Object.entries(map ?? {}).map(([name, id]) => [id, name]));

@@ -37,7 +37,7 @@ export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: 
       out.push(`  ${head}  ${c.dim(`(${describeTarget(ch, opts.dir)})`)}`);
       out.push(...renderFieldChanges(ch, opts).map((l) => `      ${l}`));
     }
-    out.push(...renderAffectedAudiences(affectedAudiences(plan), { c, ...(opts.names ? { names: opts.names } : {}) }));
+    out.push(...renderAffectedAudiences(affectedAudiences(plan), { c, names: opts.names }));
     out.push('', planSummaryLine(plan) + c.dim(` ${plan.summary.unchanged} unchanged.`));
   }
   if (plan.orphans.length) {
