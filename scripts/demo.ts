@@ -1,5 +1,5 @@
 // npm run demo: the whole loop on a local sandbox. Starts `opencx-sync sandbox --port 0`, then runs
-// plan, apply and plan again on the sample trainings, with a throw-away state file.
+// validate, the audience view, plan, apply and plan again on the sample trainings, with a throw-away state file.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,8 @@ const step = (title: string, args: string[]) => {
 let failed = false;
 try {
   console.log(`Sandbox Open.cx API at ${url}; state file ${state}`);
+  failed ||= step('offline: check the trainings, content checks included', ['validate', '--strict']) !== 0;
+  failed ||= step('offline: what a caller on the phone is told', ['audience', '--channel', 'phone_voice']) !== 0;
   failed ||= step('offline: what would change', ['plan']) !== 0;
   failed ||= step('push the sample trainings', ['apply']) !== 0;
   failed ||= step('nothing left to do', ['plan', '--detailed-exitcode']) !== 0;

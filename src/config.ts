@@ -2,6 +2,7 @@
 // over the file. Pure: the caller reads the file. Every problem is reported at once.
 import { z } from 'zod';
 import type { NameMaps } from './core/parse.js';
+import { defaultRuleSettings, resolveRuleSettings, type RuleSettings } from './core/rules/index.js';
 import { UserError } from './errors.js';
 import { checkWholeNumber, NUMBER_LIMITS, wholeNumberRule, type NumberSetting } from './limits.js';
 
@@ -25,6 +26,8 @@ export const fileSchema = z.strictObject({
   ignore: z.array(z.string()).optional(),
   rateLimit: wholeNumber('rate-limit').optional(),
   concurrency: wholeNumber('concurrency').optional(),
+  /** Content checks: `{"<rule id>": "off" | "warning" | "error" | {severity?, ...options}}` (docs/rules.md). */
+  rules: z.record(z.string(), z.unknown()).optional(),
 });
 
 export interface Flags {
@@ -51,6 +54,8 @@ export interface Config {
   timeoutMs: number;
   attempts: number;
   retryBaseMs: number;
+  /** Settings of the content checks, every rule present; absent = every rule with its defaults. */
+  rules?: RuleSettings;
 }
 
 export function resolveConfig(src: {
@@ -84,6 +89,12 @@ export function resolveConfig(src: {
       }
     }
   }
+  let rules = defaultRuleSettings();
+  if (file.rules) {
+    const r = resolveRuleSettings(file.rules);
+    rules = r.settings;
+    errors.push(...r.errors.map((e) => `${src.file?.path}: ${e}`));
+  }
   const env = src.env;
   const f = src.flags;
   const apiUrl = f.apiUrl ?? env.OPENCX_API_URL ?? file.apiUrl ?? DEFAULT_API_URL;
@@ -115,6 +126,7 @@ export function resolveConfig(src: {
     timeoutMs: f.timeout ?? 30_000,
     attempts: (f.retries ?? 5) + 1,
     retryBaseMs: f.retryDelay ?? 1_000,
+    rules,
   };
 }
 

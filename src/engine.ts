@@ -11,11 +11,12 @@ import { emptyState, type State } from './core/state.js';
 import { fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
+import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
-import { readSourceFiles } from './io/scan.js';
+import { existingPaths, readSourceFiles } from './io/scan.js';
 import { readStateFile, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 
@@ -43,7 +44,10 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
     const result = parseTrainingFile(file, config.names);
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
-  const set = validateTrainingSet(results);
+  // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
+  const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
+  const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));
+  const set = validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
   return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length };
 }
 

@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import type { OnDrift } from '../apply.js';
 import { resolveConfig, type Config } from '../config.js';
-import type { Issue } from '../core/issue.js';
+import { issueText, type Issue } from '../core/issue.js';
 import type { Plan } from '../core/plan.js';
 import { describeWait } from '../core/wait.js';
 import { hasErrors, loadTrainings, runApply, runPlan, type Hooks } from '../engine.js';
@@ -62,9 +62,9 @@ function readInputs(): Inputs {
 
 function annotate(issues: Issue[]) {
   for (const i of issues) {
-    const props = { title: 'opencx-sync', file: i.file, startLine: i.line, startColumn: i.col };
-    if (i.severity === 'error') core.error(i.message, props);
-    else core.warning(i.message, props);
+    const props = { title: i.rule ? `opencx-sync: ${i.rule}` : 'opencx-sync', file: i.file, startLine: i.line, startColumn: i.col };
+    if (i.severity === 'error') core.error(issueText(i), props);
+    else core.warning(issueText(i), props);
   }
 }
 

@@ -10,6 +10,7 @@ import { ApiError, redact as redactSecret, UserError } from '../errors.js';
 import { hintFor } from '../io/file-error.js';
 import { InterruptedError } from '../io/lock.js';
 import { applyCommand } from './apply.js';
+import { audienceCommand } from './audience.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { rebuildCommand, stateCommand } from './state.js';
@@ -108,6 +109,7 @@ export function buildCli(argv: string[]) {
     .command(documented(applyCommand, seen))
     .command({ ...stateCommand, builder: (y: Argv) => y.command(documented(rebuildCommand, seen)).demandCommand(1, 'Name a state command: rebuild.') })
     .command(documented(sandboxCommand, seen))
+    .command(documented(audienceCommand, seen))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
     .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
     .recommendCommands()

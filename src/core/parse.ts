@@ -28,9 +28,22 @@ export interface NameMaps {
 }
 
 export type ParseResult =
-  | { kind: 'training'; training: Training; issues: Issue[] }
+  | { kind: 'training'; training: Training; issues: Issue[]; positions?: TextPositions }
   | { kind: 'skipped'; key: string; path: string }
   | { kind: 'invalid'; issues: Issue[] };
+
+/**
+ * Where the title and content sit in the file, so content checks can point at a line. Content line k
+ * is file line `bodyLine + leading + k`, plus one from `heading` on (the title line taken out of it).
+ */
+export interface TextPositions {
+  title: { line: number; col: number };
+  bodyLine: number;
+  /** Blank lines trimmed from the top of the body. */
+  leading: number;
+  /** Line of the "# Title" heading within the body (0-based) when it became the title. */
+  heading?: number;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -163,11 +176,16 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   const bodyLine = lineOf(text, split.bodyStart);
   let body = split.body;
   let title = fm.title;
+  let titleAt = titleLine(yamlText, matterLine);
+  let headingLine: number | undefined;
   if (title === undefined) {
     const heading = leadingHeading(body);
     if (heading) {
       title = heading.text;
-      body = body.slice(heading.end);
+      headingLine = lineOf(body, heading.start) - 1;
+      titleAt = { line: bodyLine + headingLine, col: body.indexOf(heading.text, heading.start) - heading.start + 1 };
+      // Blank lines above the heading stay, so content lines keep their file positions (TextPositions).
+      body = body.slice(0, heading.start) + body.slice(heading.end);
     } else if (schemaOk) {
       const later = /^[ \t]{0,3}#[ \t]+\S/m.test(body) ? ' (a heading further down is content, not the title)' : '';
       at(1, 1, `no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"${later}`);
@@ -193,9 +211,11 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   warnDuplicates(segments, 'segments', locate, at);
 
   if (issues.some((i) => i.severity === 'error') || title === undefined) return { kind: 'invalid', issues };
+  const leading = lineOf(body, body.length - body.replace(/^(?:[ \t]*\n)+/, '').length) - 1;
   return {
     kind: 'training',
     issues,
+    positions: { title: titleAt, bodyLine, leading, ...(headingLine === undefined ? {} : { heading: headingLine }) },
     training: {
       key,
       path: file.path,
@@ -257,6 +277,13 @@ function shown(v: string): string {
 /** Own properties only: a key like "constructor" must not find Object.prototype's. */
 function own(v: unknown, p: PropertyKey): unknown {
   return typeof v === 'object' && v !== null && Object.hasOwn(v, p) ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+}
+
+/** Position of the `title:` value, found with a cheap scan (the YAML document is built only for errors). */
+function titleLine(yamlText: string | undefined, matterLine: number): { line: number; col: number } {
+  const m = yamlText === undefined ? null : /^title[ \t]*:[ \t]*/m.exec(yamlText);
+  if (!m || yamlText === undefined) return { line: 1, col: 1 };
+  return { line: matterLine + lineOf(yamlText, m.index) - 1, col: m[0].length + 1 };
 }
 
 function firstLine(s: string): string {
@@ -349,9 +376,9 @@ function suggestValue(value: string, allowed: string[]): string | undefined {
 }
 
 /** A "# Heading" on the first non-blank line of the body: the title when front-matter has none. */
-function leadingHeading(body: string): { text: string; end: number } | undefined {
-  const m = /^(?:[ \t]*\n)*[ \t]{0,3}#[ \t]+([^\n]*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)/.exec(body);
-  return m?.[1] ? { text: m[1], end: m[0].length } : undefined;
+function leadingHeading(body: string): { text: string; start: number; end: number } | undefined {
+  const m = /^((?:[ \t]*\n)*)[ \t]{0,3}#[ \t]+([^\n]*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)/.exec(body);
+  return m?.[2] ? { text: m[2], start: m[1]?.length ?? 0, end: m[0].length } : undefined;
 }
 
 function trimBlankLines(s: string): string {

@@ -1,6 +1,7 @@
 // Checks that need every file at once (one key per training), after each file has been parsed alone.
 import type { Issue } from './issue.js';
 import type { ParseResult } from './parse.js';
+import { defaultRuleSettings, runRules, type RuleContext, type RuleFile, type RuleSettings } from './rules/index.js';
 import type { Training } from './training.js';
 
 export interface ValidatedSet {
@@ -10,12 +11,16 @@ export interface ValidatedSet {
   issues: Issue[];
 }
 
-export function validateTrainingSet(results: { displayPath: string; result: ParseResult }[]): ValidatedSet {
+/** `rules`: the content checks' settings (all on with their defaults when absent); see docs/rules.md. */
+export function validateTrainingSet(
+  results: { displayPath: string; result: ParseResult }[],
+  opts: { rules?: RuleSettings; context?: RuleContext } = {},
+): ValidatedSet {
   const trainings: Training[] = [];
   const skipped: ValidatedSet['skipped'] = [];
   const issues: Issue[] = [];
   const owner = new Map<string, string>();
-  const titles = new Map<string, string>();
+  const checked: RuleFile[] = [];
 
   for (const { displayPath, result } of results) {
     if (result.kind === 'invalid') {
@@ -37,18 +42,9 @@ export function validateTrainingSet(results: { displayPath: string; result: Pars
       continue;
     }
     issues.push(...result.issues);
-    const { fields } = result.training;
-    if (fields.type === 'SCENARIO_SPECIFIC') {
-      const norm = fields.title.toLowerCase().replace(/\s+/g, ' ');
-      const twin = titles.get(norm);
-      if (twin) {
-        issues.push({
-          file: displayPath, line: 1, col: 1, severity: 'warning',
-          message: `same trigger phrase as ${twin}: the AI cannot tell the two apart`,
-        });
-      } else titles.set(norm, displayPath);
-    }
+    checked.push({ displayPath, training: result.training, ...(result.positions ? { positions: result.positions } : {}) });
     trainings.push(result.training);
   }
+  issues.push(...runRules(checked, opts.rules ?? defaultRuleSettings(), opts.context ?? {}));
   return { trainings, skipped, issues };
 }

@@ -1,8 +1,10 @@
 // Markdown for GitHub: the job summary and the pull-request comment share one rendering of plan and results.
 import type { Outcome } from '../apply.js';
-import type { Issue } from '../core/issue.js';
+import { issueText, type Issue } from '../core/issue.js';
 import type { Change, FieldChange, Plan } from '../core/plan.js';
 import type { NameMaps } from '../core/parse.js';
+import { affectedAudiences } from '../core/audience.js';
+import { affectedAudiencesMarkdown } from './audience.js';
 import { bodyDiff, countOutcomes, displayPath, isDefaultValue, withNames } from './report.js';
 import { plural } from '../plural.js';
 
@@ -66,6 +68,7 @@ export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync 
       return fc ? [`<details><summary>Content of <code>${ch.key}</code></summary>\n\n\`\`\`diff\n${contentDiff(fc)}\n\`\`\`\n</details>`] : [];
     });
     out.push(...diffs);
+    out.push(...affectedAudiencesMarkdown(affectedAudiences(plan), ctx.names));
   } else {
     out.push('No changes: Open.cx matches the files.');
   }
@@ -93,6 +96,6 @@ export function issuesMarkdown(issues: Issue[], files: number): string {
   const out = ['### opencx-sync validate', ''];
   if (!issues.length) return [...out, `${files === 1 ? 'The file is' : `All ${files} files are`} valid.`].join('\n') + '\n';
   out.push(`${plural(errors.length, 'error')}, ${plural(issues.length - errors.length, 'warning')} in ${plural(files, 'file')}.`, '', '| File | Line | Problem |', '| --- | --- | --- |');
-  for (const i of issues) out.push(`| \`${cell(i.file)}\` | ${i.line} | ${i.severity === 'warning' ? '⚠️ ' : ''}${cell(i.message)} |`);
+  for (const i of issues) out.push(`| \`${cell(i.file)}\` | ${i.line} | ${i.severity === 'warning' ? '⚠️ ' : ''}${cell(issueText(i))} |`);
   return out.join('\n') + '\n';
 }

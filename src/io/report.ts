@@ -3,11 +3,13 @@
 import { diffLines } from 'diff';
 import pc from 'picocolors';
 import type { Outcome } from '../apply.js';
-import { formatIssue, type Issue } from '../core/issue.js';
+import { formatIssue, issueText, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
 import { plural } from '../plural.js';
 import { stripControl } from '../errors.js';
+import { affectedAudiences } from '../core/audience.js';
+import { affectedAudiencesJson, renderAffectedAudiences } from './audience.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -37,6 +39,7 @@ export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: 
       out.push(`  ${head}  ${c.dim(`(${describeTarget(ch, opts.dir)})`)}`);
       out.push(...renderFieldChanges(ch, opts).map((l) => `      ${l}`));
     }
+    out.push(...renderAffectedAudiences(affectedAudiences(plan), { c, names: opts.names }));
     out.push('', planSummaryLine(plan) + c.dim(` ${plan.summary.unchanged} unchanged.`));
   }
   if (plan.orphans.length) {
@@ -150,6 +153,7 @@ export function planToJson(plan: Plan, dir: string) {
     })),
     orphans: plan.orphans.map((o) => ({ ...o, path: displayPath(dir, o.path) })),
     drift: plan.drift,
+    affected_audiences: affectedAudiencesJson(affectedAudiences(plan)),
     summary: plan.summary,
   };
 }
@@ -220,7 +224,7 @@ export function renderIssues(issues: Issue[], format: IssueFormat, files: number
   }
   if (format === 'github') {
     return issues
-      .map((i) => `::${i.severity} file=${escProperty(i.file)},line=${i.line},col=${i.col}::${escData(i.message)}`)
+      .map((i) => `::${i.severity} file=${escProperty(i.file)},line=${i.line},col=${i.col}::${escData(issueText(i))}`)
       .join('\n');
   }
   const lines = issues.map(formatIssue);

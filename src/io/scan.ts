@@ -1,7 +1,7 @@
 // Reads the trainings folder: Markdown files, POSIX relative paths, sorted, so every run sees the same order.
 // A file that looks like a training but is skipped gets a warning, and one that cannot be read an error
 // for its path, because a training missed silently is a training `--prune` deletes.
-import { readdir, readFileSync } from 'node:fs';
+import { existsSync, readdir, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -93,4 +93,11 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
 
 export function toPosix(p: string): string {
   return p.split(path.sep).join('/');
+}
+
+/** Which of these paths (relative to `cwd`) exist: only the linked ones are looked up, not the whole tree. */
+export function existingPaths(cwd: string, paths: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) if (existsSync(path.resolve(cwd, p))) out.add(p);
+  return out;
 }

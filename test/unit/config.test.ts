@@ -92,3 +92,21 @@ describe('version', () => {
     expect(VERSION).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
   });
 });
+
+describe('rules in the config', () => {
+  it('fills in every rule with its defaults, and takes severities and options from the file', () => {
+    const file = { path: 'c.json', text: JSON.stringify({ rules: { placeholder: 'off', 'behavioral-budget': { budget: 4000, severity: 'error' } } }) };
+    const c = resolveConfig({ cwd: '/r', file, env: {}, flags: {} });
+    expect(c.rules?.get('placeholder')?.severity).toBe('off');
+    expect(c.rules?.get('behavioral-budget')).toEqual({ severity: 'error', options: { budget: 4000 } });
+    expect(c.rules?.get('channel-format')).toEqual({ severity: undefined, options: { channels: ['phone_voice', 'web_voice', 'sms'], maxLength: 1000 } });
+    expect(c.rules?.get('personal-data')?.options).toEqual({ allow: [] });
+  });
+
+  it('reports a bad rules entry with the file name, with the other problems', () => {
+    const file = { path: 'c.json', text: JSON.stringify({ rules: { 'personal-data': { allow: 'support@acme.com' } }, dirr: 1 }) };
+    expect(() => resolveConfig({ cwd: '/r', file, env: {}, flags: {} })).toThrow(/^c\.json: top level: unknown key\(s\) dirr/);
+    const only = { path: 'c.json', text: JSON.stringify({ rules: { 'personal-data': { allow: 'support@acme.com' } } }) };
+    expect(() => resolveConfig({ cwd: '/r', file: only, env: {}, flags: {} })).toThrow(/^c\.json: rules\.personal-data\.allow: /);
+  });
+});

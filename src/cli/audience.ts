@@ -1,0 +1,51 @@
+// `opencx-sync audience`: what the AI is told for one channel and segment, from the files alone.
+import type { Argv } from 'yargs';
+import { CHANNELS, type Channel } from '../core/training.js';
+import { configFrom, withCommon, type CommonArgs } from './options.js';
+import { createTerm } from './term.js';
+
+interface Args extends CommonArgs {
+  channel?: Channel;
+  segment?: string;
+  json: boolean;
+}
+
+export const audienceCommand = {
+  command: 'audience',
+  describe: 'List what the AI is told for a channel and segment: always-on rules and scenario trainings; offline',
+  builder: (y: Argv) =>
+    withCommon(y)
+      .option('channel', { choices: CHANNELS, describe: 'Only trainings that reach this channel [default: every channel]' })
+      .option('segment', { type: 'string', describe: 'Only trainings that reach this segment: a name from the config, an id, or "none" for customers in no segment [default: every segment]' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the view as JSON' })
+      .example('$0 audience --channel phone_voice', 'What a caller hears about')
+      .example('$0 audience --segment "VIP customers" --json', 'The view for VIP customers, as JSON'),
+  handler: async (args: Args) => {
+    const { hasErrors, loadTrainings } = await import('../engine.js');
+    const { audienceView, DEFAULT_BEHAVIORAL_BUDGET, EVERYONE } = await import('../core/audience.js');
+    const { audienceToJson, renderAudience } = await import('../io/audience.js');
+    const { displayPath } = await import('../io/report.js');
+    const { printIssues } = await import('./issues.js');
+    const { UserError } = await import('../errors.js');
+    const term = createTerm(args.verbose);
+    const config = await configFrom(args);
+    const loaded = await loadTrainings(config);
+    if (hasErrors(loaded.issues)) return printIssues(term, loaded, args.json, true);
+
+    let segment: string | undefined;
+    if (args.segment === 'none') segment = EVERYONE;
+    else if (args.segment !== undefined) {
+      const named = config.names.segments;
+      segment = named.get(args.segment) ?? args.segment;
+      const known = new Set([...named.values(), ...loaded.trainings.flatMap((t) => t.fields.segments)]);
+      if (segment === undefined || !known.has(segment)) {
+        const list = Object.keys(named).map((s) => `"${s}"`).join(', ');
+        throw new UserError(`unknown segment "${args.segment}": use a name from "segments" in the config${list ? ` (${list})` : ''}, a segment id used by a training, or "none"`);
+      }
+    }
+    const budget = Number(config.rules?.get('behavioral-budget')?.options.budget ?? DEFAULT_BEHAVIORAL_BUDGET);
+    const view = audienceView(loaded.trainings, { ...(args.channel ? { channel: args.channel } : {}), ...(segment ? { segment } : {}) }, budget);
+    const shown = (p: string) => displayPath(config.dir, p);
+    term.out(args.json ? JSON.stringify(audienceToJson(view, shown, config.names), null, 2) : renderAudience(view, { shown, c: term.c, names: config.names }));
+  },
+};
