@@ -38,7 +38,7 @@ const property = fc.asyncProperty(sequences, runSequence);
 
 function check(seed: number, numRuns: number, extra: Partial<fc.Parameters<[Op[]]>> = {}) {
   // fast-check prints the seed, the shrink path and the shrunk command list when this fails.
-  return fc.assert(property, { seed, numRuns, verbose: 1, ...extra });
+  return fc.assert(property, { seed, numRuns, ...extra });
 }
 
 describe('model-based: files, dashboard, faults and kills against the sandbox', () => {

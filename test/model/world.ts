@@ -45,6 +45,8 @@ export class World {
   readonly protectedEdits = new Map<string, TrainingFields>();
   /** Any dashboard change since the last converged overwrite: until then drift may be real. */
   dirty = false;
+  /** The training each file had at the last converged apply; a rename carries it to the new name. */
+  readonly identity = new Map<string, { id: string; title: string; body: string }>();
   readonly log: string[] = [];
   stats = { applies: 0, converged: 0, kills: 0, faulted: 0 };
   private kill: { at: number; served: boolean; base: number; snap?: Map<string, Buffer> } | undefined;
@@ -128,6 +130,9 @@ export class World {
     const s = await readStateFile(path.join(this.ws.dir, STATE)).catch(() => undefined);
     return new Set(Object.values(s?.trainings ?? {}).map((e) => e.id));
   }
+  private forget(id: string) {
+    for (const [n, idn] of this.identity) if (idn.id === id) this.identity.delete(n);
+  }
   private touch(r: TrainingRecord, patch: Partial<TrainingRecord>) {
     const next = { ...r, ...patch, updated_at: new Date().toISOString() };
     this.sandbox.state.trainings.set(r.id, next);
@@ -172,6 +177,9 @@ export class World {
         const f = this.files.get(from);
         if (!f || this.files.has(to) || (f.key === null && !this.keyFree(to, from))) return;
         this.files.delete(from);
+        const idn = this.identity.get(from);
+        this.identity.delete(from);
+        if (idn) this.identity.set(to, idn);
         if (o.retype) f.type = f.type === 0 ? 1 : 0;
         this.files.set(to, f);
         mkdirSync(path.dirname(path.join(this.ws.dir, 'trainings', to)), { recursive: true });
@@ -192,6 +200,7 @@ export class World {
       case 'remove': {
         const name = this.nameOf(o.name);
         if (!this.files.delete(name)) return;
+        this.identity.delete(name);
         this.ws.remove(`trainings/${name}.md`);
         return;
       }
@@ -212,6 +221,7 @@ export class World {
         const r = this.pick(o.target);
         if (!r) return;
         this.sandbox.state.trainings.delete(r.id);
+        this.forget(r.id);
         this.protectedEdits.delete(r.id);
         this.dirty = true;
         return;
@@ -219,6 +229,7 @@ export class World {
       case 'dashDropMeta': {
         const r = this.pick(o.target);
         if (r) this.touch(r, { metadata: {} });
+        if (r) this.forget(r.id);
         return;
       }
       case 'dashUnknown': {
@@ -227,6 +238,7 @@ export class World {
         if (o.what === 'channel') this.touch(r, { restricted_to_channels: [...r.restricted_to_channels, 'telegram' as never] });
         else this.touch(r, { type: 'FAQ' as never });
         this.protectedEdits.delete(r.id);
+        this.forget(r.id);
         return;
       }
       case 'dashTwin': {
@@ -235,6 +247,7 @@ export class World {
         const copy = { ...structuredClone(r), id: randomUUID(), seq: Math.max(...[...this.sandbox.state.trainings.values()].map((t) => t.seq)) + 1, created_at: new Date().toISOString() };
         this.sandbox.state.trainings.set(copy.id, copy);
         this.twins.add(copy.id);
+        this.forget(r.id);
         this.dirty = true;
         return;
       }
@@ -244,6 +257,7 @@ export class World {
         // Copies the rebuild reports are told to the user to delete: from now on they count as twins.
         for (const d of r.duplicates) for (const id of d.ids) if (id !== r.state.trainings[d.key]?.id) this.twins.add(id);
         this.protectedEdits.clear();
+        this.identity.clear();
         return;
       }
       case 'apply':
@@ -405,11 +419,40 @@ export class World {
       throw new Violation(`training ${r.id} made by opencx-sync (tag ${JSON.stringify(r.metadata)}) is not tracked: a duplicate or a leftover`);
     }
     // And nothing is left to do: a fresh plan is empty and sees no drift but the dashboard's copies.
+    this.checkIdentity(loaded.trainings, entries);
     const plan = (await runPlan(config, { prune: pruned, refresh: true })).plan;
     if (!plan) throw new Violation('plan did not validate after a clean apply');
     if (plan.changes.length) throw new Violation(`plan after a clean apply still has changes: ${plan.changes.map((c) => `${c.action} ${c.key}`).join(', ')}`);
     const odd = (plan.drift ?? []).filter((d) => !(d.kind === 'untracked' && this.twins.has(d.id)) && !(!pruned && !got.has(d.key)));
     if (odd.length) throw new Violation(`plan after a clean apply reports drift: ${odd.map((d) => `${d.kind} ${d.key} ${d.id}`).join(', ')}`);
+  }
+
+  /**
+   * A renamed file keeps its training when the rename is recognisable (issue 8 item 5: same content
+   * whatever else changed, or same trigger phrase whatever the type), unless another file or training
+   * shares that content or title (then the pairing is a guess). Then records the identities anew.
+   */
+  private checkIdentity(trainings: { key: string; path: string }[], entries: Map<string, { id: string }>) {
+    const byName = new Map(trainings.map((t) => [t.path.replace(/\.md$/, ''), t.key]));
+    if (this.gens.has('renameType')) {
+      for (const [name, idn] of this.identity) {
+        const f = this.files.get(name);
+        const key = byName.get(name);
+        if (!f || key === undefined) continue;
+        if (f.title !== idn.title && f.body !== idn.body) continue;
+        const others = [...this.files].filter(([n]) => n !== name).map(([, g]) => g);
+        const otherIds = [...this.identity].filter(([n]) => n !== name).map(([, i]) => i);
+        const clash = [...others, ...otherIds].some((g) => g.title === f.title || g.body === f.body || g.title === idn.title || g.body === idn.body);
+        if (clash) continue;
+        const now = entries.get(key)?.id;
+        if (now !== idn.id) throw new Violation(`${name}.md was renamed (same ${f.body === idn.body ? 'content' : 'title'}) but its training ${idn.id} was replaced by ${now}`);
+      }
+    }
+    this.identity.clear();
+    for (const [name, f] of this.files) {
+      const id = entries.get(this.keyOf(name, f))?.id;
+      if (id) this.identity.set(name, { id, title: f.title, body: f.body });
+    }
   }
 
   /** Ends every sequence: a clean overwrite with prune must converge, whatever came before. */
