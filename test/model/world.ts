@@ -126,9 +126,10 @@ export class World {
     const t = this.targets();
     return t.length ? t[i % t.length] : undefined;
   }
-  private async trackedIds(): Promise<Set<string>> {
+  /** What the state on disk says the tool last wrote, by training id. */
+  private async applied(): Promise<Map<string, TrainingFields>> {
     const s = await readStateFile(path.join(this.ws.dir, STATE)).catch(() => undefined);
-    return new Set(Object.values(s?.trainings ?? {}).map((e) => e.id));
+    return new Map(Object.values(s?.trainings ?? {}).map((e) => [e.id, e.applied]));
   }
   private forget(id: string) {
     for (const [n, idn] of this.identity) if (idn.id === id) this.identity.delete(n);
@@ -207,14 +208,17 @@ export class World {
       case 'dashEdit': {
         const r = this.pick(o.target);
         if (!r) return;
-        const tracked = (await this.trackedIds()).has(r.id);
+        const applied = (await this.applied()).get(r.id);
         const patch: Partial<TrainingRecord> = {};
         const text = `Hand edit ${o.value}`;
         if (o.field === 'title') Object.assign(patch, r.draft_title === null ? { title: text } : { draft_title: text });
         if (o.field === 'content') Object.assign(patch, r.draft_content === null ? { content: text } : { draft_content: text });
         if (o.field === 'channels') patch.restricted_to_channels = [...(CHANNEL_SETS[(o.value + 1) % CHANNEL_SETS.length] as readonly string[])] as TrainingRecord['restricted_to_channels'];
         const next = this.touch(r, patch);
-        if (tracked) this.protectedEdits.set(r.id, fieldsOfRemote(next as unknown as RemoteTraining));
+        const edited = fieldsOfRemote(next as unknown as RemoteTraining);
+        // Only a tracked training edited away from what the tool last wrote is a hand edit to protect.
+        if (applied && !isDeepStrictEqual(applied, edited)) this.protectedEdits.set(r.id, edited);
+        else this.protectedEdits.delete(r.id);
         return;
       }
       case 'dashDelete': {
@@ -391,6 +395,8 @@ export class World {
       if (want.size === 0) return;
       throw new Violation('no state file after a clean apply');
     }
+    const temps = readdirSync(this.ws.dir).filter((n) => n.startsWith(`${STATE}.`) && !n.endsWith('.lock'));
+    if (this.gens.has('tempFiles') && temps.length) throw new Violation(`temp files left next to the state after a clean apply: ${temps.join(', ')}`);
     if (Object.keys(state.pending).length) throw new Violation(`pending creates left after a clean apply: ${Object.keys(state.pending).join(', ')}`);
     const entries = new Map(Object.entries(state.trainings));
     const live = this.sandbox.state.trainings;
