@@ -26,8 +26,13 @@ export function enabledGens(env: Record<string, string | undefined>, long: boole
   const on = new Set(all.filter((g) => env.FUZZ_ALL === '1' || !KNOWN_OPEN.includes(g)));
   // A 429 costs a whole second (Retry-After is in seconds): only in the long budget.
   if (!long) on.delete('rateLimit');
-  for (const g of (env.FUZZ_ON ?? '').split(',').filter(Boolean)) on.add(g as Gen);
-  for (const g of (env.FUZZ_OFF ?? '').split(',').filter(Boolean)) on.delete(g as Gen);
+  const named = (v: string | undefined) =>
+    (v ?? '').split(',').filter(Boolean).map((g) => {
+      if (!all.includes(g as Gen)) throw new Error(`unknown generator "${g}" in FUZZ_ON/FUZZ_OFF: use ${all.join(', ')}`);
+      return g as Gen;
+    });
+  for (const g of named(env.FUZZ_ON)) on.add(g);
+  for (const g of named(env.FUZZ_OFF)) on.delete(g);
   return on;
 }
 
