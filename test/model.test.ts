@@ -2,7 +2,9 @@
 // kills, driven through the engine against the sandbox, checking after each apply that nothing is
 // lost, duplicated, stuck or overwritten against orders. See test/model/world.ts for the invariants.
 //
-// Replay a failure: FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run test/model.test.ts (both printed).
+// Replay a failure: FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run test/model.test.ts (both printed),
+// or a command list as printed: FUZZ_REPLAY='[{"op":"write",...},...]' (FUZZ_REPEAT=<n> runs it n times:
+// training ids are random UUIDs, and some bugs depend on their order).
 // Longer: FUZZ_RUNS=<n> or FUZZ_SECONDS=<s>; `npm run fuzz` runs 300 s. FUZZ_ALL=1 switches on the
 // generators listed in KNOWN_OPEN (test/model/ops.ts); FUZZ_ON / FUZZ_OFF take comma-separated names.
 import fc from 'fast-check';
@@ -33,7 +35,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   }
 }
 
-const sequences = fc.array(opArb(gens), { minLength: 1, maxLength: LONG ? 60 : 20 });
+const sequences = fc.array(opArb(gens), { minLength: 1, maxLength: LONG ? 60 : 20, size: LONG ? 'medium' : 'small' });
 const property = fc.asyncProperty(sequences, runSequence);
 
 function check(seed: number, numRuns: number, extra: Partial<fc.Parameters<[Op[]]>> = {}) {
@@ -46,7 +48,12 @@ describe('model-based: files, dashboard, faults and kills against the sandbox', 
     expect(gens.size).toBeGreaterThan(0);
   });
 
-  if (env.FUZZ_SEED) {
+  if (env.FUZZ_REPLAY) {
+    const ops = JSON.parse(env.FUZZ_REPLAY) as Op[];
+    it(`replays ${ops.length} commands`, async () => {
+      for (let i = 0; i < Number(env.FUZZ_REPEAT ?? 1); i++) await runSequence(ops);
+    }, 600_000);
+  } else if (env.FUZZ_SEED) {
     const seed = Number(env.FUZZ_SEED);
     it(`replays seed ${seed}`, async () => {
       await check(seed, Number(env.FUZZ_RUNS ?? 1), env.FUZZ_PATH ? { path: env.FUZZ_PATH } : {});
