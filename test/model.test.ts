@@ -26,7 +26,7 @@ async function runSequence(ops: Op[]): Promise<void> {
     await w.finish();
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    e.message = `${e.message}\n  commands run:\n    ${w.log.join('\n    ')}`;
+    e.message = `${e.message}\n  commands run:\n    ${w.log.join('\n    ')}\n  replay: FUZZ_REPLAY='${JSON.stringify(ops)}'`;
     throw e;
   } finally {
     totals.commands += w.log.length;
