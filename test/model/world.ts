@@ -397,7 +397,10 @@ export class World {
     }
     const temps = readdirSync(this.ws.dir).filter((n) => n.startsWith(`${STATE}.`) && !n.endsWith('.lock'));
     if (this.gens.has('tempFiles') && temps.length) throw new Violation(`temp files left next to the state after a clean apply: ${temps.join(', ')}`);
-    if (Object.keys(state.pending).length) throw new Violation(`pending creates left after a clean apply: ${Object.keys(state.pending).join(', ')}`);
+    // Without --prune, a create a killed run started for a file since removed stays pending, like an orphan.
+    const pendingOrphans = new Set(pruned ? [] : Object.keys(state.pending).filter((k) => !want.has(k)));
+    const pending = Object.keys(state.pending).filter((k) => !pendingOrphans.has(k));
+    if (pending.length) throw new Violation(`pending creates left after a clean apply: ${pending.join(', ')}`);
     const entries = new Map(Object.entries(state.trainings));
     const live = this.sandbox.state.trainings;
     const known = (v: string) => (CHANNELS as readonly string[]).includes(v);
@@ -422,6 +425,7 @@ export class World {
     const tracked = new Set([...entries.values()].map((e) => e.id));
     for (const r of live.values()) {
       if (this.foreign.has(r.id) || this.twins.has(r.id) || tracked.has(r.id)) continue;
+      if (r.metadata.managed_by === MANAGED_BY && pendingOrphans.has(r.metadata.key as string)) continue;
       throw new Violation(`training ${r.id} made by opencx-sync (tag ${JSON.stringify(r.metadata)}) is not tracked: a duplicate or a leftover`);
     }
     // And nothing is left to do: a fresh plan is empty and sees no drift but the dashboard's copies.
