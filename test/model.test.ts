@@ -2,7 +2,8 @@
 // kills, driven through the engine against the sandbox, checking after each apply that nothing is
 // lost, duplicated, stuck or overwritten against orders. See test/model/world.ts for the invariants.
 //
-// Replay a failure: FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run test/model.test.ts (both printed),
+// Replay a failure: FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run test/model.test.ts (both printed;
+// add FUZZ_LONG=1 for a seed from `npm run fuzz`, whose sequences are longer, and the same FUZZ_ON),
 // or a command list as printed: FUZZ_REPLAY='[{"op":"write",...},...]' (FUZZ_REPEAT=<n> runs it n times:
 // training ids are random UUIDs, and some bugs depend on their order).
 // Longer: FUZZ_RUNS=<n> or FUZZ_SECONDS=<s>; `npm run fuzz` runs 300 s. FUZZ_ALL=1 switches on the
@@ -61,7 +62,7 @@ describe('model-based: files, dashboard, faults and kills against the sandbox', 
   } else if (LONG || env.FUZZ_RUNS) {
     const seed = Date.now() ^ (Math.random() * 0x7fffffff);
     it(`long run, seed ${seed}`, async () => {
-      console.log(`model fuzz: seed ${seed}, ${seconds || 'no'} s budget, generators ${[...gens].join(',')}`);
+      console.log(`model fuzz: seed ${seed}, ${seconds || 'no'} s budget, generators ${[...gens].join(',')} (replay: FUZZ_LONG=1 FUZZ_SEED=${seed} FUZZ_PATH=<path printed on failure>)`);
       await check(seed, Number(env.FUZZ_RUNS ?? 1_000_000), seconds ? { interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false } : {});
       console.log(`model fuzz: seed ${seed}: ${JSON.stringify(totals)}`);
       expect(totals.runs).toBeGreaterThan(0);
@@ -69,13 +70,13 @@ describe('model-based: files, dashboard, faults and kills against the sandbox', 
   } else {
     // A fixed list, so a regression shows up the same way every time, plus one fresh seed per run.
     it.each([1, 2, 3])('fixed seed %i', async (seed) => {
-      await check(seed, 4);
+      await check(seed, 8);
       expect(totals.applies).toBeGreaterThan(0);
     });
     const fresh = Date.now() % 2_147_483_647;
-    it(`fresh seed ${fresh} (replay with FUZZ_SEED=${fresh} FUZZ_RUNS=4)`, async () => {
+    it(`fresh seed ${fresh} (replay with FUZZ_SEED=${fresh} FUZZ_RUNS=8)`, async () => {
       console.log(`model test: fresh seed ${fresh}`);
-      await check(fresh, 4);
+      await check(fresh, 8);
       console.log(`model test totals: ${JSON.stringify(totals)}`);
       expect(totals.converged).toBeGreaterThan(0);
     });
