@@ -433,7 +433,7 @@ export class World {
     const plan = (await runPlan(config, { prune: pruned, refresh: true })).plan;
     if (!plan) throw new Violation('plan did not validate after a clean apply');
     if (plan.changes.length) throw new Violation(`plan after a clean apply still has changes: ${plan.changes.map((c) => `${c.action} ${c.key}`).join(', ')}`);
-    const odd = (plan.drift ?? []).filter((d) => !(d.kind === 'untracked' && this.twins.has(d.id)) && !(!pruned && !got.has(d.key)));
+    const odd = (plan.drift ?? []).filter((d) => !((d.kind === 'untracked' || d.kind === 'twin') && this.twins.has(d.id)) && !(!pruned && !got.has(d.key)));
     if (odd.length) throw new Violation(`plan after a clean apply reports drift: ${odd.map((d) => `${d.kind} ${d.key} ${d.id}`).join(', ')}`);
   }
 
