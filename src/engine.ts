@@ -250,7 +250,9 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
       let state = emptyState(existing?.lineage ?? randomUUID());
       state = { ...state, serial: (existing?.serial ?? 0) + 1 };
       const duplicates: RebuildResult['duplicates'] = [];
-      for (const [key, rs] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [key, listedOrder] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
+        // The oldest is the original; the API lists newest first, so sort rather than take the first.
+        const rs = [...listedOrder].sort(byCreation);
         const [first, ...rest] = rs;
         if (!first) continue;
         if (rest.length) duplicates.push({ key, ids: rs.map((r) => r.id) });
@@ -263,4 +265,12 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
   } finally {
     await lock.release();
   }
+}
+
+/** Oldest first by `created_at`; trainings without one keep their listed order, after the dated ones. */
+function byCreation(a: RemoteTraining, b: RemoteTraining): number {
+  const ta = a.created_at ? Date.parse(a.created_at) : NaN;
+  const tb = b.created_at ? Date.parse(b.created_at) : NaN;
+  if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? 0 : Number.isNaN(ta) ? 1 : -1;
+  return ta - tb;
 }

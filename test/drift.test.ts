@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, KEY, trainingFile } from './helpers.js';
 import { inProcess, type InProcess } from './inprocess.js';
+import { runStateRebuild } from '../src/engine.js';
 
 // Sorts after any random UUID, so a twin's drift record comes last for its key.
 const TWIN = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
@@ -217,5 +218,19 @@ describe('an update killed after the PUT landed (issue 8, item 7)', () => {
     expect((await e.apply()).outcomes).toMatchObject([{ status: 'failed', message: expect.stringContaining('edited in Open.cx') }]);
     expect((await e.apply({ refresh: false })).outcomes).toMatchObject([{ status: 'failed', message: expect.stringContaining('edited in Open.cx') }]);
     expect(e.sandbox.state.trainings.get(tracked.id)?.content).toBe('Edited by hand.');
+  });
+});
+
+describe('state rebuild with a dashboard copy (found by the model test)', () => {
+  it('tracks the oldest training of a key, not the copy the listing shows first', async () => {
+    const e = await applied({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
+    const original = only(e.withKey('a'));
+    // A copy made later in the dashboard: the API lists newest first, so it comes first.
+    e.duplicate(original.id, TWIN);
+    e.edit(TWIN, { created_at: new Date(Date.parse(original.created_at) + 60_000).toISOString() });
+    e.ws.remove('opencx-sync.state.json');
+    const rebuilt = await runStateRebuild(e.config, { force: false });
+    expect(rebuilt.state.trainings.get('a')?.id).toBe(original.id);
+    expect(rebuilt.duplicates).toEqual([{ key: 'a', ids: [original.id, TWIN] }]);
   });
 });

@@ -124,6 +124,7 @@ export interface RemoteTraining {
   restricted_to_channels: OrUnknown<Channel>[];
   restricted_to_segments: string[];
   metadata: Record<string, unknown>;
+  created_at?: string;
   updated_at?: string;
 }
 

@@ -40,6 +40,7 @@ const trainingSchema = z.looseObject({
   restricted_to_channels: z.array(z.string()).nullish(),
   restricted_to_segments: z.array(z.string()).nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
+  created_at: z.string().nullish(),
   updated_at: z.string().nullish(),
 });
 
@@ -68,6 +69,7 @@ function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line
     restricted_to_channels: t.restricted_to_channels ?? [],
     restricted_to_segments: t.restricted_to_segments ?? [],
     metadata: t.metadata ?? {},
+    ...(t.created_at ? { created_at: t.created_at } : {}),
     ...(t.updated_at ? { updated_at: t.updated_at } : {}),
   };
   if (warn) {
