@@ -260,6 +260,10 @@ export class World {
         const r = await runStateRebuild(this.config(2), { force: true });
         // Copies the rebuild reports are told to the user to delete: from now on they count as twins.
         for (const d of r.duplicates) for (const id of d.ids) if (id !== r.state.trainings.get(d.key)?.id) this.twins.add(id);
+        // A training whose tag was dropped in the dashboard is known only through the lost state: nothing
+        // links it to a file any more, so it is left alone from now on (adopting it by trigger phrase is
+        // issue 9). It may stay next to the training the next apply makes.
+        for (const t of this.sandbox.state.trainings.values()) if (!this.foreign.has(t.id) && t.metadata.managed_by !== MANAGED_BY) this.twins.add(t.id);
         this.protectedEdits.clear();
         this.identity.clear();
         return;
