@@ -83,7 +83,7 @@ export function resolveConfig(src: {
       } else {
         for (const i of r.error.issues) {
           const where = i.path.join('.') || 'top level';
-          const msg = i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}; allowed: ${Object.keys(fileSchema.shape).join(', ')}` : i.message;
+          const msg = i.code === 'unrecognized_keys' ? `unknown ${i.keys.length === 1 ? 'key' : 'keys'} ${i.keys.join(', ')}; allowed: ${Object.keys(fileSchema.shape).join(', ')}` : i.message;
           errors.push(`${src.file.path}: ${where}: ${msg}`);
         }
       }

@@ -84,7 +84,7 @@ describe('CLI conventions', () => {
     expect([r.code, r.stderr, r.stdout]).toEqual([0, '', '2 files valid.\n']);
     ws.write('trainings/billing/opencx-sync.config.json', '{"dirr": 1}');
     const nearer = await cli(['validate'], { cwd: sub });
-    expect(nearer.stderr).toContain('opencx-sync.config.json: top level: unknown key(s) dirr');
+    expect(nearer.stderr).toContain('opencx-sync.config.json: top level: unknown key dirr');
   });
 });
 

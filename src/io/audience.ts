@@ -5,6 +5,7 @@ import type { NameMaps } from '../core/parse.js';
 import { formatCount } from '../core/rules/text.js';
 import { CHANNELS } from '../core/training.js';
 import type { Colors } from './report.js';
+import { plural } from '../plural.js';
 
 const n = formatCount;
 
@@ -48,7 +49,7 @@ export function renderAudience(v: AudienceView, opts: { shown: (p: string) => st
     out.push(`  ${d.directory === null ? '(no directory)' : (dirs.get(d.directory) ?? d.directory)}`);
     for (const t of d.trainings) out.push(`    ${t.title}  ${c.dim(`(${opts.shown(t.path)}; ${restriction(t.channels, t.segments, opts.names)})`)}`);
   }
-  if (v.drafts) out.push('', c.dim(`${v.drafts} draft(s) not shown: drafts are not used by the AI.`));
+  if (v.drafts) out.push('', c.dim(`${plural(v.drafts, 'draft')} not shown: drafts are not used by the AI.`));
   return out.join('\n');
 }
 
