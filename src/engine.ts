@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import { asSkipped, parseTrainingFile } from './core/parse.js';
 import { planChanges, type Plan } from './core/plan.js';
-import { emptyState, type State } from './core/state.js';
+import { emptyState, type State, type StateEvent } from './core/state.js';
 import { fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
@@ -156,7 +156,7 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
       const store = new StateStore(file, state);
-      await store.commit({ type: 'begin' });
+      bumpSerialOnFirstChange(store);
       const outcomes = await applyPlan(plan.changes, remote, store, {
         onDrift: opts.onDrift,
         concurrency: config.concurrency,
@@ -172,6 +172,22 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The serial moves once per apply, with the first change it records (a write or a delete landed): an
+ * apply whose every write failed leaves it, so a saved plan made against this state stays valid.
+ */
+function bumpSerialOnFirstChange(store: StateStore): void {
+  const commit = store.commit.bind(store);
+  let bumped = false;
+  store.commit = (e: StateEvent) => {
+    if (bumped || (e.type !== 'written' && e.type !== 'deleted')) return commit(e);
+    bumped = true;
+    // Same write as the event's when none is in flight; a failure is reported by the event's own commit.
+    commit({ type: 'begin' }).catch(() => undefined);
+    return commit(e);
+  };
 }
 
 function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: ApplyOptions) {
