@@ -29,7 +29,7 @@ let failed = false;
 try {
   console.log(`Sandbox Open.cx API at ${url}; state file ${state}`);
   failed ||= step('offline: what would change', ['plan']) !== 0;
-  failed ||= step('push the sample trainings', ['apply']) !== 0;
+  failed ||= step('push the sample trainings', ['apply', '--yes']) !== 0;
   failed ||= step('nothing left to do', ['plan', '--detailed-exitcode']) !== 0;
 } finally {
   sandbox.kill();

@@ -27,7 +27,12 @@ export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: 
     out.push(...plan.drift.map((d) => renderDrift(d, c)), '');
   }
   if (plan.changes.length === 0) {
-    out.push(`No changes. Open.cx matches the files (${plan.summary.unchanged} unchanged).`);
+    // Offline, only the state file was compared: Open.cx itself was not read.
+    out.push(
+      plan.drift === null
+        ? `No changes. The files match the state file (${plan.summary.unchanged} unchanged); "plan --refresh" also checks Open.cx.`
+        : `No changes. Open.cx matches the files (${plan.summary.unchanged} unchanged).`,
+    );
   } else {
     const paint = { create: c.green, update: c.yellow, move: c.cyan, delete: c.red } as const;
     for (const ch of plan.changes) {
@@ -148,6 +153,9 @@ export function planToJson(plan: Plan, dir: string) {
     orphans: plan.orphans.map((o) => ({ ...o, path: displayPath(dir, o.path) })),
     drift: plan.drift,
     summary: plan.summary,
+    fingerprint: plan.fingerprint,
+    lineage: plan.lineage,
+    serial: plan.serial,
   };
 }
 
