@@ -193,3 +193,21 @@ describe('plan files that are not saved plans', () => {
     await expect(readPlanFile(file)).rejects.toThrow(/is not valid JSON/);
   });
 });
+
+describe('the confirmation hook', () => {
+  it('is asked with the final plan before any write; "no" sends nothing; a saved plan is not asked again', async () => {
+    env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
+    const e = env;
+    const base = { prune: false, onDrift: 'fail' as const, maxDeletes: 10, lockWaitMs: 0, refresh: true };
+    const asked: number[] = [];
+    const no = await runApply(e.config, base, { confirm: async (p) => (asked.push(p.changes.length), false) });
+    expect(no).toMatchObject({ cancelled: true, outcomes: [] });
+    expect(asked).toEqual([1]);
+    expect(e.writes()).toEqual([]);
+
+    const { saved } = await savePlan(e);
+    const r = await runApply(e.config, { ...base, saved }, { confirm: async () => (asked.push(-1), false) });
+    expect(r.outcomes.map((o) => o.status)).toEqual(['created']);
+    expect(asked).toEqual([1]);
+  });
+});
