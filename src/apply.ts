@@ -2,7 +2,7 @@
 // state is committed (durably) after every successful write, with an intent recorded before each create.
 import pLimit from 'p-limit';
 import { hashFields } from './core/hash.js';
-import { driftFailure, driftSkipReason, type DriftKind } from './core/guards.js';
+import { driftFailure, driftSkipReason, type DriftKind, type OnDrift } from './core/guards.js';
 import { driftOf, type Change } from './core/plan.js';
 import {
   fieldsOfRemote,
@@ -15,7 +15,7 @@ import type { Remote } from './io/remote.js';
 import type { StateStore } from './io/state-file.js';
 import type { StateEntry } from './core/state.js';
 
-export type OnDrift = 'fail' | 'skip' | 'overwrite';
+export type { OnDrift } from './core/guards.js';
 
 export type Outcome =
   | { status: 'created' | 'adopted' | 'updated' | 'moved' | 'deleted'; change: Change; id: string; note?: string }

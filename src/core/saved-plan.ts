@@ -137,7 +137,8 @@ export function staleLocally(
   }
   if (from.serial !== now.serial) return `the state moved on since it was made (serial ${from.serial}, now ${now.serial}): another apply changed Open.cx`;
   const files = filesByPath(now.trainings);
-  const changed = from.files.filter((f) => (files.get(f.path) ?? null) !== f.hash).map((f) => (now.dir ? `${now.dir.replace(/\/+$/, '')}/${f.path}` : f.path));
+  const shown = (p: string) => (now.dir === '.' || now.dir === '' ? p : `${now.dir.replace(/\/+$/, '')}/${p}`);
+  const changed = from.files.filter((f) => (files.get(f.path) ?? null) !== f.hash).map((f) => shown(f.path));
   if (changed.length) return `${changed.length === 1 ? 'a planned file' : 'planned files'} changed since it was made: ${listed(changed)}`;
   if (now.offline.fingerprint !== from.offline_fingerprint) return 'the files changed since it was made in a way that changes the plan (a file added, removed, renamed or edited)';
   return undefined;
