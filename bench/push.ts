@@ -20,7 +20,7 @@ try {
   generateTrainings(root, N);
   const t0 = performance.now();
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [cli, 'apply', '--rate-limit', String(LIMIT), '--concurrency', '4'], {
+    const child = spawn(process.execPath, [cli, 'apply', '--yes', '--rate-limit', String(LIMIT), '--concurrency', '4'], {
       cwd: root,
       env: { ...process.env, OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'bench-key', NO_COLOR: '1' },
       stdio: ['ignore', 'ignore', 'inherit'],

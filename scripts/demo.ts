@@ -31,7 +31,7 @@ try {
   failed ||= step('offline: check the trainings, content checks included', ['validate', '--strict']) !== 0;
   failed ||= step('offline: what a caller on the phone is told', ['audience', '--channel', 'phone_voice']) !== 0;
   failed ||= step('offline: what would change', ['plan']) !== 0;
-  failed ||= step('push the sample trainings', ['apply']) !== 0;
+  failed ||= step('push the sample trainings', ['apply', '--yes']) !== 0;
   failed ||= step('nothing left to do', ['plan', '--detailed-exitcode']) !== 0;
 } finally {
   sandbox.kill();

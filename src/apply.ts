@@ -2,6 +2,7 @@
 // state is committed (durably) after every successful write, with an intent recorded before each create.
 import pLimit from 'p-limit';
 import { hashFields } from './core/hash.js';
+import { driftFailure, driftSkipReason, type DriftKind, type OnDrift } from './core/guards.js';
 import { driftOf, type Change } from './core/plan.js';
 import {
   fieldsOfRemote,
@@ -14,7 +15,7 @@ import type { Remote } from './io/remote.js';
 import type { StateStore } from './io/state-file.js';
 import type { StateEntry } from './core/state.js';
 
-export type OnDrift = 'fail' | 'skip' | 'overwrite';
+export type { OnDrift } from './core/guards.js';
 
 export type Outcome =
   | { status: 'created' | 'adopted' | 'updated' | 'moved' | 'deleted'; change: Change; id: string; note?: string }
@@ -121,8 +122,6 @@ async function applyChange(c: Change, remote: Remote, store: StateStore, opts: A
   }
 }
 
-type DriftKind = 'changed' | 'untagged' | 'deleted';
-
 /** Compares the training in Open.cx with what the state says we last wrote under `key`. */
 async function readDrift(remote: Remote, id: string, key: string, entry: StateEntry | undefined): Promise<DriftKind | null> {
   const current = await remote.get(id);
@@ -131,23 +130,11 @@ async function readDrift(remote: Remote, id: string, key: string, entry: StateEn
   return kinds.includes('untagged') ? 'untagged' : kinds.includes('changed') ? 'changed' : null;
 }
 
-const DRIFT_TEXT: Record<DriftKind, string> = {
-  deleted: 'was deleted in Open.cx since the last apply',
-  changed: 'was edited in Open.cx since the last apply',
-  untagged: 'had its opencx-sync tag (metadata.key) removed or changed in Open.cx since the last apply',
-};
-
 /** The outcome when drift stops a change, or undefined when --on-drift overwrite lets it go ahead. */
 function driftVerdict(c: Change, kind: DriftKind, onDrift: OnDrift): Outcome | undefined {
-  const what = DRIFT_TEXT[kind];
-  if (onDrift === 'skip') return { status: 'skipped', change: c, reason: what };
+  if (onDrift === 'skip') return { status: 'skipped', change: c, reason: driftSkipReason(kind) };
   if (onDrift === 'overwrite') return undefined;
-  const fix = c.action === 'delete' ? 'delete it anyway' : kind === 'deleted' ? 'recreate it' : kind === 'untagged' ? 'tag it again and write the file to it' : 'replace those edits with the file';
-  return {
-    status: 'failed',
-    change: c,
-    message: `${what}: run "plan --refresh" to see the edits; apply --on-drift overwrite to ${fix}, or --on-drift skip to leave it`,
-  };
+  return { status: 'failed', change: c, message: driftFailure(c, kind) };
 }
 
 /**
@@ -199,7 +186,7 @@ async function adopt(
   const final = await settle(store, remote, c.key, from, c.path, written, fields);
   const o = checked(c, 'adopted', final, fields);
   if (!twins.length || o.status !== 'adopted') return o;
-  return { ...o, note: `${twins.length} more training(s) carry this key (${twins.map((t) => t.id).join(', ')}): delete them in Open.cx` };
+  return { ...o, note: `${twins.length} more ${twins.length === 1 ? 'training carries' : 'trainings carry'} this key (${twins.map((t) => t.id).join(', ')}): delete them in Open.cx` };
 }
 
 /**

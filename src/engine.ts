@@ -6,8 +6,10 @@ import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
 import { asSkipped, parseTrainingFile } from './core/parse.js';
-import { planChanges, type Plan } from './core/plan.js';
-import { emptyState, type State } from './core/state.js';
+import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } from './core/guards.js';
+import { planChanges, withChanges, type Plan } from './core/plan.js';
+import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
+import { emptyState, type State, type StateEvent } from './core/state.js';
 import { fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
@@ -19,6 +21,7 @@ import { OpencxRemote, type Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
 import { readStateFile, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
+import { plural } from './plural.js';
 
 export { VERSION } from './version.js';
 
@@ -114,17 +117,46 @@ export interface PlanResult {
   stats?: ApiStats;
 }
 
+export interface PlanOptions {
+  prune: boolean;
+  refresh: boolean;
+  /** As apply would be run: what it refuses or skips is reported with the plan. */
+  onDrift?: PlanOnDrift;
+  maxDeletes?: number;
+  /** Also return what the plan was made from, for a saved plan (`plan --out`). */
+  save?: boolean;
+}
+
+export interface PlanRunResult extends PlanResult {
+  /** What apply, run with the same options, would refuse or skip (empty without a plan). */
+  verdict: Verdict;
+  /** With `save`: what the plan was made from, to check it is still current at apply. */
+  saved?: MadeFrom;
+}
+
 /** Offline unless `refresh`: reads the files and the state file, sends nothing. */
-export async function runPlan(config: Config, opts: { prune: boolean; refresh: boolean }, hooks: Hooks = {}): Promise<PlanResult> {
+export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = {}): Promise<PlanRunResult> {
   const loaded = await loadTrainings(config);
-  if (hasErrors(loaded.issues)) return { loaded, plan: undefined };
-  const state = (await readState(config)) ?? emptyState('none');
-  if (!opts.refresh) return { loaded, plan: planChanges({ ...loaded, state, prune: opts.prune }) };
+  if (hasErrors(loaded.issues)) return { loaded, plan: undefined, verdict: { refusals: [], skips: [] } };
+  const existing = await readState(config);
+  const state = existing ?? emptyState('none');
+  const options = { prune: opts.prune, refresh: opts.refresh, onDrift: opts.onDrift ?? 'fail', maxDeletes: opts.maxDeletes ?? 10 };
+  const offline = againstState(planChanges({ ...loaded, state, prune: opts.prune }), existing);
+  const finish = (plan: Plan, remote?: RemoteTraining[]): PlanRunResult => ({
+    loaded,
+    plan,
+    verdict: verdictOf(plan, { trainings: loaded.trainings.length, ...options }),
+    ...(opts.save ? { saved: madeFrom({ plan, offline, trainings: loaded.trainings, dir: config.dir, options, ...(remote ? { remote } : {}) }) } : {}),
+  });
+  if (!opts.refresh) return finish(offline);
   return withConnection(config, hooks, async ({ remote, api }) => {
     const listed = await readRemote(remote, state);
-    return { loaded, plan: planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), stats: api.stats };
+    return { ...finish(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), existing), listed), stats: api.stats };
   });
 }
+
+/** A plan made with no state file names no lineage (the one in memory is made up for the run). */
+const againstState = (plan: Plan, existing: State | undefined): Plan => (existing ? plan : { ...plan, lineage: null });
 
 /**
  * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
@@ -140,6 +172,19 @@ async function readRemote(remote: Remote, state: State): Promise<RemoteTraining[
 
 export interface ApplyResult extends PlanResult {
   outcomes: Outcome[];
+  /** The confirmation was answered no: nothing was sent. */
+  cancelled?: boolean;
+}
+
+export interface ApplyHooks extends Hooks {
+  /** Asked once the plan is final, before any write; false cancels the apply. Not asked for a saved plan. */
+  confirm?: (plan: Plan) => Promise<boolean>;
+}
+
+/** A saved plan to apply exactly: what it was made from, and its file (for messages). */
+export interface SavedPlan {
+  from: MadeFrom;
+  file: string;
 }
 
 export interface ApplyOptions {
@@ -152,6 +197,8 @@ export interface ApplyOptions {
   refresh: boolean;
   /** Stops starting new changes (Ctrl-C, a cancelled CI job); what is in flight completes. */
   signal?: AbortSignal;
+  /** Apply exactly this saved plan: its options replace prune, onDrift, maxDeletes and refresh. */
+  saved?: SavedPlan;
 }
 
 /**
@@ -159,7 +206,9 @@ export interface ApplyOptions {
  * With `refresh` (the default) it lists the managed trainings first, so edits made in Open.cx since the
  * last apply are found for every training, not only for those the files change.
  */
-export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks = {}): Promise<ApplyResult> {
+export async function runApply(config: Config, given: ApplyOptions, hooks: ApplyHooks = {}): Promise<ApplyResult> {
+  const saved = given.saved;
+  const opts: ApplyOptions = saved ? { ...given, ...optionsOf(saved.from) } : given;
   const loaded = await loadTrainings(config);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
   const file = statePath(config);
@@ -169,6 +218,11 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
     const existing = await readState(config);
     const state = existing ?? emptyState(randomUUID());
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
+    if (saved) {
+      const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, trainings: loaded.trainings, offline };
+      const why = staleLocally(saved.from, now);
+      if (why) throw staleError(saved, why);
+    }
     checkDeleteGuards(offline, loaded, opts);
     if (!opts.refresh && offline.changes.length === 0 && existing) return { loaded, plan: offline, outcomes: [] };
     const progress: Progress = { done: 0, total: undefined };
@@ -176,11 +230,13 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
       const untouched = state.trainings.size === 0 && state.pending.size === 0;
       const listed = opts.refresh || untouched ? await readRemote(remote, state) : [];
       if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined);
-      const plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
+      let plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
+      if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
+      if (!saved && hooks.confirm && !(await hooks.confirm(plan))) return { loaded, plan, outcomes: [], cancelled: true, stats: api.stats };
       const store = new StateStore(file, state);
-      await store.commit({ type: 'begin' });
+      bumpSerialOnFirstChange(store);
       progress.total = plan.changes.length;
       const outcomes = await applyPlan(plan.changes, remote, store, {
         onDrift: opts.onDrift,
@@ -202,22 +258,51 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
   }
 }
 
-function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: ApplyOptions) {
-  const deletes = plan.summary.delete;
-  if (deletes === 0) return;
-  if (loaded.trainings.length === 0) {
-    throw new UserError(`refusing to delete ${deletes} training(s): the trainings folder has no trainings, which looks like a wrong --dir rather than an intent to delete everything`);
-  }
-  if (deletes > opts.maxDeletes) {
-    throw new UserError(`refusing to apply: the plan deletes ${deletes} training(s), more than --max-deletes ${opts.maxDeletes}; check the plan, then raise --max-deletes`);
-  }
+/**
+ * The saved plan's changes out of the fresh one, after the listing and before any write: a planned
+ * training changed in Open.cx since, or a fresh plan without exactly those changes, is refused.
+ */
+function exactly(saved: SavedPlan, fresh: Plan, listed: RemoteTraining[], state: State): Plan {
+  const keyOf = new Map([...state.trainings].map(([k, e]) => [e.id, k]));
+  const moved = staleRemotely(saved.from, listed, (id) => keyOf.get(id));
+  if (moved) throw staleError(saved, moved);
+  const r = savedChanges(saved.from, fresh);
+  if ('error' in r) throw staleError(saved, r.error);
+  return withChanges(fresh, r.changes);
+}
+
+function staleError(saved: SavedPlan, why: string): UserError {
+  return new UserError(
+    `the saved plan ${saved.file} is stale: ${why}. Nothing was sent. Make and review a new plan: "${replanCommand(saved.from, saved.file)}", then "opencx-sync apply ${saved.file}"`,
+  );
+}
+
+/**
+ * The serial moves once per apply, with the first change it records (a write or a delete landed): an
+ * apply whose every write failed leaves it, so a saved plan made against this state stays valid.
+ */
+function bumpSerialOnFirstChange(store: StateStore): void {
+  const commit = store.commit.bind(store);
+  let bumped = false;
+  store.commit = (e: StateEvent) => {
+    if (bumped || (e.type !== 'written' && e.type !== 'deleted')) return commit(e);
+    bumped = true;
+    // Same write as the event's when none is in flight; a failure is reported by the event's own commit.
+    commit({ type: 'begin' }).catch(() => undefined);
+    return commit(e);
+  };
+}
+
+function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: { maxDeletes: number }) {
+  const refusal = deleteRefusal(plan, loaded.trainings.length, opts.maxDeletes);
+  if (refusal) throw new UserError(refusal);
 }
 
 /** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
 function refuseDuplicates(found: number, file: string, stateExisted: boolean): never {
   const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;
   throw new UserError(
-    `${why}, but Open.cx already holds ${found} training(s) made by opencx-sync: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
+    `${why}, but Open.cx already holds ${plural(found, 'training')} made by opencx-sync: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
   );
 }
 
@@ -236,7 +321,7 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
     await removeStaleTempFiles(file);
     const existing = await readState(config).catch(() => undefined);
     if (existing && existing.trainings.size > 0 && !opts.force) {
-      throw new UserError(`state file ${file} already tracks ${existing.trainings.size} training(s): pass --force to replace it`);
+      throw new UserError(`state file ${file} already tracks ${plural(existing.trainings.size, 'training')}: pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
     const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));

@@ -37,7 +37,7 @@ afterEach(async () => {
 
 describe('apply and plan', () => {
   it('first apply creates everything with exactly the right fields; then nothing is left to do', async () => {
-    const first = await cli('apply');
+    const first = await cli('apply', '--yes');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Apply: 3 created, 0 updated, 0 moved, 0 deleted, 0 failed.');
     const byKey = Object.fromEntries(managed().map((t) => [t.metadata.key, t]));
@@ -60,15 +60,15 @@ describe('apply and plan', () => {
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('No changes.');
     expect(sandbox.state.requests.length).toBe(before);
-    const again = await cli('apply');
+    const again = await cli('apply', '--yes');
     expect(again.stdout).toContain('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 0 failed. 3 unchanged.');
     expect(requests().slice(before)).toEqual(['GET /training']);
-    await cli('apply', '--no-refresh');
+    await cli('apply', '--yes', '--no-refresh');
     expect(requests().slice(before)).toEqual(['GET /training']);
   });
 
   it('editing one file sends exactly one PUT and shows the change in the plan', async () => {
-    await cli('apply');
+    await cli('apply', '--yes');
     ws.write('trainings/billing/refunds.md', trainingFile('How do I get a refund?', 'Within 60 days.', { directory: 'Billing', channels: ['email', 'web'] }));
     const plan = await cli('plan', '--detailed-exitcode');
     expect(plan.code).toBe(2);
@@ -77,17 +77,17 @@ describe('apply and plan', () => {
     expect(plan.stdout).toContain('+ Within 60 days.');
     expect(plan.stdout).toContain('Plan: 0 to create, 1 to update, 0 to move, 0 to delete.');
     sandbox.state.requests.length = 0;
-    const r = await cli('apply');
+    const r = await cli('apply', '--yes');
     expect(r.code, r.stderr).toBe(0);
     expect(requests().filter((x) => !x.startsWith('GET'))).toEqual([`PUT /training/${managed().find((t) => t.metadata.key === 'billing/refunds')?.id}`]);
     expect(managed().find((t) => t.metadata.key === 'billing/refunds')?.content).toBe('Within 60 days.');
   });
 
   it('a type change, which resets the draft state in Open.cx, is re-published', async () => {
-    await cli('apply');
+    await cli('apply', '--yes');
     ws.write('trainings/billing/refunds.md', trainingFile('How do I get a refund?', 'Within 30 days.', { directory: 'Billing', channels: ['web', 'email'], type: 'BEHAVIORAL' }));
     sandbox.state.requests.length = 0;
-    const r = await cli('apply');
+    const r = await cli('apply', '--yes');
     expect(r.code, r.stdout).toBe(0);
     const t = managed().find((x) => x.metadata.key === 'billing/refunds');
     expect(t).toMatchObject({ type: 'BEHAVIORAL', is_draft: false, current_version: 1 });
@@ -96,13 +96,13 @@ describe('apply and plan', () => {
   });
 
   it('reformatting YAML or reordering keys is not a change', async () => {
-    await cli('apply');
+    await cli('apply', '--yes');
     ws.write('trainings/billing/refunds.md', '---\r\nchannels:\r\n  - email\r\n  - web\r\ndirectory: Billing\r\ntitle: "How do I get a refund?"\r\n---\r\n\r\nWithin 30 days.\r\n\r\n');
     expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
   });
 
   it('a renamed file is a move: no create, no delete, same remote training', async () => {
-    await cli('apply');
+    await cli('apply', '--yes');
     const id = managed().find((t) => t.metadata.key === 'vip')?.id;
     ws.write('trainings/offers/vip.md', ws.read('trainings/vip.md'));
     ws.remove('trainings/vip.md');
@@ -111,7 +111,7 @@ describe('apply and plan', () => {
     expect(json.changes).toEqual([{ action: 'move', key: 'offers/vip', path: 'trainings/offers/vip.md', id, from: 'vip', from_path: 'trainings/vip.md', fields: [] }]);
     expect(json.summary).toEqual({ create: 0, update: 0, move: 1, delete: 0, unchanged: 2 });
     sandbox.state.requests.length = 0;
-    expect((await cli('apply', '--prune')).code).toBe(0);
+    expect((await cli('apply', '--yes', '--prune')).code).toBe(0);
     expect(requests().filter((r) => r.startsWith('POST') || r.startsWith('DELETE'))).toEqual([]);
     expect(sandbox.state.trainings.get(id!)?.metadata).toEqual({ managed_by: 'opencx-sync', key: 'offers/vip' });
     expect(sandbox.state.trainings.size).toBe(3);
@@ -119,7 +119,7 @@ describe('apply and plan', () => {
   });
 
   it('--prune deletes only trainings in the state file, never ones made by hand', async () => {
-    await cli('apply');
+    await cli('apply', '--yes');
     const res = await fetch(`${sandbox.url}/training`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -127,10 +127,10 @@ describe('apply and plan', () => {
     });
     const handMade = (await res.json()) as { id: string };
     ws.remove('trainings/tone.md');
-    const kept = await cli('apply');
+    const kept = await cli('apply', '--yes');
     expect(kept.stdout).toContain('1 training whose file is gone was kept; pass --prune to delete them.');
     expect(sandbox.state.trainings.size).toBe(4);
-    const pruned = await cli('apply', '--prune');
+    const pruned = await cli('apply', '--yes', '--prune');
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stdout).toContain('1 deleted');
     expect(sandbox.state.trainings.has(handMade.id)).toBe(true);
@@ -138,12 +138,12 @@ describe('apply and plan', () => {
   });
 
   it('an ignored file is left alone: not validated, not updated, not pruned', async () => {
-    await cli('apply');
+    await cli('apply', '--yes');
     ws.write('opencx-sync.config.json', JSON.stringify({ ...config, ignore: ['tone.md', 'notes/**'] }));
     ws.write('trainings/tone.md', 'not even front-matter: ---\n');
     ws.write('trainings/notes/todo.md', '---\nbogus: true\n---\n');
     expect((await cli('validate')).stdout).toBe('2 files valid.\n');
-    const r = await cli('apply', '--prune');
+    const r = await cli('apply', '--yes', '--prune');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 0 failed. 2 unchanged.');
     expect(managed().map((t) => t.metadata.key).sort()).toEqual(['billing/refunds', 'tone', 'vip']);
@@ -152,7 +152,7 @@ describe('apply and plan', () => {
   it('a broken file blocks apply with zero requests and names file, line and fix', async () => {
     ws.write('trainings/bad.md', '---\ntitle: Broken\nis_draft: true\nchannels: [web, fax]\n---\nBody\n');
     ws.write('trainings/empty.md', '---\ntitle: Empty\n---\n');
-    const r = await cli('apply');
+    const r = await cli('apply', '--yes');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('trainings/bad.md:3:1: unknown key "is_draft": did you mean "draft"?');
     expect(r.stderr).toContain('trainings/bad.md:4:17: channels[1]: "fax" is not allowed');
@@ -162,15 +162,15 @@ describe('apply and plan', () => {
   });
 
   it('guards deletes: --max-deletes and an empty folder stop the run before any request', async () => {
-    await cli('apply');
+    await cli('apply', '--yes');
     sandbox.state.requests.length = 0;
     ws.remove('trainings/tone.md');
     ws.remove('trainings/vip.md');
-    const tooMany = await cli('apply', '--prune', '--max-deletes', '1');
+    const tooMany = await cli('apply', '--yes', '--prune', '--max-deletes', '1');
     expect(tooMany.code).toBe(1);
-    expect(tooMany.stderr).toContain('the plan deletes 2 training(s), more than --max-deletes 1');
+    expect(tooMany.stderr).toContain('the plan deletes 2 trainings, more than --max-deletes 1');
     ws.remove('trainings/billing/refunds.md');
-    const empty = await cli('apply', '--prune');
+    const empty = await cli('apply', '--yes', '--prune');
     expect(empty.stderr).toContain('the trainings folder has no trainings');
     expect(sandbox.state.requests).toEqual([]);
   });
@@ -179,7 +179,7 @@ describe('apply and plan', () => {
     ws.write('opencx-sync.config.json', '{}');
     ws.write('trainings/billing/refunds.md', trainingFile('Refund?', 'Body', { directory: 'no-such-directory' }));
     ws.write('trainings/vip.md', trainingFile('VIP?', 'Body'));
-    const r = await cli('apply');
+    const r = await cli('apply', '--yes');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('x failed  billing/refunds (trainings/billing/refunds.md): POST /training failed: 400 directory_id no-such-directory does not exist');
     expect(r.stdout).toContain('Apply: 2 created, 0 updated, 0 moved, 0 deleted, 1 failed.');
@@ -189,7 +189,7 @@ describe('apply and plan', () => {
   });
 
   it('apply --json reports every outcome', async () => {
-    const r = await cli('apply', '--json');
+    const r = await cli('apply', '--yes', '--json');
     const json = JSON.parse(r.stdout);
     expect(json.summary).toEqual({ created: 3, adopted: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0, unchanged: 0 });
     expect(json.outcomes.map((o: { status: string; key: string }) => `${o.status} ${o.key}`).sort()).toEqual(['created billing/refunds', 'created tone', 'created vip']);
@@ -212,7 +212,7 @@ describe('validate', () => {
   });
 
   it('answers bad usage with the problem and where to look, exit 1', async () => {
-    const r = await runCli(['apply', '--on-drift', 'maybe'], { cwd: ws.dir });
+    const r = await runCli(['apply', '--yes', '--on-drift', 'maybe'], { cwd: ws.dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Argument: on-drift, Given: "maybe", Choices: "fail", "skip", "overwrite"');
     expect(r.stderr).toContain('Run "opencx-sync --help" for usage.');
@@ -220,11 +220,11 @@ describe('validate', () => {
   });
 
   it('explains a missing key, a wrong key and an unsafe URL', async () => {
-    const noKey = await runCli(['apply'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
+    const noKey = await runCli(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
     expect(noKey.stderr).toContain('OPENCX_API_KEY is not set');
     const noKeyJson = await runCli(['plan', '--refresh', '--json'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
     expect(JSON.parse(noKeyJson.stdout)).toEqual({ format_version: 1, error: expect.stringContaining('OPENCX_API_KEY is not set') });
-    const wrong = await runCli(['apply'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'wrong-key-123' } });
+    const wrong = await runCli(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'wrong-key-123' } });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('401 Unauthorized (the API key is missing or wrong: set OPENCX_API_KEY)');
     expect(wrong.stderr).not.toContain('wrong-key-123');
@@ -239,7 +239,7 @@ describe('a key without write access', () => {
     await sandbox.close();
     sandbox = await startSandbox({ port: 0, apiKey: 'admin-key', readOnlyKey: KEY, rateLimit: 0 });
     for (let i = 0; i < 12; i++) ws.write(`trainings/extra-${i}.md`, trainingFile(`Extra ${i}?`, 'Body'));
-    const r = await cli('apply', '--concurrency', '1');
+    const r = await cli('apply', '--yes', '--concurrency', '1');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('POST /training failed: 403 Forbidden resource (the API key lacks the training:write scope: create a key with it in Settings > Access)');
     expect(r.stdout).toContain('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 1 failed, 14 skipped.');

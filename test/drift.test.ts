@@ -145,7 +145,7 @@ function killedAfterFirstPut(path = /^\/training\/[^/]+$/) {
     },
   };
   const run = (e: InProcess) => {
-    const c = (child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0'], {
+    const c = (child = spawn(process.execPath, [CLI, 'apply', '--yes', '--rate-limit', '0'], {
       cwd: e.ws.dir, env: { PATH: process.env.PATH, OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY }, stdio: 'ignore',
     }));
     return new Promise<NodeJS.Signals | null>((resolve) => c.on('close', (_code, signal) => resolve(signal)));

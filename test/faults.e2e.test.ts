@@ -51,7 +51,7 @@ function expectConverged(sandbox: Sandbox, ws: Workspace, n: number) {
 describe('faults', () => {
   it('503 on every 4th request, a drop after every 3rd POST and a 429 storm: 50 trainings, no duplicates', async () => {
     const { sandbox, ws, cli } = await setup(50, { failEvery: 4, dropEvery: 3, rateLimit: 10, rateWindowMs: 1000 });
-    const r = await cli('apply', '--rate-limit', '0', '--concurrency', '4', '--retry-delay', '20', '--retries', '8', '--timeout', '5000', '--verbose');
+    const r = await cli('apply', '--yes', '--rate-limit', '0', '--concurrency', '4', '--retry-delay', '20', '--retries', '8', '--timeout', '5000', '--verbose');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     // Every dropped answer is adopted on the retry, and counted as such, never as created.
     const [, created, adopted] = /Apply: (\d+) created, (\d+) adopted,/.exec(r.stdout) ?? [];
@@ -72,7 +72,7 @@ describe('faults', () => {
       latencyMs: 2,
       onRequest: (_, count) => count === killAt && running.child?.kill('SIGKILL'),
     });
-    const child = (running.child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0', '--concurrency', '4'], {
+    const child = (running.child = spawn(process.execPath, [CLI, 'apply', '--yes', '--rate-limit', '0', '--concurrency', '4'], {
       cwd: ws.dir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let out = '';
@@ -83,7 +83,7 @@ describe('faults', () => {
     outputs.push(out);
     // Request 101 is the last create: a kill there may land after the run ended on its own.
     if (killAt < 101) expect(signal).toBe('SIGKILL');
-    const again = await cli('apply', '--rate-limit', '0');
+    const again = await cli('apply', '--yes', '--rate-limit', '0');
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expectConverged(sandbox, ws, 100);
     expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
@@ -102,9 +102,9 @@ describe('faults', () => {
         return held;
       },
     });
-    const a = runCli(['apply', '--rate-limit', '0'], { cwd: ws.dir, env });
+    const a = runCli(['apply', '--yes', '--rate-limit', '0'], { cwd: ws.dir, env });
     await posted;
-    const b = await cli('apply', '--rate-limit', '0', '--lock-wait', '0');
+    const b = await cli('apply', '--yes', '--rate-limit', '0', '--lock-wait', '0');
     release();
     const ra: CliResult = await a;
     outputs.push(ra.stdout, ra.stderr);
@@ -118,7 +118,7 @@ describe('faults', () => {
 describe('drift and recovery', () => {
   it('a hand edit shows in plan --refresh, fails apply by default, and --on-drift overwrite restores the file', async () => {
     const { sandbox, ws, cli } = await setup(3);
-    await cli('apply');
+    await cli('apply', '--yes');
     const target = [...sandbox.state.trainings.values()].find((t) => t.metadata.key === 't001')!;
     await fetch(`${sandbox.url}/training/${target.id}`, {
       method: 'PUT',
@@ -130,15 +130,15 @@ describe('drift and recovery', () => {
     expect(refresh.stdout).toContain('~ update t001  (trainings/t001.md, edited in Open.cx: overwrite)');
     expect(refresh.stdout).toContain('- Edited in the dashboard.');
     ws.write('trainings/t002.md', trainingFile('Question 2?', 'A better answer.'));
-    const refused = await cli('apply');
+    const refused = await cli('apply', '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('x failed  t001 (trainings/t001.md): was edited in Open.cx since the last apply');
     expect(refused.stdout).toContain('~ updated t002');
     expect(sandbox.state.trainings.get(target.id)?.content).toBe('Edited in the dashboard.');
-    const skipped = await cli('apply', '--on-drift', 'skip');
+    const skipped = await cli('apply', '--yes', '--on-drift', 'skip');
     expect(skipped.code).toBe(0);
     expect(skipped.stdout).toContain('! skipped t001');
-    const forced = await cli('apply', '--on-drift', 'overwrite');
+    const forced = await cli('apply', '--yes', '--on-drift', 'overwrite');
     expect(forced.code, forced.stdout).toBe(0);
     expect(sandbox.state.trainings.get(target.id)?.content).toBe('Answer 1.');
     expect((await cli('plan', '--refresh', '--detailed-exitcode')).code).toBe(0);
@@ -146,24 +146,24 @@ describe('drift and recovery', () => {
 
   it('a training deleted by hand is recreated only with --on-drift overwrite', async () => {
     const { sandbox, ws, cli } = await setup(2);
-    await cli('apply');
+    await cli('apply', '--yes');
     const gone = [...sandbox.state.trainings.values()].find((t) => t.metadata.key === 't000')!;
     sandbox.state.trainings.delete(gone.id);
     ws.write('trainings/t000.md', trainingFile('Question 0?', 'Changed.'));
     expect((await cli('plan', '--refresh')).stdout).toContain('! t000: deleted in Open.cx');
-    const refused = await cli('apply');
+    const refused = await cli('apply', '--yes');
     expect(refused.stdout).toContain('was deleted in Open.cx since the last apply');
-    expect((await cli('apply', '--on-drift', 'overwrite')).code).toBe(0);
+    expect((await cli('apply', '--yes', '--on-drift', 'overwrite')).code).toBe(0);
     expectConverged(sandbox, ws, 2);
   });
 
   it('a lost state file: apply refuses to duplicate, state rebuild recovers, plan is empty', async () => {
     const { sandbox, ws, cli } = await setup(5);
-    await cli('apply');
+    await cli('apply', '--yes');
     rmSync(path.join(ws.dir, 'opencx-sync.state.json'));
-    const refused = await cli('apply');
+    const refused = await cli('apply', '--yes');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('Open.cx already holds 5 training(s) made by opencx-sync: run "opencx-sync state rebuild"');
+    expect(refused.stderr).toContain('Open.cx already holds 5 trainings made by opencx-sync: run "opencx-sync state rebuild"');
     expect((await cli('plan', '--refresh')).stdout).toContain('not in the state file: "opencx-sync state rebuild" recovers it');
     const rebuilt = await cli('state', 'rebuild');
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
@@ -175,7 +175,7 @@ describe('drift and recovery', () => {
 
   it('a damaged state file is an error, never an empty state', async () => {
     const { ws, cli } = await setup(1);
-    await cli('apply');
+    await cli('apply', '--yes');
     ws.write('opencx-sync.state.json', ws.read('opencx-sync.state.json').slice(0, 40));
     const r = await cli('plan');
     expect(r.code).toBe(1);
@@ -196,7 +196,7 @@ describe('interruption', () => {
         return held;
       },
     });
-    const child = (running.child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0', '--concurrency', '1'], {
+    const child = (running.child = spawn(process.execPath, [CLI, 'apply', '--yes', '--rate-limit', '0', '--concurrency', '1'], {
       cwd: ws.dir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let out = '';
@@ -212,7 +212,7 @@ describe('interruption', () => {
     expect(out).toContain('not attempted: interrupted');
     expect(Object.keys(JSON.parse(ws.read('opencx-sync.state.json')).trainings)).toHaveLength(3);
     expect(() => ws.read('opencx-sync.state.json.lock')).toThrow();
-    expect((await cli('apply', '--rate-limit', '0')).code).toBe(0);
+    expect((await cli('apply', '--yes', '--rate-limit', '0')).code).toBe(0);
     expectConverged(sandbox, ws, 20);
   });
 });

@@ -19,13 +19,13 @@ const cli = (...args: string[]) => runCli(args, { cwd: ws.dir, env: { OPENCX_API
 
 it('--max-deletes abc or -5 exits 1 naming the flag, and deletes nothing', async () => {
   for (let i = 0; i < 12; i++) ws.write(`trainings/t${i}.md`, trainingFile(`Question ${i}?`));
-  expect((await cli('apply')).code).toBe(0);
+  expect((await cli('apply', '--yes')).code).toBe(0);
   for (let i = 0; i < 12; i++) ws.remove(`trainings/t${i}.md`);
   ws.write('trainings/keep.md', trainingFile('Keep?'));
   sandbox.state.requests.length = 0;
 
   for (const value of ['abc', '-5']) {
-    const r = await cli('apply', '--prune', '--max-deletes', value);
+    const r = await cli('apply', '--yes', '--prune', '--max-deletes', value);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`--max-deletes must be a whole number from 0 to 1000000, not ${JSON.stringify(value === '-5' ? -5 : value)}`);
     expect(r.stderr).toContain('Run "opencx-sync --help" for usage.');

@@ -166,7 +166,7 @@ describe('a state write that fails', () => {
     // `ulimit -f 8`: no file may grow past 8 KiB; node ignores SIGXFSZ, so a write past it is cut short
     // and the next one fails with EFBIG, just like a full disk.
     const full = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn('sh', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, CLI, 'apply', '--concurrency', '1', '--rate-limit', '0'], {
+      const child = spawn('sh', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, CLI, 'apply', '--yes', '--concurrency', '1', '--rate-limit', '0'], {
         cwd: ws.dir,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
@@ -191,7 +191,7 @@ describe('a state write that fails', () => {
 
     const rebuild = await runCli(['state', 'rebuild', '--force', '--rate-limit', '0'], { cwd: ws.dir, env });
     expect(rebuild.code, rebuild.stderr).toBe(0);
-    const again = await runCli(['apply', '--rate-limit', '0'], { cwd: ws.dir, env });
+    const again = await runCli(['apply', '--yes', '--rate-limit', '0'], { cwd: ws.dir, env });
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expectConverged(sandbox, ws, 60);
   });

@@ -22,7 +22,7 @@ async function setup(windowMs: number) {
 describe('long waits', () => {
   it('prints a line while it waits for the rate limit, with the progress', async () => {
     const { s, ws, env } = await setup(3000);
-    const r = await runCli(['apply', '--rate-limit', '0'], { cwd: ws.dir, env });
+    const r = await runCli(['apply', '--yes', '--rate-limit', '0'], { cwd: ws.dir, env });
     expect(r.stderr).toMatch(/^waiting [23] s for the rate limit: 0\/1 done$/m);
     expect(r.code).toBe(0);
     expect(s.state.trainings.size).toBe(1);
@@ -30,7 +30,7 @@ describe('long waits', () => {
 
   it('a first Ctrl-C ends the wait at once and exits 130 without creating', async () => {
     const { s, ws, env } = await setup(60_000);
-    const child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0'], {
+    const child = spawn(process.execPath, [CLI, 'apply', '--yes', '--rate-limit', '0'], {
       cwd: ws.dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { configFrom, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
+import type { OnDrift } from '../core/guards.js';
+import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
 import { createTerm, hooksFor } from './term.js';
 
@@ -9,6 +9,8 @@ interface Args extends CommonArgs, ApiArgs {
   'detailed-exitcode': boolean;
   refresh: boolean;
   prune: boolean;
+  'on-drift': OnDrift;
+  'max-deletes': number;
   out?: string;
 }
 
@@ -18,27 +20,42 @@ export const planCommand = {
   builder: (y: Argv) =>
     withApi(withState(withCommon(y)))
       .option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON' })
-      .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 0 no changes, 1 error, 2 changes pending' })
+      .option('detailed-exitcode', {
+        type: 'boolean',
+        default: false,
+        describe: 'Exit 0 no changes, 1 error or apply would refuse, 2 changes pending',
+      })
       .option('refresh', { type: 'boolean', default: false, describe: 'Read Open.cx to report drift (needs OPENCX_API_KEY)' })
       .option('prune', { type: 'boolean', default: false, describe: 'Plan deletes for trainings whose file is gone' })
-      .option('out', { type: 'string', describe: 'Also write the plan JSON to this file' }),
+      .option('on-drift', {
+        choices: ['fail', 'skip', 'overwrite'] as const,
+        default: 'fail' as const,
+        describe: 'As apply will run: with --refresh, shows which drifted trainings apply refuses, skips or overwrites',
+      })
+      .option('max-deletes', { ...wholeNumber('max-deletes', 'As apply will run: report a refusal when the plan deletes more than this'), default: 10 })
+      .option('out', { type: 'string', describe: 'Save the plan, with what it was made from, for "opencx-sync apply <file>"' }),
   handler: async (args: Args) => {
     const { runPlan } = await import('../engine.js');
     const { planToJson, renderPlan } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
-    const { loaded, plan } = await runPlan(config, { prune: args.prune, refresh: args.refresh }, hooksFor(term));
+    const options = { prune: args.prune, refresh: args.refresh, onDrift: args['on-drift'], maxDeletes: args['max-deletes'] };
+    const { loaded, plan, verdict, saved } = await runPlan(config, { ...options, save: args.out !== undefined }, hooksFor(term));
     await printIssues(term, loaded, args.json, !plan);
     if (!plan) return;
-    const json = planToJson(plan, config.dir);
-    if (args.out) {
-      const { fileError } = await import('../io/file-error.js');
-      const out = args.out;
-      await writeFile(out, JSON.stringify(json, null, 2) + '\n').catch((err: unknown) => {
-        throw fileError('write', 'plan file', out, err, '--out');
-      });
+    const json = { ...planToJson(plan, config.dir), refusals: verdict.refusals, skips: verdict.skips };
+    if (args.out && saved) {
+      const { writePlanFile } = await import('../io/plan-file.js');
+      await writePlanFile(args.out, { ...json, saved });
     }
-    term.out(args.json ? JSON.stringify(json, null, 2) : renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose, names: config.names }));
-    process.exitCode = args['detailed-exitcode'] && plan.changes.length > 0 ? 2 : 0;
+    if (args.json) term.out(JSON.stringify(json, null, 2));
+    else {
+      term.out(renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose, names: config.names }));
+      // The same words apply stops with, so the plan shows what apply will really do.
+      if (verdict.refusals.length) term.out(term.c.red(`\nApply would refuse:\n${verdict.refusals.map((r) => `  ${r}`).join('\n')}`));
+      if (verdict.skips.length) term.out(term.c.yellow(`\nApply would skip (--on-drift skip):\n${verdict.skips.map((r) => `  ${r}`).join('\n')}`));
+      if (args.out) term.out(`\nSaved the plan to ${args.out}: "opencx-sync apply ${args.out}" applies exactly these changes, or refuses if anything moved since.`);
+    }
+    process.exitCode = !args['detailed-exitcode'] ? 0 : verdict.refusals.length ? 1 : plan.changes.length > 0 ? 2 : 0;
   },
 };

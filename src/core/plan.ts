@@ -1,4 +1,5 @@
 // (desired trainings, state[, remote]) -> Plan. Pure: a value to print, save as JSON and test as a table.
+import { createHash } from 'node:crypto';
 import { hashFields } from './hash.js';
 import type { PendingCreate, State, StateEntry } from './state.js';
 import {
@@ -72,6 +73,11 @@ export interface Plan {
   /** Only with a refresh (the remote was read); null for an offline plan. */
   drift: Drift[] | null;
   summary: Record<Action | 'unchanged', number>;
+  /** sha256 of the canonical JSON of `changes`: equal fingerprints, equal changes. */
+  fingerprint: string;
+  /** The state the plan was made against; lineage null when there was no state file. */
+  lineage: string | null;
+  serial: number;
 }
 
 export interface PlanInput {
@@ -129,7 +135,31 @@ export function planChanges(input: PlanInput): Plan {
   const changes = [...tracked.changes, ...fresh, ...gone.changes].sort((a, b) => byText(a.key, b.key));
   const summary = { create: 0, update: 0, move: 0, delete: 0, unchanged: tracked.unchanged };
   for (const c of changes) summary[c.action]++;
-  return { format_version: PLAN_FORMAT_VERSION, changes, orphans: gone.kept, drift, summary };
+  return {
+    format_version: PLAN_FORMAT_VERSION, changes, orphans: gone.kept, drift, summary,
+    fingerprint: fingerprintOf(changes), lineage: input.state.lineage, serial: input.state.serial,
+  };
+}
+
+/** The plan narrowed to some of its changes (a saved plan's), its summary and fingerprint to match. */
+export function withChanges(plan: Plan, changes: Change[]): Plan {
+  const summary = { create: 0, update: 0, move: 0, delete: 0, unchanged: plan.summary.unchanged };
+  for (const c of changes) summary[c.action]++;
+  return { ...plan, changes, summary, fingerprint: fingerprintOf(changes) };
+}
+
+export function fingerprintOf(changes: Change[]): string {
+  return createHash('sha256').update(canonicalJson(changes)).digest('hex');
+}
+
+/** JSON with object keys sorted at every level: the same value always gives the same text. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
 }
 
 const byText = (a: string, b: string) => a.localeCompare(b);

@@ -70,7 +70,8 @@ export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync 
     out.push(...diffs);
     out.push(...affectedAudiencesMarkdown(affectedAudiences(plan), ctx.names));
   } else {
-    out.push('No changes: Open.cx matches the files.');
+    // Offline, only the state file was compared: Open.cx itself was not read.
+    out.push(plan.drift === null ? 'No changes: the files match the state file (a refreshed plan also checks Open.cx).' : 'No changes: Open.cx matches the files.');
   }
   if (plan.orphans.length) out.push('', `Kept without \`prune\`: ${plan.orphans.map((o) => `\`${o.key}\``).join(', ')} (file gone).`);
   return out.join('\n') + '\n';

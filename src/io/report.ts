@@ -31,7 +31,12 @@ export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: 
     out.push(...plan.drift.map((d) => renderDrift(d, c)), '');
   }
   if (plan.changes.length === 0) {
-    out.push(`No changes. Open.cx matches the files (${plan.summary.unchanged} unchanged).`);
+    // Offline, only the state file was compared: Open.cx itself was not read.
+    out.push(
+      plan.drift === null
+        ? `No changes. The files match the state file (${plan.summary.unchanged} unchanged); "plan --refresh" also checks Open.cx.`
+        : `No changes. Open.cx matches the files (${plan.summary.unchanged} unchanged).`,
+    );
   } else {
     const paint = { create: c.green, update: c.yellow, move: c.cyan, delete: c.red } as const;
     for (const ch of plan.changes) {
@@ -155,6 +160,9 @@ export function planToJson(plan: Plan, dir: string) {
     drift: plan.drift,
     affected_audiences: affectedAudiencesJson(affectedAudiences(plan)),
     summary: plan.summary,
+    fingerprint: plan.fingerprint,
+    lineage: plan.lineage,
+    serial: plan.serial,
   };
 }
 

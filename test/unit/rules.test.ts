@@ -315,7 +315,7 @@ describe('rule settings', () => {
       expect.stringMatching(/^rules: unknown rule "placeholders"; the rules are duplicate-trigger, /),
       'rules.duplicate-trigger: "loud" is not a severity; use "off", "warning" or "error"',
       expect.stringMatching(/^rules\.behavioral-budget\.budget: /),
-      'rules.personal-data: unknown option(s) alow',
+      'rules.personal-data: unknown option alow',
     ]);
   });
 

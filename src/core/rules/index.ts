@@ -68,7 +68,7 @@ export function resolveRuleSettings(raw: unknown): { settings: RuleSettings; err
     else {
       for (const i of parsed.error.issues) {
         const where = i.path.length ? `.${i.path.join('.')}` : '';
-        const msg = i.code === 'unrecognized_keys' ? `unknown option(s) ${i.keys.join(', ')}` : i.message;
+        const msg = i.code === 'unrecognized_keys' ? `unknown ${i.keys.length === 1 ? 'option' : 'options'} ${i.keys.join(', ')}` : i.message;
         errors.push(`rules.${rule.id}${where}: ${msg}`);
       }
       settings.set(rule.id, { severity: 'off', options: {} });
