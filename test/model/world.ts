@@ -237,6 +237,10 @@ export class World {
         const r = this.pick(o.target);
         if (r) this.touch(r, { metadata: {} });
         if (r) this.forget(r.id);
+        // Untagged and not in the state (a create a killed run never recorded): nothing links it to its
+        // file any more, so the tool cannot find it again (adopting by trigger phrase is issue 9).
+        const state = r ? await readStateFile(path.join(this.ws.dir, STATE)).catch(() => undefined) : undefined;
+        if (r && ![...(state?.trainings.values() ?? [])].some((e) => e.id === r.id)) this.twins.add(r.id);
         return;
       }
       case 'dashUnknown': {
