@@ -15,7 +15,7 @@ import { ApiClient, type ApiStats } from './io/api.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { readSourceFiles } from './io/scan.js';
-import { readStateFile, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
+import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 
 export { VERSION } from './version.js';
@@ -48,8 +48,9 @@ function statePath(config: Config) {
   return path.resolve(config.cwd, config.statePath);
 }
 
+/** The state file with any journal a killed run left replayed in memory: writes nothing. */
 async function readState(config: Config): Promise<State | undefined> {
-  return readStateFile(statePath(config));
+  return readCurrentState(statePath(config));
 }
 
 interface Connection {
@@ -143,7 +144,8 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
   const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply', ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
     await removeStaleTempFiles(file);
-    const existing = await readState(config);
+    // A journal a killed run left is folded in before anything is planned from the state.
+    const { state: existing, base } = await recoverState(file);
     const state = existing ?? emptyState(randomUUID());
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
     checkDeleteGuards(offline, loaded, opts);
@@ -155,17 +157,25 @@ export async function runApply(config: Config, opts: ApplyOptions, hooks: Hooks 
       const plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
-      const store = new StateStore(file, state);
-      await store.commit({ type: 'begin' });
-      const outcomes = await applyPlan(plan.changes, remote, store, {
-        onDrift: opts.onDrift,
-        concurrency: config.concurrency,
-        createAttempts: config.attempts,
-        refreshed: opts.refresh,
-        // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
-        signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
-        ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
-      });
+      const store = new StateStore(file, state, undefined, { base });
+      let outcomes: Outcome[];
+      try {
+        await store.commit({ type: 'begin' });
+        outcomes = await applyPlan(plan.changes, remote, store, {
+          onDrift: opts.onDrift,
+          concurrency: config.concurrency,
+          createAttempts: config.attempts,
+          refreshed: opts.refresh,
+          // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
+          signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
+          ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+        });
+      } catch (err) {
+        await store.close().catch(() => undefined);
+        throw err;
+      }
+      // Folds the journal into the state file before the lock is released (and before the Action commits it).
+      await store.close();
       store.throwIfFailed();
       return { loaded, plan, outcomes, stats: api.stats };
     });
@@ -230,6 +240,8 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
         state.trainings.set(key, { id: first.id, path: pathOf.get(key) ?? `${key}.md`, hash: hashFields(fields), applied: fields });
       }
       await writeStateFile(file, state);
+      // The new state replaces the old one, and with it the changes a killed run journalled on it.
+      await discardJournal(file);
       return { state, duplicates, stats: api.stats };
     });
   } finally {
