@@ -2,13 +2,14 @@
 // file at the end of the run and on the next start; a torn last line is ignored, any other damage is an error.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyState, nextState, serializeState, type State, type StateEvent } from '../src/core/state.js';
 import type { TrainingFields } from '../src/core/training.js';
-import { runStateRebuild } from '../src/engine.js';
+import { resolveConfig } from '../src/config.js';
+import { runApply, runStateRebuild } from '../src/engine.js';
 import { UserError } from '../src/errors.js';
 import type { WriteFs } from '../src/io/durable-write.js';
 import { journalPathFor } from '../src/io/journal.js';
@@ -240,6 +241,26 @@ describe('a journal append that fails', () => {
   });
 });
 
+describe('a fold that cannot write the state file', () => {
+  it('fails naming the state file, keeps the journal (marked), and the next start replays it', async () => {
+    const { file, base, journal } = await bigStateFile();
+    const noRename: WriteFs = {
+      rename: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, rename'), { code: 'ENOSPC' })),
+      unlink: (f) => fsp.unlink(f),
+      open: (f, flags, mode) => fsp.open(f, flags, mode),
+    };
+    const before = readFileSync(file, 'utf8');
+    const store = new StateStore(file, base, noRename);
+    for (const e of events) await store.commit(e);
+    await expect(store.close()).rejects.toThrow(/could not write the state file .*\(ENOSPC\).*Every change is kept in the journal .*\.journal: the next run folds it/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(readFileSync(journal, 'utf8')).toMatch(/\{"folded":"[0-9a-f]{64}"\}\n$/);
+    await recoverState(file);
+    expect(readFileSync(file, 'utf8')).toBe(serializeState(replay(base, events)));
+    expect(existsSync(journal)).toBe(false);
+  });
+});
+
 describe('the engine with a journal', () => {
   let env: InProcess | undefined;
   afterEach(async () => {
@@ -270,6 +291,38 @@ describe('the engine with a journal', () => {
     expect(b).toHaveLength(a.length);
     const changed = a.map((line, i) => (line === b[i] ? '' : line.trim().split(':')[0])).filter(Boolean);
     expect(changed.sort()).toEqual(['"content"', '"hash"', '"serial"'].sort());
+  });
+
+  it('a state folder moved away mid-run stops the apply at the next event, as a failed state write does', async () => {
+    env = await inProcess(bigFiles(30));
+    await env.apply();
+    const e = env;
+    const config = resolveConfig({
+      cwd: e.ws.dir,
+      env: { OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY },
+      flags: { state: 'st/opencx-sync.state.json', concurrency: 1, retries: 0, rateLimit: 0 },
+    });
+    mkdirSync(path.join(e.ws.dir, 'st'));
+    renameSync(path.join(e.ws.dir, 'opencx-sync.state.json'), path.join(e.ws.dir, 'st/opencx-sync.state.json'));
+    for (const k of ['00', '01', '02']) e.ws.write(`trainings/t${k}.md`, trainingFile(`Question ${Number(k)}?`, `New answer ${k}.`));
+    let moved = false;
+    const err = await runApply(config, { prune: false, onDrift: 'fail', maxDeletes: 10, lockWaitMs: 0, refresh: true }, {
+      onOutcome: () => {
+        if (moved) return;
+        moved = true;
+        renameSync(path.join(e.ws.dir, 'st'), path.join(e.ws.dir, 'st-away'));
+        writeFileSync(path.join(e.ws.dir, 'st'), 'not a folder');
+      },
+    }).then(() => undefined, (x: unknown) => x);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toContain("could not write the state file's journal");
+    expect((err as Error).message).toContain('Nothing was changed in Open.cx after it');
+    const contents = new Map(e.records().map((t) => [t.metadata.key as string, t.content]));
+    expect(contents.get('t00')).toBe('New answer 00.');
+    expect(contents.get('t01')).not.toBe('New answer 01.');
+    // What was recorded is in the moved folder: its state file plus journal.
+    const kept = (await readCurrentState(path.join(e.ws.dir, 'st-away/opencx-sync.state.json')))!;
+    expect(kept.trainings.get('t00')?.applied.content).toBe('New answer 00.');
   });
 
   it('state rebuild replaces the state and discards a leftover journal', async () => {

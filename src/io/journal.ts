@@ -10,7 +10,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parseStateEvent, type StateEvent } from '../core/state.js';
 import { UserError } from '../errors.js';
-import { nodeFs, syncFolder, writeAll, type WriteFs, type WriteHandle } from './durable-write.js';
+import { nodeFs, syncFolder, writeAll, type WriteFs } from './durable-write.js';
 import { fileError } from './file-error.js';
 
 const JOURNAL_VERSION = 1;
@@ -97,48 +97,47 @@ export function journalMeaning(journal: Journal, stateFile: string, stateText: U
   throw new UserError(`journal ${journal.file} does not belong to the state file ${stateFile} (${why}), so its changes cannot be applied: ${REMEDY}`);
 }
 
-/** Appends whole lines and fsyncs them; a line counts only once its fsync is done. */
+/**
+ * Appends whole lines and fsyncs them; a line counts only once its fsync is done. The journal is opened
+ * for each append and never created there, so a state folder moved or removed during the run stops the
+ * run at its next event, as a failed state file write does, instead of writing where no one will look.
+ */
 export class JournalWriter {
   private constructor(
     readonly file: string,
-    private fh: WriteHandle | undefined,
     private size: number,
+    private readonly fs: WriteFs,
   ) {}
 
   /** Creates the journal (it must not exist) with its header and the first lines, durably. */
   static async create(file: string, base: string, lines: string, fs: WriteFs = nodeFs): Promise<JournalWriter> {
-    const fh = await fs.open(file, 'wx', 0o666);
-    const writer = new JournalWriter(file, fh, 0);
-    try {
-      await writer.append(JSON.stringify({ journal: JOURNAL_VERSION, base }) + '\n' + lines);
-    } catch (err) {
-      await writer.close();
-      throw err;
-    }
+    const writer = new JournalWriter(file, 0, fs);
+    await writer.write('wx', JSON.stringify({ journal: JOURNAL_VERSION, base }) + '\n' + lines);
     // The journal's name must be on disk before any line in it is acknowledged.
     await syncFolder(path.dirname(file));
     return writer;
   }
 
-  /** Reopens a journal to append a fold mark after `keep` bytes (dropping a torn tail or an older mark). */
+  /** A journal read back, to append a fold mark after `keep` bytes (dropping a torn tail or an older mark). */
   static async reopen(file: string, keep: number): Promise<JournalWriter> {
-    const fh = await fsp.open(file, 'r+');
-    await fh.truncate(keep);
-    return new JournalWriter(file, fh, keep);
+    await fsp.truncate(file, keep);
+    return new JournalWriter(file, keep, nodeFs);
   }
 
-  async append(lines: string): Promise<void> {
-    if (!this.fh) throw new Error(`journal ${this.file} is closed`);
+  append(lines: string): Promise<void> {
+    return this.write('r+', lines);
+  }
+
+  private async write(flags: string, lines: string): Promise<void> {
     const data = Buffer.from(lines, 'utf8');
-    await writeAll(this.fh, data, this.size, this.file);
+    const fh = await this.fs.open(this.file, flags, 0o666);
+    try {
+      await writeAll(fh, data, this.size, this.file);
+      await fh.sync();
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
     this.size += data.length;
-    await this.fh.sync();
-  }
-
-  async close(): Promise<void> {
-    const fh = this.fh;
-    this.fh = undefined;
-    await fh?.close().catch(() => undefined);
   }
 }
 

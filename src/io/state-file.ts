@@ -79,11 +79,7 @@ export async function recoverState(file: string): Promise<{ state: State | undef
   const text = serializeState(state);
   try {
     const writer = await JournalWriter.reopen(journalFile, journal.eventsEnd);
-    try {
-      await writer.append(foldMark(text));
-    } finally {
-      await writer.close();
-    }
+    await writer.append(foldMark(text));
   } catch (err) {
     throw fileError('write', "state file's journal", journalFile, err);
   }
@@ -249,14 +245,12 @@ export class StateStore {
     while (this.writing) await this.writing.catch(() => undefined);
     const journal = this.journal;
     if (!journal) return;
-    if (this.failure) return journal.close();
+    if (this.failure) return;
     const text = serializeState(this.saved);
     try {
       await journal.append(foldMark(text));
     } catch (err) {
       throw fileError('write', "state file's journal", journal.file, err);
-    } finally {
-      await journal.close();
     }
     this.journal = undefined;
     try {
