@@ -341,6 +341,43 @@ describe('the engine with a journal', () => {
     expect((await readCurrentState(statePath))!.trainings.has('t03')).toBe(true);
   });
 
+  it('a full disk while journalling (a file size limit): apply exits 1, the state file and journal stay true, the next apply converges', async () => {
+    env = await inProcess(bigFiles(60));
+    const e = env;
+    const statePath = path.join(e.ws.dir, 'opencx-sync.state.json');
+    // `ulimit -f 64`: no file may grow past 64 KiB; the journal reaches it mid-run and the next append fails.
+    const full = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn('sh', ['-c', 'ulimit -f 64 && exec "$0" "$@"', process.execPath, CLI, 'apply', '--concurrency', '1', '--rate-limit', '0'], {
+        cwd: e.ws.dir, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, NO_COLOR: '1', OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(full.code, full.stderr).toBe(1);
+    expect(full.stderr).toContain("could not write the state file's journal");
+    expect(full.stderr).toContain('the next run folds it into the state file');
+    expect(existsSync(journalPathFor(statePath))).toBe(true);
+    const made = e.records();
+    expect(made.length).toBeGreaterThan(10);
+    expect(made.length).toBeLessThan(60);
+    // Whatever the state file plus journal say is true, and every training made is known to them.
+    const seen = (await readCurrentState(statePath))!;
+    const ids = new Map(made.map((t) => [t.metadata.key as string, t.id]));
+    for (const [k, entry] of seen.trainings) expect(ids.get(k)).toBe(entry.id);
+    for (const k of ids.keys()) expect(seen.trainings.has(k) || seen.pending.has(k)).toBe(true);
+
+    const again = await e.apply();
+    expect(again.outcomes.every((o) => o.status !== 'failed')).toBe(true);
+    expect(existsSync(journalPathFor(statePath))).toBe(false);
+    expect(e.records()).toHaveLength(60);
+    expect(new Set(e.records().map((r) => r.metadata.key)).size).toBe(60);
+    const final = (await readStateFile(statePath))!;
+    expect(final.pending.size).toBe(0);
+    expect(final.trainings.size).toBe(60);
+  });
+
   it('SIGKILL mid-apply leaves a journal: plan sees it, the next apply folds it and converges', async () => {
     const running: { child?: ChildProcess } = {};
     env = await inProcess(bigFiles(60), {
