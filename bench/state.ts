@@ -202,8 +202,10 @@ const cpu = cpus();
 console.log(`machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`);
 const root = mkdtempSync(path.join(tmpdir(), 'opencx-state-bench-'));
 try {
-  await commitCosts(root);
-  await clientCpu(root);
+  // BENCH_STATE_PART=commit or cpu runs one half.
+  const part = process.env.BENCH_STATE_PART;
+  if (part !== 'cpu') await commitCosts(root);
+  if (part !== 'commit') await clientCpu(root);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
