@@ -19,7 +19,7 @@ import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
-import { readStateFile, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
+import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 import { plural } from './plural.js';
 
@@ -60,8 +60,9 @@ function statePath(config: Config) {
   return path.resolve(config.cwd, config.statePath);
 }
 
+/** The state file with any journal a killed run left replayed in memory: writes nothing. */
 async function readState(config: Config): Promise<State | undefined> {
-  return readStateFile(statePath(config));
+  return readCurrentState(statePath(config));
 }
 
 interface Connection {
@@ -215,7 +216,8 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
   const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply', ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
     await removeStaleTempFiles(file);
-    const existing = await readState(config);
+    // A journal a killed run left is folded in before anything is planned from the state.
+    const { state: existing, base } = await recoverState(file);
     const state = existing ?? emptyState(randomUUID());
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
     if (saved) {
@@ -235,21 +237,29 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
       if (!saved && hooks.confirm && !(await hooks.confirm(plan))) return { loaded, plan, outcomes: [], cancelled: true, stats: api.stats };
-      const store = new StateStore(file, state);
-      bumpSerialOnFirstChange(store);
-      progress.total = plan.changes.length;
-      const outcomes = await applyPlan(plan.changes, remote, store, {
-        onDrift: opts.onDrift,
-        concurrency: config.concurrency,
-        createAttempts: config.attempts,
-        refreshed: opts.refresh,
-        // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
-        signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
-        onOutcome: (o, done, total) => {
-          progress.done = done;
-          hooks.onOutcome?.(o, done, total);
-        },
-      });
+      const store = new StateStore(file, state, undefined, { base });
+      let outcomes: Outcome[];
+      try {
+        bumpSerialOnFirstChange(store);
+        progress.total = plan.changes.length;
+        outcomes = await applyPlan(plan.changes, remote, store, {
+          onDrift: opts.onDrift,
+          concurrency: config.concurrency,
+          createAttempts: config.attempts,
+          refreshed: opts.refresh,
+          // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
+          signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
+          onOutcome: (o, done, total) => {
+            progress.done = done;
+            hooks.onOutcome?.(o, done, total);
+          },
+        });
+      } catch (err) {
+        await store.close().catch(() => undefined);
+        throw err;
+      }
+      // Folds the journal into the state file before the lock is released (and before the Action commits it).
+      await store.close();
       store.throwIfFailed();
       return { loaded, plan, outcomes, stats: api.stats };
     }, opts.signal, progress);
@@ -345,6 +355,8 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
         state.trainings.set(key, { id: first.id, path: pathOf.get(key) ?? `${key}.md`, hash: hashFields(fields), applied: fields });
       }
       await writeStateFile(file, state);
+      // The new state replaces the old one, and with it the changes a killed run journalled on it.
+      await discardJournal(file);
       return { state, duplicates, stats: api.stats };
     });
   } finally {

@@ -184,7 +184,8 @@ export async function run(): Promise<void> {
   }
   await core.summary.addRaw(applyMarkdown(result.outcomes, result.plan, links)).write();
   if (inputs.commitState) {
-    // Runs even after a partial failure: the state holds every success and must not be lost.
+    // Runs even after a partial failure: the state holds every success and must not be lost. runApply has
+    // folded its journal into the state file, so the commit holds the compact file and no journal.
     const pushed = await commitAndPush(cwd, config.statePath, 'chore(opencx-sync): update state after apply [skip ci]');
     core.info(pushed ? `committed ${config.statePath}` : 'state file unchanged: nothing to commit');
   }

@@ -125,12 +125,23 @@ export type StateEvent =
   | { type: 'written'; key: string; from?: string; id: string; path: string; hash: string; fields: TrainingFields }
   | { type: 'deleted'; key: string };
 
-/** Pure: the state after one event. The caller persists it atomically. */
+/** Pure: the state after one event. */
 export function nextState(state: State, e: StateEvent): State {
-  if (e.type === 'begin') return { ...state, serial: state.serial + 1 };
-  const trainings = new Map(state.trainings);
-  const pending = new Map(state.pending);
+  const next = { ...state, trainings: new Map(state.trainings), pending: new Map(state.pending) };
+  applyEvent(next, e);
+  return next;
+}
+
+/**
+ * Applies one event to `state` in place: O(1), where copying the Maps per event cost O(tracked trainings).
+ * Entries are replaced, never mutated, so a shallow copy of the Maps is an independent state.
+ */
+export function applyEvent(state: State, e: StateEvent): void {
+  const { trainings, pending } = state;
   switch (e.type) {
+    case 'begin':
+      state.serial += 1;
+      break;
     case 'intent':
       pending.set(e.key, { path: e.path, hash: e.hash });
       break;
@@ -152,5 +163,34 @@ export function nextState(state: State, e: StateEvent): State {
       pending.delete(e.key);
       break;
   }
-  return { ...state, trainings, pending };
+}
+
+/** A copy that later in-place events on either side leave alone. */
+export function copyState(state: State): State {
+  return { ...state, trainings: new Map(state.trainings), pending: new Map(state.pending) };
+}
+
+const eventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('begin') }),
+  z.strictObject({ type: z.literal('intent'), key: z.string(), path: z.string(), hash: z.string() }),
+  z.strictObject({ type: z.literal('intent-dropped'), key: z.string() }),
+  z.strictObject({ type: z.literal('writing'), key: z.string(), to: z.string(), hashes: z.array(z.string()) }),
+  z.strictObject({
+    type: z.literal('written'),
+    key: z.string(),
+    from: z.string().optional(),
+    id: z.string().min(1),
+    path: z.string(),
+    hash: z.string(),
+    fields: fieldsSchema,
+  }),
+  z.strictObject({ type: z.literal('deleted'), key: z.string() }),
+]);
+
+/** Checks one event read back from the journal; the error says what is wrong with it. */
+export function parseStateEvent(json: unknown): { event: StateEvent } | { error: string } {
+  const r = eventSchema.safeParse(json);
+  if (r.success) return { event: r.data as StateEvent };
+  const i = r.error.issues[0];
+  return { error: `${i?.path.join('.') || 'the event'}: ${i?.message}` };
 }

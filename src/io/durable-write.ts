@@ -20,7 +20,7 @@ export interface WriteHandle {
   close(): Promise<void>;
 }
 
-const nodeFs: WriteFs = {
+export const nodeFs: WriteFs = {
   open: (file, flags, mode) => fsp.open(file, flags, mode),
   rename: (from, to) => fsp.rename(from, to),
   unlink: (file) => fsp.unlink(file),
@@ -50,11 +50,7 @@ export async function writeFileDurably(file: string, text: string, fs: WriteFs =
   let fh: WriteHandle | undefined;
   try {
     fh = await fs.open(temp, 'wx', mode);
-    for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await fh.write(data, done, data.length - done, done);
-      if (!(bytesWritten > 0)) throw errno('ENOSPC', `no space left on device, write ${temp}`);
-      done += bytesWritten;
-    }
+    await writeAll(fh, data, 0, temp);
     await fh.sync();
     const { size } = await fh.stat();
     if (size !== data.length) throw errno('EIO', `${temp} holds ${size} of ${data.length} bytes after writing`);
@@ -69,8 +65,17 @@ export async function writeFileDurably(file: string, text: string, fs: WriteFs =
   await syncFolder(path.dirname(target));
 }
 
+/** Writes every byte of `data` at `position` (a full disk cuts writes short); fails if a write makes no progress. */
+export async function writeAll(fh: WriteHandle, data: Uint8Array, position: number, name: string): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+    if (!(bytesWritten > 0)) throw errno('ENOSPC', `no space left on device, write ${name}`);
+    done += bytesWritten;
+  }
+}
+
 /** Makes the rename itself durable. Not every platform can fsync a folder; the file is in place anyway. */
-async function syncFolder(dir: string): Promise<void> {
+export async function syncFolder(dir: string): Promise<void> {
   const fh = await fsp.open(dir, 'r').catch(() => undefined);
   if (!fh) return;
   await fh.sync().catch(() => undefined);
