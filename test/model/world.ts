@@ -9,7 +9,7 @@ import type { Outcome } from '../../src/apply.js';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { CHANNELS, fieldsOfRemote, MANAGED_BY, type RemoteTraining, type TrainingFields } from '../../src/core/training.js';
 import { loadTrainings, runApply, runPlan, runStateRebuild } from '../../src/engine.js';
-import { readStateFile } from '../../src/io/state-file.js';
+import { readCurrentState, readStateFile } from '../../src/io/state-file.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import type { TrainingRecord } from '../../src/sandbox/model.js';
 import { workspace, type Workspace } from '../helpers.js';
@@ -131,8 +131,8 @@ export class World {
   }
   /** What the state on disk says the tool last wrote, by training id. */
   private async applied(): Promise<Map<string, TrainingFields>> {
-    const s = await readStateFile(path.join(this.ws.dir, STATE)).catch(() => undefined);
-    return new Map(Object.values(s?.trainings ?? {}).map((e) => [e.id, e.applied]));
+    const s = await readCurrentState(path.join(this.ws.dir, STATE)).catch(() => undefined);
+    return new Map([...(s?.trainings.values() ?? [])].map((e) => [e.id, e.applied]));
   }
   private forget(id: string) {
     for (const [n, idn] of this.identity) if (idn.id === id) this.identity.delete(n);
@@ -239,7 +239,7 @@ export class World {
         if (r) this.forget(r.id);
         // Untagged and not in the state (a create a killed run never recorded): nothing links it to its
         // file any more, so the tool cannot find it again (adopting by trigger phrase is issue 9).
-        const state = r ? await readStateFile(path.join(this.ws.dir, STATE)).catch(() => undefined) : undefined;
+        const state = r ? await readCurrentState(path.join(this.ws.dir, STATE)).catch(() => undefined) : undefined;
         if (r && ![...(state?.trainings.values() ?? [])].some((e) => e.id === r.id)) this.twins.add(r.id);
         return;
       }
