@@ -34,6 +34,7 @@ const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> 
   ignore: { description: 'Globs (relative to the trainings folder) of files to leave alone.', examples: [['drafts/**', '**/README.md']] },
   rateLimit: { description: 'Requests per minute to stay under; 0 = no pacing. Default 100.', examples: [100] },
   concurrency: { description: 'Requests in flight at once (1 to 32). Default 4.', examples: [4] },
+  rules: { description: 'Content checks, by rule id: "off", "warning", "error", or an object of options with an optional "severity". See docs/rules.md.', examples: [{ placeholder: 'error', 'personal-data': { allow: ['*@acme.com'] } }] },
 };
 
 /** What zod's refinements and transforms check, said in JSON Schema words (toJSONSchema cannot see them). */

@@ -347,7 +347,7 @@ describe('the engine with a journal', () => {
     const statePath = path.join(e.ws.dir, 'opencx-sync.state.json');
     // `ulimit -f 64`: no file may grow past 64 KiB; the journal reaches it mid-run and the next append fails.
     const full = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn('sh', ['-c', 'ulimit -f 64 && exec "$0" "$@"', process.execPath, CLI, 'apply', '--concurrency', '1', '--rate-limit', '0'], {
+      const child = spawn('sh', ['-c', 'ulimit -f 64 && exec "$0" "$@"', process.execPath, CLI, 'apply', '--yes', '--concurrency', '1', '--rate-limit', '0'], {
         cwd: e.ws.dir, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, NO_COLOR: '1', OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY },
       });
       let stderr = '';
@@ -386,7 +386,7 @@ describe('the engine with a journal', () => {
     });
     const e = env;
     const statePath = path.join(e.ws.dir, 'opencx-sync.state.json');
-    const child = (running.child = spawn(process.execPath, [CLI, 'apply', '--rate-limit', '0', '--concurrency', '2'], {
+    const child = (running.child = spawn(process.execPath, [CLI, 'apply', '--yes', '--rate-limit', '0', '--concurrency', '2'], {
       cwd: e.ws.dir, env: { PATH: process.env.PATH, OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY }, stdio: 'ignore',
     }));
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, s) => resolve(s)));

@@ -19,13 +19,13 @@ describe('validate with content checks', () => {
     const strict = await runCli(['validate', '--strict'], { cwd: ws.dir });
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('trainings/refunds.md:5:1: "TODO" marks unfinished text');
-    expect(strict.stdout).toContain('1 error(s) in 1 of 1 file(s).');
+    expect(strict.stdout).toContain('1 error in 1 of 1 file.');
 
     ws.write('opencx-sync.config.json', JSON.stringify({ rules: { placeholder: 'error' } }));
     expect((await runCli(['validate'], { cwd: ws.dir })).code).toBe(1);
     ws.write('opencx-sync.config.json', JSON.stringify({ rules: { placeholder: 'off' } }));
     const off = await runCli(['validate', '--strict'], { cwd: ws.dir });
-    expect([off.code, off.stdout]).toEqual([0, '1 file(s) valid.\n']);
+    expect([off.code, off.stdout]).toEqual([0, '1 file valid.\n']);
 
     ws.write('opencx-sync.config.json', JSON.stringify({ rules: { placholder: 'off', 'behavioral-budget': { budget: 'big' } } }));
     const bad = await runCli(['validate'], { cwd: ws.dir });
@@ -60,7 +60,7 @@ describe('validate with content checks', () => {
 
   it('the sample trainings of this repository pass validate --strict', async () => {
     const r = await runCli(['validate', '--strict'], { cwd: ROOT });
-    expect(r.stdout).toMatch(/^\d+ file\(s\) valid\.\n$/);
+    expect(r.stdout).toMatch(/^\d+ files valid\.\n$/);
     expect(r.code).toBe(0);
   });
 });

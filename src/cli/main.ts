@@ -58,6 +58,13 @@ const HELP: Map<string, Help> = new Map([
     examples: [['OPENCX_API_KEY=... $0 state rebuild', 'recreate a lost state file from Open.cx, then run plan']],
     env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
   }],
+  ['audience', {
+    examples: [
+      ['$0 audience --channel phone_voice', 'what the AI is told on the phone: always-on rules and scenario trainings'],
+      ['$0 audience --segment "VIP customers" --json', 'the same for one segment, as JSON'],
+    ],
+    env: FILES,
+  }],
   ['sandbox', {
     examples: [['$0 sandbox --port 0 --data /tmp/sandbox.json', 'a local API on a free port; prints its URL and key']],
     env: [],
@@ -95,7 +102,7 @@ function envHelp(names: string[]): string {
 
 /** The command with its examples, option groups and environment in its --help. */
 function documented<C extends { command: string; builder: (y: Argv) => Argv<unknown> }>(cmd: C, seen: { options: string[] }): C {
-  return { ...cmd, builder: (y: Argv) => decorate(cmd.builder(y) as Argv, HELP.get(cmd.command), seen) };
+  return { ...cmd, builder: (y: Argv) => decorate(cmd.builder(y) as Argv, HELP.get(cmd.command.split(' ')[0] ?? cmd.command), seen) };
 }
 
 export function buildCli(argv: string[]) {

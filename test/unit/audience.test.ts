@@ -65,11 +65,12 @@ describe('affectedAudiences', () => {
   it('counts creates, changes and removals per channel and segment, with the always-on change', () => {
     const before = [
       training('tone', { type: 'BEHAVIORAL', title: 'Tone', content: 'Be brief.', channels: ['web'] }),
-      training('old', { title: 'Old', channels: ['sms'] }),
+      training('old', { title: 'Old', content: 'Old answer.', channels: ['sms'] }),
     ];
     const after = [
       training('tone', { type: 'BEHAVIORAL', title: 'Tone', content: 'Be brief and kind.', channels: ['web'] }),
-      training('new', { title: 'New', channels: ['web'], segments: [VIP] }),
+      // Another title and another body: not a rename of 'old' (the rename rule pairs same content or same title).
+      training('new', { title: 'New', content: 'New answer.', channels: ['web'], segments: [VIP] }),
     ];
     const plan = planChanges({ trainings: after, skipped: [], state: stateOf(before), prune: true });
     const rows = affectedAudiences(plan).map((r) => `${r.dimension} ${r.value}: +${r.created} ~${r.changed} -${r.removed} ${r.behavioralDelta}`);
