@@ -58,13 +58,8 @@ const HELP: Map<string, Help> = new Map([
     examples: [['OPENCX_API_KEY=... $0 state rebuild', 'recreate a lost state file from Open.cx, then run plan']],
     env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
   }],
-  ['audience', {
-    examples: [
-      ['$0 audience --channel phone_voice', 'what the AI is told on the phone: always-on rules and scenario trainings'],
-      ['$0 audience --segment "VIP customers" --json', 'the same for one segment, as JSON'],
-    ],
-    env: FILES,
-  }],
+  // Its examples are in its own builder.
+  ['audience', { examples: [], env: FILES }],
   ['sandbox', {
     examples: [['$0 sandbox --port 0 --data /tmp/sandbox.json', 'a local API on a free port; prints its URL and key']],
     env: [],
