@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { loadTrainings, runApply } from '../src/engine.js';
 import { startSandbox } from '../src/sandbox/server.js';
-import { CLI, KEY, trainingFile, workspace, type CliResult } from './helpers.js';
+import { CLI, collect, KEY, trainingFile, workspace, type CliResult } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -97,18 +97,11 @@ describe('scan', () => {
 /** Runs the built CLI as a user that file permissions apply to (nobody, when the tests run as root). */
 function runAsUser(args: string[], cwd: string): Promise<CliResult> {
   const asRoot = process.getuid?.() === 0;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
+  return collect(child);
 }

@@ -12,7 +12,7 @@ import { UserError } from '../src/errors.js';
 import { tempNameFor, writeFileDurably, type WriteFs } from '../src/io/durable-write.js';
 import { readStateFile, StateStore, writeStateFile } from '../src/io/state-file.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { CLI, KEY, runCli, trainingFile, workspace, type CliResult, type Workspace } from './helpers.js';
+import { CLI, collect, KEY, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -165,19 +165,13 @@ describe('a state write that fails', () => {
     const env = { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY };
     // `ulimit -f 8`: no file may grow past 8 KiB; node ignores SIGXFSZ, so a write past it is cut short
     // and the next one fails with EFBIG, just like a full disk.
-    const full = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn('sh', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, CLI, 'apply', '--yes', '--concurrency', '1', '--rate-limit', '0'], {
+    const full = await collect(
+      spawn('sh', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, CLI, 'apply', '--yes', '--concurrency', '1', '--rate-limit', '0'], {
         cwd: ws.dir,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+      }),
+    );
     expect(full.code, `${full.signal} ${full.stdout}${full.stderr}`).toBe(1);
     expect(full.stderr).toContain('could not write the state file');
     expect(full.stdout).not.toMatch(/60 created/);
