@@ -219,6 +219,22 @@ describe('action', () => {
       expect(gh.comments).toHaveLength(1);
     });
 
+    it('an edit and a deleted file, planned offline on the pull request, equal the refreshed plan on merge', async () => {
+      expect((await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false', 'require-reviewed-plan': 'false' }, 'push')).code).toBe(0);
+      ws.write('trainings/tone.md', trainingFile('Keep it short', 'Two paragraphs at most.', { type: 'BEHAVIORAL' }));
+      rmSync(path.join(ws.dir, 'trainings/shipping.md'));
+      // The same prune on both steps: it decides whether the plan deletes.
+      const reviewed = await runAction({ command: 'plan', prune: 'true' });
+      expect(reviewed.summary).toContain('**0** to create, **1** to update, **0** to move, **1** to delete');
+      merged();
+      const before = writes().length;
+
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false', prune: 'true' }, 'push');
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.outputs).toMatchObject({ updated: '1', deleted: '1', failed: '0' });
+      expect(writes().length).toBeGreaterThan(before);
+    });
+
     it('a merge whose plan differs from the reviewed comment is refused, nothing sent, and the new plan posted', async () => {
       expect((await runAction({ command: 'plan' })).code).toBe(0);
       merged();
