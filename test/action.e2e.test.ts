@@ -14,7 +14,7 @@ import { node24 } from './node24.js';
 interface FakeGitHub {
   url: string;
   calls: string[];
-  comments: { id: number; body: string }[];
+  comments: { id: number; body: string; user?: { login: string; type: string }; author_association?: string }[];
   /** What `GET /repos/acme/support/commits/{sha}/pulls` answers, by commit. */
   pulls: Map<string, { number: number; merge_commit_sha: string | null; merged_at: string | null }[]>;
   close(): Promise<void>;
@@ -23,7 +23,7 @@ interface FakeGitHub {
 /** Just the REST endpoints the Action calls for its comment and the merge's pull request, over real HTTP. */
 async function fakeGitHub(): Promise<FakeGitHub> {
   const calls: string[] = [];
-  const comments: { id: number; body: string }[] = [];
+  const comments: FakeGitHub['comments'] = [];
   const pulls: FakeGitHub['pulls'] = new Map();
   let nextId = 100;
   const server: Server = createServer((req, res) => {
@@ -37,7 +37,7 @@ async function fakeGitHub(): Promise<FakeGitHub> {
       const commit = /^\/repos\/acme\/support\/commits\/(\w+)\/pulls(\?|$)/.exec(req.url ?? '');
       if (req.method === 'GET' && commit) return send(200, pulls.get(commit[1] as string) ?? []);
       if (req.method === 'POST' && req.url === '/repos/acme/support/issues/7/comments') {
-        const c = { id: nextId++, body: JSON.parse(body).body as string };
+        const c = { id: nextId++, body: JSON.parse(body).body as string, user: { login: 'github-actions[bot]', type: 'Bot' }, author_association: 'NONE' };
         comments.push(c);
         return send(201, c);
       }
@@ -273,7 +273,11 @@ describe('action', () => {
       expect(sandbox.state.trainings.size).toBe(3);
     });
 
-    it('a pull request without a plan comment is refused', async () => {
+    it('a pull request without a plan comment is refused; an outsider\'s comment with the markers does not count', async () => {
+      const plan = await runAction({ command: 'plan' });
+      const fingerprint = JSON.parse(readFileSync(plan.outputs['plan-json'] as string, 'utf8')).fingerprint as string;
+      gh.comments.length = 0;
+      gh.comments.push({ id: 1, body: `<!-- opencx-sync:plan -->\n<!-- opencx-sync:fingerprint=${fingerprint} -->`, user: { login: 'mallory', type: 'User' }, author_association: 'CONTRIBUTOR' });
       merged();
       const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push');
       expect(r.code).toBe(1);

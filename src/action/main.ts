@@ -97,8 +97,12 @@ type Octokit = ReturnType<typeof github.getOctokit>;
 async function findComment(octokit: Octokit, issue: number, marker: string) {
   const { owner, repo } = github.context.repo;
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 });
-  return comments.find((c) => c.body?.includes(marker));
+  return comments.find((c) => c.body?.includes(marker) && trusted(c));
 }
+
+/** Comments by a bot (the workflow's token, an app) or a maintainer: anyone else could fake a marker. */
+const trusted = (c: { user?: { type?: string } | null; author_association?: string }) =>
+  c.user?.type === 'Bot' || ['OWNER', 'MEMBER', 'COLLABORATOR'].includes(c.author_association ?? '');
 
 /** One comment per pull request and marker, edited in place on every push. */
 async function upsertComment(token: string, issue: number, marker: string, body: string) {
