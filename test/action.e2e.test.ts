@@ -14,14 +14,17 @@ import { node24 } from './node24.js';
 interface FakeGitHub {
   url: string;
   calls: string[];
-  comments: { id: number; body: string }[];
+  comments: { id: number; body: string; user?: { login: string; type: string }; author_association?: string }[];
+  /** What `GET /repos/acme/support/commits/{sha}/pulls` answers, by commit. */
+  pulls: Map<string, { number: number; merge_commit_sha: string | null; merged_at: string | null }[]>;
   close(): Promise<void>;
 }
 
-/** Just the REST endpoints the Action calls for its comment, over real HTTP. */
+/** Just the REST endpoints the Action calls for its comment and the merge's pull request, over real HTTP. */
 async function fakeGitHub(): Promise<FakeGitHub> {
   const calls: string[] = [];
-  const comments: { id: number; body: string }[] = [];
+  const comments: FakeGitHub['comments'] = [];
+  const pulls: FakeGitHub['pulls'] = new Map();
   let nextId = 100;
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -31,8 +34,10 @@ async function fakeGitHub(): Promise<FakeGitHub> {
       const send = (status: number, json: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
       if (req.headers.authorization !== 'token gh-token' && req.headers.authorization !== 'Bearer gh-token') return send(401, { message: 'Bad credentials' });
       if (req.method === 'GET' && req.url?.startsWith('/repos/acme/support/issues/7/comments')) return send(200, comments);
+      const commit = /^\/repos\/acme\/support\/commits\/(\w+)\/pulls(\?|$)/.exec(req.url ?? '');
+      if (req.method === 'GET' && commit) return send(200, pulls.get(commit[1] as string) ?? []);
       if (req.method === 'POST' && req.url === '/repos/acme/support/issues/7/comments') {
-        const c = { id: nextId++, body: JSON.parse(body).body as string };
+        const c = { id: nextId++, body: JSON.parse(body).body as string, user: { login: 'github-actions[bot]', type: 'Bot' }, author_association: 'NONE' };
         comments.push(c);
         return send(201, c);
       }
@@ -50,6 +55,7 @@ async function fakeGitHub(): Promise<FakeGitHub> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
     comments,
+    pulls,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
@@ -173,7 +179,7 @@ describe('action', () => {
       git('remote', 'add', 'origin', origin);
       git('push', '-q', 'origin', 'main');
 
-      const r = await runAction({ command: 'apply', 'api-key': KEY }, 'push');
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'require-reviewed-plan': 'false' }, 'push');
       expect(r.code, r.stdout).toBe(0);
       expect(r.outputs).toMatchObject({ 'has-changes': 'true', created: '3', failed: '0' });
       expect(r.summary).toContain('| ✅ created | `shipping` |');
@@ -184,12 +190,100 @@ describe('action', () => {
       expect(Object.keys(state.trainings).sort()).toEqual(['billing/refunds', 'shipping', 'tone']);
       expectNoKey(r.stdout + r.summary + JSON.stringify(state));
 
-      const again = await runAction({ command: 'apply', 'api-key': KEY }, 'push');
+      const again = await runAction({ command: 'apply', 'api-key': KEY, 'require-reviewed-plan': 'false' }, 'push');
       expect(again.outputs['has-changes']).toBe('false');
       expect(again.stdout).toContain('state file unchanged: nothing to commit');
     } finally {
       rmSync(origin, { recursive: true, force: true });
     }
+  });
+
+  describe('apply on merge applies only the reviewed plan', () => {
+    const writes = () => sandbox.state.requests.filter((r) => r.method !== 'GET');
+    const merged = () => gh.pulls.set('def456', [{ number: 7, merge_commit_sha: 'def456', merged_at: '2026-11-24T10:00:00Z' }]);
+
+    it('the plan comment carries the fingerprint of the plan; an equal plan on merge applies', async () => {
+      const reviewed = await runAction({ command: 'plan' });
+      expect(reviewed.code, reviewed.stdout).toBe(0);
+      const fingerprint = JSON.parse(readFileSync(reviewed.outputs['plan-json'] as string, 'utf8')).fingerprint as string;
+      expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(gh.comments[0]?.body).toContain(`<!-- opencx-sync:fingerprint=${fingerprint} -->`);
+      merged();
+
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push');
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.outputs).toMatchObject({ created: '3', failed: '0' });
+      expect(sandbox.state.trainings.size).toBe(3);
+      expect(r.stdout).toContain('the plan equals the one reviewed on pull request #7');
+      expect(gh.calls).toContain('GET /repos/acme/support/commits/def456/pulls');
+      expect(gh.comments).toHaveLength(1);
+    });
+
+    it('an edit and a deleted file, planned offline on the pull request, equal the refreshed plan on merge', async () => {
+      expect((await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false', 'require-reviewed-plan': 'false' }, 'push')).code).toBe(0);
+      ws.write('trainings/tone.md', trainingFile('Keep it short', 'Two paragraphs at most.', { type: 'BEHAVIORAL' }));
+      rmSync(path.join(ws.dir, 'trainings/shipping.md'));
+      // The same prune on both steps: it decides whether the plan deletes.
+      const reviewed = await runAction({ command: 'plan', prune: 'true' });
+      expect(reviewed.summary).toContain('**0** to create, **1** to update, **0** to move, **1** to delete');
+      merged();
+      const before = writes().length;
+
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false', prune: 'true' }, 'push');
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.outputs).toMatchObject({ updated: '1', deleted: '1', failed: '0' });
+      expect(writes().length).toBeGreaterThan(before);
+    });
+
+    it('a merge whose plan differs from the reviewed comment is refused, nothing sent, and the new plan posted', async () => {
+      expect((await runAction({ command: 'plan' })).code).toBe(0);
+      merged();
+      // Merged with a file the reviewed plan never saw (a later push whose plan job did not run).
+      ws.write('trainings/returns.md', trainingFile('Can I return an opened item?', 'Yes, within 14 days.'));
+
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push');
+      expect(r.code).toBe(1);
+      expect(writes()).toEqual([]);
+      expect(sandbox.state.trainings.size).toBe(0);
+      expect(r.stdout).toContain('::error::refused: the plan for commit def456 differs from the plan reviewed on pull request #7');
+      expect(r.summary).toContain('### opencx-sync apply refused');
+      expect(r.summary).toContain('**4** to create');
+      expect(r.summary).toContain('require-reviewed-plan: false');
+      expect(gh.comments).toHaveLength(2);
+      const posted = gh.comments[1]?.body ?? '';
+      expect(posted).toContain('This is what would have been applied; it differs from the reviewed plan');
+      expect(posted).toContain('`returns`');
+      expect(posted).not.toContain('<!-- opencx-sync:plan -->');
+
+      // A re-run updates that comment rather than adding another.
+      expect((await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push')).code).toBe(1);
+      expect(gh.comments).toHaveLength(2);
+    });
+
+    it('a direct push (no pull request) is refused and says how to override; the override applies', async () => {
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push');
+      expect(r.code).toBe(1);
+      expect(writes()).toEqual([]);
+      expect(r.stdout).toContain('::error::refused: no merged pull request has commit def456 (a direct push?)');
+      expect(r.summary).toContain('require-reviewed-plan: false');
+      expect(gh.comments).toEqual([]);
+
+      const forced = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false', 'require-reviewed-plan': 'false' }, 'push');
+      expect(forced.code, forced.stdout).toBe(0);
+      expect(sandbox.state.trainings.size).toBe(3);
+    });
+
+    it('a pull request without a plan comment is refused; an outsider\'s comment with the markers does not count', async () => {
+      const plan = await runAction({ command: 'plan' });
+      const fingerprint = JSON.parse(readFileSync(plan.outputs['plan-json'] as string, 'utf8')).fingerprint as string;
+      gh.comments.length = 0;
+      gh.comments.push({ id: 1, body: `<!-- opencx-sync:plan -->\n<!-- opencx-sync:fingerprint=${fingerprint} -->`, user: { login: 'mallory', type: 'User' }, author_association: 'CONTRIBUTOR' });
+      merged();
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push');
+      expect(r.code).toBe(1);
+      expect(writes()).toEqual([]);
+      expect(r.stdout).toContain('::error::refused: pull request #7 has no opencx-sync plan comment with a fingerprint');
+    });
   });
 
   it('the committed bundle is built from the current sources', () => {

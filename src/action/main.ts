@@ -14,7 +14,7 @@ import { ApiError, redact, UserError } from '../errors.js';
 import { readConfigFile } from '../io/config-file.js';
 import { checkWholeNumber } from '../limits.js';
 import { commitAndPush } from '../io/git.js';
-import { applyMarkdown, COMMENT_MARKER, issuesMarkdown, planMarkdown, type LinkContext } from '../io/markdown.js';
+import { applyMarkdown, COMMENT_MARKER, fingerprintIn, fingerprintMarker, issuesMarkdown, planMarkdown, type LinkContext } from '../io/markdown.js';
 import { countOutcomes, planToJson } from '../io/report.js';
 import { plural } from '../plural.js';
 
@@ -31,6 +31,7 @@ interface Inputs {
   refresh: boolean;
   comment: boolean;
   commitState: boolean;
+  requireReviewedPlan: boolean;
   token: string;
 }
 
@@ -56,6 +57,7 @@ function readInputs(): Inputs {
     refresh: bool('refresh', false),
     comment: bool('comment', true),
     commitState: bool('commit-state', command === 'apply'),
+    requireReviewedPlan: bool('require-reviewed-plan', true),
     token: core.getInput('github-token'),
   };
 }
@@ -87,17 +89,51 @@ async function writePlanJson(plan: Plan, config: Config): Promise<string> {
   return file;
 }
 
-/** One comment per pull request, edited in place on every push. */
-async function upsertComment(token: string, body: string) {
-  const pr = github.context.payload.pull_request;
-  if (!pr) return;
+/** Marks the comment an apply posts when it refuses a merge: never taken for a reviewed plan. */
+const REFUSED_MARKER = '<!-- opencx-sync:refused -->';
+
+type Octokit = ReturnType<typeof github.getOctokit>;
+
+async function findComment(octokit: Octokit, issue: number, marker: string) {
+  const { owner, repo } = github.context.repo;
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 });
+  return comments.find((c) => c.body?.includes(marker) && trusted(c));
+}
+
+/** Comments by a bot (the workflow's token, an app) or a maintainer: anyone else could fake a marker. */
+const trusted = (c: { user?: { type?: string } | null; author_association?: string }) =>
+  c.user?.type === 'Bot' || ['OWNER', 'MEMBER', 'COLLABORATOR'].includes(c.author_association ?? '');
+
+/** One comment per pull request and marker, edited in place on every push. */
+async function upsertComment(token: string, issue: number, marker: string, body: string) {
   const octokit = github.getOctokit(token);
   const { owner, repo } = github.context.repo;
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pr.number, per_page: 100 });
-  const mine = comments.find((c) => c.body?.includes(COMMENT_MARKER));
-  const text = `${COMMENT_MARKER}\n${body}`;
+  const mine = await findComment(octokit, issue, marker);
+  const text = `${marker}\n${body}`;
   if (mine) await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text });
-  else await octokit.rest.issues.createComment({ owner, repo, issue_number: pr.number, body: text });
+  else await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body: text });
+}
+
+/** The pull request this commit merged and the fingerprint of the plan its comment showed, or why not. */
+type Reviewed = { pr: number; fingerprint: string } | { pr?: number; why: string };
+
+async function reviewedPlan(token: string): Promise<Reviewed> {
+  const { sha } = github.context;
+  if (!token) return { why: 'github-token is empty, so the pull request of this commit cannot be looked up' };
+  try {
+    const octokit = github.getOctokit(token);
+    const { owner, repo } = github.context.repo;
+    const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: sha, per_page: 100 });
+    // A squash or merge commit is its pull request's merge_commit_sha; a rebase merge lands the PR's commits.
+    const pr = data.find((p) => p.merge_commit_sha === sha) ?? data.find((p) => p.merged_at);
+    if (!pr) return { why: `no merged pull request has commit ${sha} (a direct push?)` };
+    const comment = await findComment(octokit, pr.number, COMMENT_MARKER);
+    const fingerprint = comment?.body ? fingerprintIn(comment.body) : undefined;
+    if (!fingerprint) return { pr: pr.number, why: `pull request #${pr.number} has no opencx-sync plan comment with a fingerprint (the plan step must run on the pull request with comment: true)` };
+    return { pr: pr.number, fingerprint };
+  } catch (err) {
+    return { why: `could not look up the pull request of commit ${sha} (${(err as Error).message})` };
+  }
 }
 
 export async function run(): Promise<void> {
@@ -148,7 +184,7 @@ export async function run(): Promise<void> {
       if (!inputs.token) core.warning('comment is on but github-token is empty: the plan is in the job summary only');
       else {
         try {
-          await upsertComment(inputs.token, md);
+          await upsertComment(inputs.token, github.context.payload.pull_request.number, COMMENT_MARKER, `${fingerprintMarker(plan.fingerprint)}\n${md}`);
         } catch (err) {
           // Pull requests from forks get a read-only token: the summary still has the plan.
           core.warning(`could not comment on the pull request (${(err as Error).message}); the plan is in the job summary`);
@@ -161,6 +197,17 @@ export async function run(): Promise<void> {
   // A cancelled job gets SIGINT: finish what is in flight, record it, and still commit the state.
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+  // Asked by the engine with the final plan, before anything is written: false sends nothing.
+  let refused: { reviewed: Reviewed; plan: Plan } | undefined;
+  const confirm = async (plan: Plan) => {
+    const reviewed = await reviewedPlan(inputs.token);
+    if ('fingerprint' in reviewed && reviewed.fingerprint === plan.fingerprint) {
+      core.info(`the plan equals the one reviewed on pull request #${reviewed.pr}: applying`);
+      return true;
+    }
+    refused = { reviewed, plan };
+    return false;
+  };
   const result = await runApply(config, {
     prune: inputs.prune,
     onDrift: inputs.onDrift,
@@ -168,7 +215,7 @@ export async function run(): Promise<void> {
     lockWaitMs: 60_000,
     refresh: true,
     signal: stop.signal,
-  }, hooks);
+  }, { ...hooks, ...(inputs.requireReviewedPlan ? { confirm } : {}) });
   annotate(result.loaded.issues);
   if (!result.plan) {
     await core.summary.addRaw(issuesMarkdown(result.loaded.issues, result.loaded.files)).write();
@@ -176,6 +223,10 @@ export async function run(): Promise<void> {
     return;
   }
   await writePlanJson(result.plan, config);
+  if (refused) {
+    await refuse(refused.reviewed, refused.plan, inputs.token, links);
+    return;
+  }
   const counts = countOutcomes(result.outcomes);
   setCounts(counts);
   core.setOutput('has-changes', String(counts.created + counts.adopted + counts.updated + counts.moved + counts.deleted > 0));
@@ -193,6 +244,25 @@ export async function run(): Promise<void> {
   else if (stop.signal.aborted) core.setFailed('cancelled: the changes not yet started were skipped; the next apply finishes them');
 }
 
+/** The merge's plan is not the reviewed one: say why in the summary and on the pull request, and fail. */
+async function refuse(reviewed: Reviewed, plan: Plan, token: string, links: LinkContext) {
+  const { sha } = github.context;
+  const why = 'fingerprint' in reviewed
+    ? `the plan for commit ${sha} differs from the plan reviewed on pull request #${reviewed.pr} (the files, the state or Open.cx changed since that plan was posted)`
+    : reviewed.why;
+  const md = planMarkdown(plan, links);
+  const howTo = 'To apply it anyway, review the plan below and run this workflow again with `require-reviewed-plan: false` (for example from a `workflow_dispatch` trigger); or open a pull request so a new plan is reviewed.';
+  await core.summary.addRaw(`### opencx-sync apply refused\n\nNothing was sent to Open.cx: ${why}.\n\n${howTo}\n\n${md}`).write();
+  if (reviewed.pr !== undefined) {
+    const note = `**opencx-sync did not apply ${sha}.** This is what would have been applied; ${'fingerprint' in reviewed ? 'it differs from the reviewed plan' : why}, so nothing was sent to Open.cx. ${howTo}`;
+    try {
+      await upsertComment(token, reviewed.pr, REFUSED_MARKER, `${note}\n\n${md}`);
+    } catch (err) {
+      core.warning(`could not comment on pull request #${reviewed.pr} (${(err as Error).message}); the plan is in the job summary`);
+    }
+  }
+  core.setFailed(`refused: ${why}. Nothing was sent to Open.cx; the job summary has the plan and how to override`);
+}
 
 run().catch((err: unknown) => {
   const known = err instanceof UserError || err instanceof ApiError;

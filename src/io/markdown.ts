@@ -11,6 +11,13 @@ import { plural } from '../plural.js';
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
 export const COMMENT_MARKER = '<!-- opencx-sync:plan -->';
 
+/** The reviewed plan's fingerprint, hidden in the plan comment: apply on merge compares its own with it. */
+export const fingerprintMarker = (fingerprint: string): string => `<!-- opencx-sync:fingerprint=${fingerprint} -->`;
+
+export function fingerprintIn(body: string): string | undefined {
+  return /<!-- opencx-sync:fingerprint=([0-9a-f]{64}) -->/.exec(body)?.[1];
+}
+
 export interface LinkContext {
   dir: string;
   /** e.g. https://github.com/owner/repo/blob/<sha>; links are left out when absent. */
