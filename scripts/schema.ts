@@ -1,4 +1,5 @@
-// Writes the JSON Schemas editors use (schema/front-matter.schema.json, schema/config.schema.json),
+// Writes the JSON Schemas (schema/front-matter.schema.json, schema/config.schema.json for editors;
+// schema/plan.schema.json for readers of `plan --json`),
 // generated from the zod schemas the validator uses, so the two cannot drift apart. Run `npm run schema`;
 // a test fails when the committed files differ from what this writes.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { fileSchema } from '../src/config.js';
 import { CHANNELS, frontMatterSchema } from '../src/core/training.js';
+import { publicPlanSchema } from '../src/core/plan-contract.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };
 
@@ -35,6 +37,22 @@ const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> 
   rateLimit: { description: 'Requests per minute to stay under; 0 = no pacing. Default 100.', examples: [100] },
   concurrency: { description: 'Requests in flight at once (1 to 32). Default 4.', examples: [4] },
   rules: { description: 'Content checks, by rule id: "off", "warning", "error", or an object of options with an optional "severity". See docs/rules.md.', examples: [{ placeholder: 'error', 'personal-data': { allow: ['*@acme.com'] } }] },
+};
+
+/** The plan's top-level fields; docs/plan-format.md describes every nested one. */
+const PLAN_DOCS: Record<string, { description: string; examples: unknown[] }> = {
+  format_version: { description: 'Version of this format: 2. It changes when a reader of the previous version could misread a plan (docs/plan-format.md).', examples: [2] },
+  lineage: { description: 'The lineage of the state file the plan was made against; null when there was no state file.', examples: ['6f1c2b9e-0d4a-4c55-9a51-2f4b8f0d3e11'] },
+  serial: { description: 'The serial of that state file: it moves each time an apply changes something in Open.cx.', examples: [7] },
+  fingerprint: { description: 'sha256 of the canonical JSON of the planned changes: equal fingerprints, equal changes.', examples: ['7a665af273faf04f466b2d43d263380b47c7620ad9d9092ca8a88a5c5b12bed2'] },
+  refreshed: { description: 'true when Open.cx was read (plan --refresh); false for an offline plan, which compares the files with the state file only.', examples: [false] },
+  changes: { description: 'What apply would do, one entry per training, sorted by key.', examples: [[]] },
+  drift: { description: 'What differs in Open.cx from the last apply, apart from the changes; null for an offline plan.', examples: [null] },
+  orphans: { description: 'Trainings whose file is gone, kept because the run was not asked to prune.', examples: [[]] },
+  summary: { description: 'The number of changes per action, and of trainings left unchanged.', examples: [{ create: 1, adopt: 0, update: 0, retag: 0, move: 0, delete: 0, unchanged: 3 }] },
+  affected_audiences: { description: 'For each channel and segment the changes touch: trainings created, changed, removed, and the change in always-on characters.', examples: [[]] },
+  refusals: { description: 'What apply would refuse with these options, in the words apply uses; empty when apply would run.', examples: [[]] },
+  skips: { description: 'Changes apply would leave alone under --on-drift skip.', examples: [[]] },
 };
 
 /** What zod's refinements and transforms check, said in JSON Schema words (toJSONSchema cannot see them). */
@@ -76,10 +94,17 @@ export function buildSchemas(): Map<string, string> {
   }, CONFIG_DOCS);
   Object.assign((config.properties as Record<string, JsonSchema>).apiUrl as JsonSchema, { pattern: API_URL });
 
+  const plan = document(publicPlanSchema, {
+    id: 'plan.schema.json',
+    title: 'opencx-sync plan',
+    description: 'The plan, as "opencx-sync plan --json" prints it and the Action writes it (plan-json). Field by field: docs/plan-format.md.',
+  }, PLAN_DOCS);
+
   const text = (s: JsonSchema) => JSON.stringify(s, null, 2) + '\n';
   return new Map([
     ['schema/front-matter.schema.json', text(fm)],
     ['schema/config.schema.json', text(config)],
+    ['schema/plan.schema.json', text(plan)],
   ]);
 }
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { KEY, ROOT, trainingFile, workspace, type Workspace } from './helpers.js';
 import { node24 } from './node24.js';
+import { parsePlan } from './plan-json.js';
 
 interface FakeGitHub {
   url: string;
@@ -144,8 +145,8 @@ describe('action', () => {
     expect(first.summary).toContain('**3** to create, **0** to update, **0** to move, **0** to delete, 0 unchanged.');
     expect(first.summary).toContain('| ➕ create | `billing/refunds` | [`trainings/billing/refunds.md`](https://github.com/acme/support/blob/abc123/trainings/billing/refunds.md) | title: How do I get a refund?; content; directory: Billing |');
     expect(first.outputs).toMatchObject({ 'has-changes': 'true', created: '3', updated: '0', moved: '0', deleted: '0', failed: '0' });
-    const plan = JSON.parse(readFileSync(first.outputs['plan-json'] as string, 'utf8'));
-    expect(plan.summary).toEqual({ create: 3, update: 0, move: 0, delete: 0, unchanged: 0 });
+    const plan = parsePlan(readFileSync(first.outputs['plan-json'] as string, 'utf8'));
+    expect(plan.summary).toEqual({ create: 3, adopt: 0, update: 0, retag: 0, move: 0, delete: 0, unchanged: 0 });
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]?.body).toContain('<!-- opencx-sync:plan -->');
     expect(sandbox.state.requests).toEqual([]);

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { KEY, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+import { parsePlan } from './plan-json.js';
 
 let sandbox: Sandbox;
 let ws: Workspace;
@@ -107,9 +108,10 @@ describe('apply and plan', () => {
     ws.write('trainings/offers/vip.md', ws.read('trainings/vip.md'));
     ws.remove('trainings/vip.md');
     const plan = await cli('plan', '--json');
-    const json = JSON.parse(plan.stdout);
-    expect(json.changes).toEqual([{ action: 'move', key: 'offers/vip', path: 'trainings/offers/vip.md', id, from: 'vip', from_path: 'trainings/vip.md', fields: [] }]);
-    expect(json.summary).toEqual({ create: 0, update: 0, move: 1, delete: 0, unchanged: 2 });
+    const json = parsePlan(plan.stdout);
+    expect(json.changes).toMatchObject([{ action: 'move', reason: 'renamed', key: 'offers/vip', path: 'trainings/offers/vip.md', id, from: { key: 'vip', path: 'trainings/vip.md' }, changed: [] }]);
+    expect(json.changes[0]?.before).toEqual(json.changes[0]?.after);
+    expect(json.summary).toEqual({ create: 0, adopt: 0, update: 0, retag: 0, move: 1, delete: 0, unchanged: 2 });
     sandbox.state.requests.length = 0;
     expect((await cli('apply', '--yes', '--prune')).code).toBe(0);
     expect(requests().filter((r) => r.startsWith('POST') || r.startsWith('DELETE'))).toEqual([]);

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { CLI, KEY, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+import { parsePlan } from './plan-json.js';
 
 let sandbox: Sandbox;
 let ws: Workspace;
@@ -80,7 +81,8 @@ describe('without a terminal', () => {
     const plan = await cli('plan', '--out', 'plan.json');
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('Saved the plan to plan.json');
-    expect(JSON.parse(ws.read('plan.json'))).toMatchObject({ format_version: 1, summary: { create: 2 }, saved: { version: 1, keys: ['a', 'b'] } });
+    expect(JSON.parse(ws.read('plan.json'))).toMatchObject({ format_version: 2, summary: { create: 2 }, saved: { version: 1, keys: ['a', 'b'] } });
+    parsePlan(ws.read('plan.json'), ['saved']);
     const first = await cli('apply', 'plan.json');
     expect(first.code).toBe(0);
     expect(writes()).toHaveLength(2);
@@ -115,6 +117,6 @@ describe('plan --detailed-exitcode', () => {
     expect(refused.stdout).toContain('Apply would refuse:');
     expect(refused.stdout).toContain('more than --max-deletes 1');
     const json = await cli('plan', '--json', '--prune', '--max-deletes', '1');
-    expect(JSON.parse(json.stdout)).toMatchObject({ refusals: [expect.stringContaining('more than --max-deletes 1')], skips: [] });
+    expect(parsePlan(json.stdout)).toMatchObject({ refusals: [expect.stringContaining('more than --max-deletes 1')], skips: [] });
   });
 });

@@ -2,6 +2,7 @@
 // config switches, the sample trainings, and the audience command.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+import { parsePlan } from './plan-json.js';
 
 let ws: Workspace | undefined;
 afterEach(() => ws?.cleanup());
@@ -116,7 +117,7 @@ describe('audience', () => {
         '',
       ].join('\n'),
     );
-    const json = JSON.parse((await runCli(['plan', '--json'], { cwd: ws.dir })).stdout);
+    const json = parsePlan((await runCli(['plan', '--json'], { cwd: ws.dir })).stdout);
     expect(json.affected_audiences).toContainEqual({ dimension: 'segment', value: null, created: 3, changed: 0, removed: 0, behavioral_delta: 75 });
   });
 });

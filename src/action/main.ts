@@ -16,6 +16,7 @@ import { checkWholeNumber } from '../limits.js';
 import { commitAndPush } from '../io/git.js';
 import { applyMarkdown, COMMENT_MARKER, fingerprintIn, fingerprintMarker, issuesMarkdown, planMarkdown, type LinkContext } from '../io/markdown.js';
 import { countOutcomes, planToJson } from '../io/report.js';
+import type { Verdict } from '../core/guards.js';
 import { plural } from '../plural.js';
 
 type Command = 'validate' | 'plan' | 'apply';
@@ -82,9 +83,9 @@ function setCounts(counts: { created: number; adopted?: number; updated: number;
   for (const [k, v] of Object.entries(counts)) core.setOutput(k, String(v));
 }
 
-async function writePlanJson(plan: Plan, config: Config): Promise<string> {
+async function writePlanJson(plan: Plan, config: Config, verdict?: Verdict): Promise<string> {
   const file = path.join(process.env.RUNNER_TEMP || config.cwd, 'opencx-sync-plan.json');
-  await writeFile(file, JSON.stringify(planToJson(plan, config.dir), null, 2) + '\n');
+  await writeFile(file, JSON.stringify(planToJson(plan, config.dir, verdict), null, 2) + '\n');
   core.setOutput('plan-json', file);
   return file;
 }
@@ -167,18 +168,19 @@ export async function run(): Promise<void> {
   const hooks: Hooks = { warn: (line) => core.warning(line), onWait: (w) => core.info(describeWait(w)) };
 
   if (inputs.command === 'plan') {
-    const { loaded, plan } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh }, hooks);
+    const { loaded, plan, verdict } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh, maxDeletes: inputs.maxDeletes }, hooks);
     annotate(loaded.issues);
     if (!plan) {
       await core.summary.addRaw(issuesMarkdown(loaded.issues, loaded.files)).write();
       core.setFailed('invalid training files: see the annotations');
       return;
     }
-    await writePlanJson(plan, config);
+    // What apply would refuse (too many deletes, an empty folder) shows in the plan, in apply's words.
+    await writePlanJson(plan, config, verdict);
     const s = plan.summary;
     core.setOutput('has-changes', String(plan.changes.length > 0));
     setCounts({ created: s.create, updated: s.update, moved: s.move, deleted: s.delete, failed: 0 });
-    const md = planMarkdown(plan, links);
+    const md = planMarkdown(plan, links, undefined, verdict);
     await core.summary.addRaw(md).write();
     if (inputs.comment && github.context.payload.pull_request) {
       if (!inputs.token) core.warning('comment is on but github-token is empty: the plan is in the job summary only');

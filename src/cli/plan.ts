@@ -36,24 +36,23 @@ export const planCommand = {
       .option('out', { type: 'string', describe: 'Save the plan, with what it was made from, for "opencx-sync apply <file>"' }),
   handler: async (args: Args) => {
     const { runPlan } = await import('../engine.js');
-    const { planToJson, renderPlan } = await import('../io/report.js');
+    const { toPublicPlan } = await import('../core/plan-contract.js');
+    const { renderPublicPlan } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const options = { prune: args.prune, refresh: args.refresh, onDrift: args['on-drift'], maxDeletes: args['max-deletes'] };
     const { loaded, plan, verdict, saved } = await runPlan(config, { ...options, save: args.out !== undefined }, hooksFor(term));
     await printIssues(term, loaded, args.json, !plan);
     if (!plan) return;
-    const json = { ...planToJson(plan, config.dir), refusals: verdict.refusals, skips: verdict.skips };
+    // One public plan: the JSON, the saved file and the text are all made from it.
+    const json = toPublicPlan(plan, { dir: config.dir, verdict });
     if (args.out && saved) {
       const { writePlanFile } = await import('../io/plan-file.js');
       await writePlanFile(args.out, { ...json, saved });
     }
     if (args.json) term.out(JSON.stringify(json, null, 2));
     else {
-      term.out(renderPlan(plan, { dir: config.dir, c: term.c, verbose: term.verbose, names: config.names }));
-      // The same words apply stops with, so the plan shows what apply will really do.
-      if (verdict.refusals.length) term.out(term.c.red(`\nApply would refuse:\n${verdict.refusals.map((r) => `  ${r}`).join('\n')}`));
-      if (verdict.skips.length) term.out(term.c.yellow(`\nApply would skip (--on-drift skip):\n${verdict.skips.map((r) => `  ${r}`).join('\n')}`));
+      term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: config.names }));
       if (args.out) term.out(`\nSaved the plan to ${args.out}: "opencx-sync apply ${args.out}" applies exactly these changes, or refuses if anything moved since.`);
     }
     process.exitCode = !args['detailed-exitcode'] ? 0 : verdict.refusals.length ? 1 : plan.changes.length > 0 ? 2 : 0;

@@ -99,14 +99,3 @@ export function affectedAudiencesMarkdown(rows: AffectedAudience[], names?: Name
       return `| ${cell(l.who)} | ${counts} | ${delta ?? '—'} |`;
     })];
 }
-
-export function affectedAudiencesJson(rows: AffectedAudience[]) {
-  return rows.map((r) => ({
-    dimension: r.dimension,
-    value: r.dimension === 'segment' && r.value === EVERYONE ? null : r.value,
-    created: r.created,
-    changed: r.changed,
-    removed: r.removed,
-    behavioral_delta: r.behavioralDelta,
-  }));
-}

@@ -1,11 +1,12 @@
 // Markdown for GitHub: the job summary and the pull-request comment share one rendering of plan and results.
 import type { Outcome } from '../apply.js';
 import { issueText, type Issue } from '../core/issue.js';
-import type { Change, FieldChange, Plan } from '../core/plan.js';
+import type { Change, Plan } from '../core/plan.js';
+import { toPublicPlan, type PublicChange, type PublicPlan } from '../core/plan-contract.js';
+import type { Verdict } from '../core/guards.js';
 import type { NameMaps } from '../core/parse.js';
-import { affectedAudiences } from '../core/audience.js';
 import { affectedAudiencesMarkdown } from './audience.js';
-import { bodyDiff, countOutcomes, displayPath, isDefaultValue, withNames } from './report.js';
+import { bodyDiff, countOutcomes, displayPath, fieldChangeOf, internalAudiences, isDefaultValue, withNames } from './report.js';
 import { plural } from '../plural.js';
 
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
@@ -26,10 +27,14 @@ export interface LinkContext {
   names?: NameMaps;
 }
 
-const ICON = { create: '➕ create', update: '✏️ update', move: '➡️ move', delete: '🗑️ delete' } as const;
+const ICON = { create: '➕ create', adopt: '➕ adopt', update: '✏️ update', retag: '🏷️ retag', move: '➡️ move', delete: '🗑️ delete' } as const;
 
 function fileLink(p: string, ctx: LinkContext): string {
-  const shown = displayPath(ctx.dir, p);
+  return shownLink(displayPath(ctx.dir, p), ctx);
+}
+
+/** `shown`: a path already joined with the trainings folder, as the public plan carries it. */
+function shownLink(shown: string, ctx: LinkContext): string {
   return ctx.blobUrl ? `[\`${shown}\`](${ctx.blobUrl}/${shown.split('/').map(encodeURIComponent).join('/')})` : `\`${shown}\``;
 }
 
@@ -51,36 +56,56 @@ function fieldSummary(ch: Change, names: NameMaps | undefined): string {
   return cell(parts.join('; '));
 }
 
-function contentDiff(fc: FieldChange): string {
-  return bodyDiff(fc.before, fc.after)
+function contentDiff(before: string, after: string): string {
+  return bodyDiff(before, after)
     .slice(0, 80)
     .map((d) => `${d.sign} ${d.line}`)
     .join('\n')
     .replace(/```/g, '`\u200b``');
 }
 
-export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync plan'): string {
+/** The plan as Markdown, from the internal plan: a shorthand for publicPlanMarkdown(toPublicPlan(...)). */
+export function planMarkdown(plan: Plan, ctx: LinkContext, title = 'opencx-sync plan', verdict?: Verdict): string {
+  return publicPlanMarkdown(toPublicPlan(plan, { dir: ctx.dir, verdict }), ctx, title);
+}
+
+function publicFieldSummary(ch: PublicChange, names: NameMaps | undefined): string {
+  if (ch.action === 'delete') return '';
+  const isNew = ch.action === 'create' || ch.action === 'adopt';
+  const parts = ch.changed
+    .map((f) => fieldChangeOf(ch, f, names))
+    .filter((f) => !isNew || f.field === 'title' || !isDefaultValue(f.after))
+    .map((f) => (f.field === 'content' ? 'content' : isNew && f.before === null ? `${f.field}: ${short(f.after)}` : `${f.field}: ${short(f.before)} → ${short(f.after)}`));
+  return cell(parts.join('; '));
+}
+
+/** The job summary and pull-request comment: everything it shows comes from the public plan. */
+export function publicPlanMarkdown(plan: PublicPlan, ctx: LinkContext, title = 'opencx-sync plan'): string {
   const s = plan.summary;
+  const extra = (n: number, what: string) => (n ? `, **${n}** to ${what}` : '');
   const out = [`### ${title}`, ''];
-  out.push(`**${s.create}** to create, **${s.update}** to update, **${s.move}** to move, **${s.delete}** to delete, ${s.unchanged} unchanged.`, '');
+  out.push(`**${s.create}** to create${extra(s.adopt, 'adopt')}, **${s.update}** to update${extra(s.retag, 'retag')}, **${s.move}** to move, **${s.delete}** to delete, ${s.unchanged} unchanged.`, '');
   if (plan.drift?.length) {
     out.push('> [!WARNING]', `> ${plural(plan.drift.length, 'training')} ${plan.drift.length === 1 ? 'differs' : 'differ'} in Open.cx from the last apply: ${plan.drift.map((d) => `\`${d.key}\` (${d.kind})`).join(', ')}`, '');
   }
   if (plan.changes.length) {
     out.push('| Change | Training | File | Fields |', '| --- | --- | --- | --- |');
-    for (const ch of plan.changes) out.push(`| ${ICON[ch.action]} | \`${cell(ch.key)}\` | ${fileLink(ch.path, ctx)} | ${fieldSummary(ch, ctx.names)} |`);
+    for (const ch of plan.changes) out.push(`| ${ICON[ch.action]} | \`${cell(ch.key)}\` | ${shownLink(ch.path, ctx)} | ${publicFieldSummary(ch, ctx.names)} |`);
     out.push('');
     const diffs = plan.changes.flatMap((ch) => {
-      const fc = ch.action === 'update' || ch.action === 'move' ? ch.changes.find((f) => f.field === 'content') : undefined;
-      return fc ? [`<details><summary>Content of <code>${ch.key}</code></summary>\n\n\`\`\`diff\n${contentDiff(fc)}\n\`\`\`\n</details>`] : [];
+      const before = ch.before?.content?.text;
+      const after = ch.after?.content?.text;
+      return before != null && after != null && ch.changed.includes('content') ? [`<details><summary>Content of <code>${ch.key}</code></summary>\n\n\`\`\`diff\n${contentDiff(before, after)}\n\`\`\`\n</details>`] : [];
     });
     out.push(...diffs);
-    out.push(...affectedAudiencesMarkdown(affectedAudiences(plan), ctx.names));
+    out.push(...affectedAudiencesMarkdown(internalAudiences(plan), ctx.names));
   } else {
     // Offline, only the state file was compared: Open.cx itself was not read.
-    out.push(plan.drift === null ? 'No changes: the files match the state file (a refreshed plan also checks Open.cx).' : 'No changes: Open.cx matches the files.');
+    out.push(!plan.refreshed ? 'No changes: the files match the state file (a refreshed plan also checks Open.cx).' : 'No changes: Open.cx matches the files.');
   }
   if (plan.orphans.length) out.push('', `Kept without \`prune\`: ${plan.orphans.map((o) => `\`${o.key}\``).join(', ')} (file gone).`);
+  if (plan.refusals.length) out.push('', '> [!CAUTION]', '> Apply would refuse:', ...plan.refusals.map((r) => `> - ${cell(r)}`));
+  if (plan.skips.length) out.push('', 'Apply would skip (`on-drift: skip`):', ...plan.skips.map((r) => `- ${cell(r)}`));
   return out.join('\n') + '\n';
 }
 

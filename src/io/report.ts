@@ -5,25 +5,39 @@ import pc from 'picocolors';
 import type { Outcome } from '../apply.js';
 import { formatIssue, issueText, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
-import type { Change, Drift, FieldChange, Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { displayPath, toPublicPlan, type PublicChange, type PublicContent, type PublicPlan } from '../core/plan-contract.js';
+import type { Verdict } from '../core/guards.js';
+import type { FieldName } from '../core/training.js';
 import { plural } from '../plural.js';
 import { stripControl } from '../errors.js';
-import { affectedAudiences } from '../core/audience.js';
-import { affectedAudiencesJson, renderAffectedAudiences } from './audience.js';
+import { EVERYONE, type AffectedAudience } from '../core/audience.js';
+import { renderAffectedAudiences } from './audience.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
-/** Path as people see it: the trainings folder joined with the path inside it. */
-export const displayPath = (dir: string, p: string) => (dir === '.' || dir === '' ? p : `${dir.replace(/\/+$/, '')}/${p}`);
+export { displayPath };
 
-const SYMBOL = { create: '+', update: '~', move: '>', delete: '-' } as const;
+const SYMBOL = { create: '+', adopt: '+', update: '~', retag: '~', move: '>', delete: '-' } as const;
 
-export function planSummaryLine(plan: Plan): string {
-  const s = plan.summary;
-  return `Plan: ${s.create} to create, ${s.update} to update, ${s.move} to move, ${s.delete} to delete.`;
+export function planSummaryLine(s: PublicPlan['summary']): string {
+  const extra = (n: number, what: string) => (n ? `, ${n} to ${what}` : '');
+  return `Plan: ${s.create} to create${extra(s.adopt, 'adopt')}, ${s.update} to update${extra(s.retag, 'retag')}, ${s.move} to move, ${s.delete} to delete.`;
 }
 
-export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: boolean; names?: NameMaps }): string {
+export interface PlanTextOptions {
+  c: Colors;
+  verbose: boolean;
+  names?: NameMaps;
+}
+
+/** The plan as text, from the internal plan: a shorthand for renderPublicPlan(toPublicPlan(...)). */
+export function renderPlan(plan: Plan, opts: PlanTextOptions & { dir: string; verdict?: Verdict }): string {
+  return renderPublicPlan(toPublicPlan(plan, { dir: opts.dir, verdict: opts.verdict }), opts);
+}
+
+/** The plan as text: everything it shows comes from the public plan, as `plan --json` prints it. */
+export function renderPublicPlan(plan: PublicPlan, opts: PlanTextOptions): string {
   const { c } = opts;
   const out: string[] = [];
   if (plan.drift?.length) {
@@ -33,19 +47,19 @@ export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: 
   if (plan.changes.length === 0) {
     // Offline, only the state file was compared: Open.cx itself was not read.
     out.push(
-      plan.drift === null
+      !plan.refreshed
         ? `No changes. The files match the state file (${plan.summary.unchanged} unchanged); "plan --refresh" also checks Open.cx.`
         : `No changes. Open.cx matches the files (${plan.summary.unchanged} unchanged).`,
     );
   } else {
-    const paint = { create: c.green, update: c.yellow, move: c.cyan, delete: c.red } as const;
+    const paint = { create: c.green, adopt: c.green, update: c.yellow, retag: c.yellow, move: c.cyan, delete: c.red } as const;
     for (const ch of plan.changes) {
       const head = `${paint[ch.action](`${SYMBOL[ch.action]} ${ch.action.padEnd(6)}`)} ${c.bold(ch.key)}`;
-      out.push(`  ${head}  ${c.dim(`(${describeTarget(ch, opts.dir)})`)}`);
+      out.push(`  ${head}  ${c.dim(`(${describeTarget(ch)})`)}`);
       out.push(...renderFieldChanges(ch, opts).map((l) => `      ${l}`));
     }
-    out.push(...renderAffectedAudiences(affectedAudiences(plan), { c, names: opts.names }));
-    out.push('', planSummaryLine(plan) + c.dim(` ${plan.summary.unchanged} unchanged.`));
+    out.push(...renderAffectedAudiences(internalAudiences(plan), { c, names: opts.names }));
+    out.push('', planSummaryLine(plan.summary) + c.dim(` ${plan.summary.unchanged} unchanged.`));
   }
   if (plan.orphans.length) {
     out.push(
@@ -53,28 +67,45 @@ export function renderPlan(plan: Plan, opts: { dir: string; c: Colors; verbose: 
         plan.orphans.map((o) => o.key).join(', '),
     );
   }
+  // The same words apply stops with, so the plan shows what apply will really do.
+  if (plan.refusals.length) out.push(c.red(`\nApply would refuse:\n${plan.refusals.map((r) => `  ${r}`).join('\n')}`));
+  if (plan.skips.length) out.push(c.yellow(`\nApply would skip (--on-drift skip):\n${plan.skips.map((r) => `  ${r}`).join('\n')}`));
   return out.join('\n');
 }
 
-function describeTarget(ch: Change, dir: string): string {
-  const where = displayPath(dir, ch.path);
-  switch (ch.action) {
-    case 'create':
-      if (ch.adopt && ch.drift) return `${where}, deleted in Open.cx: adopts ${ch.adopt}, which carries the same key`;
-      if (ch.adopt) return `${where}, adopts existing ${ch.adopt}`;
-      if (ch.drift) return `${where}, deleted in Open.cx: recreate`;
-      return ch.lookup ? `${where}, begun by an interrupted run: looked up first` : where;
-    case 'update':
-      if (ch.drift === 'untagged') return `${where}, tag removed in Open.cx: tag again and overwrite`;
-      return ch.drift ? `${where}, edited in Open.cx: overwrite` : where;
-    case 'move':
-      return ch.from === ch.key ? `${displayPath(dir, ch.fromPath)} -> ${where}` : `from ${ch.from}, ${where}`;
-    case 'delete':
+/** The public rows back in the shape the audience renderers share with `opencx-sync audience`. */
+export function internalAudiences(plan: PublicPlan): AffectedAudience[] {
+  return plan.affected_audiences.map((r) => ({
+    dimension: r.dimension, value: r.value ?? EVERYONE, created: r.created, changed: r.changed, removed: r.removed, behavioralDelta: r.behavioral_delta,
+  }));
+}
+
+function describeTarget(ch: PublicChange): string {
+  const where = ch.path;
+  switch (ch.reason) {
+    case 'interrupted create':
+      return `${where}, begun by an interrupted run: looked up first`;
+    case 'recreated after deletion':
+      return ch.action === 'adopt' ? `${where}, deleted in Open.cx: adopts ${ch.id}, which carries the same key` : `${where}, deleted in Open.cx: recreate`;
+    case 'same key in Open.cx':
+      return `${where}, adopts existing ${ch.id}`;
+    case 'dashboard edit overwritten':
+      return `${where}, edited in Open.cx: overwrite`;
+    case 'tag removed':
+      return `${where}, tag removed in Open.cx: tag again and overwrite`;
+    case 'file moved':
+      return `${ch.from?.path} -> ${where}`;
+    case 'renamed':
+      return `from ${ch.from?.key}, ${where}`;
+    case 'file removed':
       return ch.id ? `${where}, id ${ch.id}` : where;
+    case 'new file':
+    case 'file changed':
+      return where;
   }
 }
 
-function renderDrift(d: Drift, c: Colors): string {
+function renderDrift(d: NonNullable<PublicPlan['drift']>[number], c: Colors): string {
   const what = {
     changed: `edited in Open.cx: ${d.changes.map((x) => x.field).join(', ')}`,
     deleted: 'deleted in Open.cx',
@@ -85,24 +116,30 @@ function renderDrift(d: Drift, c: Colors): string {
   return `  ${c.yellow('!')} ${d.key}: ${what}`;
 }
 
-function renderFieldChanges(ch: Change, opts: { c: Colors; verbose: boolean; names?: NameMaps }): string[] {
+/** One changed field of a public change, its values as the config names them. */
+export function fieldChangeOf(ch: PublicChange, field: FieldName, names: NameMaps | undefined): { field: FieldName; before: unknown; after: unknown } {
+  return withNames({ field, before: ch.before?.[field] ?? null, after: ch.after?.[field] ?? null }, names);
+}
+
+function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions): string[] {
   if (ch.action === 'delete') return [];
-  if (ch.action === 'update' && ch.changes.length === 0) {
-    return [ch.drift === 'untagged' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'];
+  if ((ch.action === 'update' || ch.action === 'retag') && ch.changed.length === 0) {
+    return [ch.action === 'retag' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'];
   }
+  const isNew = ch.action === 'create' || ch.action === 'adopt';
   const lines: string[] = [];
-  for (const fc of ch.changes.map((f) => withNames(f, opts.names))) {
+  for (const fc of ch.changed.map((f) => fieldChangeOf(ch, f, opts.names))) {
     // A new training lists only what differs from the defaults, unless --verbose.
-    if (ch.action === 'create' && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefaultValue(fc.after)) continue;
-    if (fc.field === 'content') lines.push(...renderContent(fc, opts));
-    else if (fc.before === null && ch.action === 'create') lines.push(`${fc.field}: ${show(fc.after)}`);
+    if (isNew && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefaultValue(fc.after)) continue;
+    if (fc.field === 'content') lines.push(...renderContent(ch.before?.content ?? null, ch.after?.content ?? null, opts));
+    else if (fc.before === null && isNew) lines.push(`${fc.field}: ${show(fc.after)}`);
     else lines.push(`${fc.field}: ${show(fc.before)} -> ${show(fc.after)}`);
   }
   return lines;
 }
 
 /** Shows ids by the names the config gives them: `directory: "Billing"`, not an opaque id. */
-export function withNames(fc: FieldChange, names: NameMaps | undefined): FieldChange {
+export function withNames<T extends { field: FieldName; before: unknown; after: unknown }>(fc: T, names: NameMaps | undefined): T {
   const map = fc.field === 'directory' ? names?.directories : fc.field === 'segments' ? names?.segments : undefined;
   if (!map || map.size === 0) return fc;
   const byId = new Map([...map].map(([name, id]) => [id, name]));
@@ -132,10 +169,9 @@ function show(v: unknown): string {
 
 const DIFF_LINES = 12;
 
-function renderContent(fc: FieldChange, opts: { c: Colors; verbose: boolean }): string[] {
-  const after = typeof fc.after === 'string' ? fc.after : '';
-  if (typeof fc.before !== 'string' || !fc.before) return [`content: ${plural(after.split('\n').length, 'line')}, ${plural(after.length, 'character')}`];
-  const changed = bodyDiff(fc.before, after).filter((d) => d.sign !== ' ');
+function renderContent(before: PublicContent | null, after: PublicContent | null, opts: { c: Colors; verbose: boolean }): string[] {
+  if (!before?.text || after?.text == null) return [`content: ${plural(after?.lines ?? 0, 'line')}, ${plural(after?.characters ?? 0, 'character')}`];
+  const changed = bodyDiff(before.text, after.text).filter((d) => d.sign !== ' ');
   const shown = opts.verbose ? changed : changed.slice(0, DIFF_LINES);
   const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${stripControl(d.line)}`) : opts.c.red(`  - ${stripControl(d.line)}`)))];
   const hidden = changed.length - shown.length;
@@ -143,27 +179,9 @@ function renderContent(fc: FieldChange, opts: { c: Colors; verbose: boolean }): 
   return lines;
 }
 
-/** The machine-readable plan (`plan --json`, the Action's plan-json file). */
-export function planToJson(plan: Plan, dir: string) {
-  return {
-    format_version: plan.format_version,
-    changes: plan.changes.map((ch) => ({
-      action: ch.action,
-      key: ch.key,
-      path: displayPath(dir, ch.path),
-      id: ch.action === 'create' ? ch.adopt : ch.id,
-      ...(ch.action === 'move' ? { from: ch.from, from_path: displayPath(dir, ch.fromPath) } : {}),
-      ...('drift' in ch && ch.drift ? { drift: ch.drift } : {}),
-      fields: ch.changes,
-    })),
-    orphans: plan.orphans.map((o) => ({ ...o, path: displayPath(dir, o.path) })),
-    drift: plan.drift,
-    affected_audiences: affectedAudiencesJson(affectedAudiences(plan)),
-    summary: plan.summary,
-    fingerprint: plan.fingerprint,
-    lineage: plan.lineage,
-    serial: plan.serial,
-  };
+/** The machine-readable plan (`plan --json`, the Action's plan-json file): the public plan itself. */
+export function planToJson(plan: Plan, dir: string, verdict?: Verdict): PublicPlan {
+  return toPublicPlan(plan, { dir, verdict });
 }
 
 export interface ApplyCounts {

@@ -1,0 +1,205 @@
+// The public plan: what `plan --json` prints, `plan --out` saves, and the text and Markdown views render.
+// One zod schema gives the type, the JSON Schema (scripts/schema.ts) and docs/plan-format.md its shape.
+// Pure: made from the internal Plan by toPublicPlan and nothing else.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { EVERYONE, affectedAudiences } from './audience.js';
+import type { Verdict } from './guards.js';
+import type { Change, Drift, FieldChange, Plan } from './plan.js';
+import { FIELD_NAMES, type FieldName } from './training.js';
+
+/**
+ * Bumped when a reader of the previous version could misread a plan: a field removed, renamed or given
+ * another meaning or type, or a new action or reason value. Adding an optional field does not bump it.
+ */
+export const PUBLIC_PLAN_VERSION = 2;
+
+const fieldName = z.enum(FIELD_NAMES);
+const fieldValue = z.union([z.string(), z.boolean(), z.array(z.string()), z.null()]);
+
+/** A body is named by its hash and size; its text only where a reviewer needs it for a diff. */
+const contentSchema = z.strictObject({
+  sha256: z.string(),
+  characters: z.number().int().nonnegative(),
+  lines: z.number().int().nonnegative(),
+  text: z.string().nullable(),
+});
+
+const fieldsSchema = z.strictObject({
+  title: z.string().nullable(),
+  content: contentSchema.nullable(),
+  type: z.string().nullable(),
+  draft: z.boolean().nullable(),
+  directory: z.string().nullable(),
+  channels: z.array(z.string()).nullable(),
+  segments: z.array(z.string()).nullable(),
+});
+
+export const ACTIONS = ['create', 'adopt', 'update', 'retag', 'move', 'delete'] as const;
+export const REASONS = [
+  'new file',
+  'interrupted create',
+  'recreated after deletion',
+  'same key in Open.cx',
+  'file changed',
+  'dashboard edit overwritten',
+  'tag removed',
+  'renamed',
+  'file moved',
+  'file removed',
+] as const;
+
+const changeSchema = z.strictObject({
+  action: z.enum(ACTIONS),
+  reason: z.enum(REASONS),
+  key: z.string(),
+  path: z.string(),
+  id: z.string().nullable(),
+  from: z.strictObject({ key: z.string(), path: z.string() }).nullable(),
+  before: fieldsSchema.nullable(),
+  after: fieldsSchema.nullable(),
+  changed: z.array(fieldName),
+});
+
+const driftSchema = z.strictObject({
+  key: z.string(),
+  kind: z.enum(['changed', 'deleted', 'untagged', 'twin', 'untracked']),
+  id: z.string(),
+  changes: z.array(z.strictObject({ field: fieldName, before: fieldValue, after: fieldValue })),
+});
+
+const count = z.number().int().nonnegative();
+
+export const publicPlanSchema = z.strictObject({
+  format_version: z.literal(PUBLIC_PLAN_VERSION),
+  lineage: z.string().nullable(),
+  serial: count,
+  fingerprint: z.string(),
+  refreshed: z.boolean(),
+  changes: z.array(changeSchema),
+  drift: z.array(driftSchema).nullable(),
+  orphans: z.array(z.strictObject({ key: z.string(), path: z.string(), id: z.string().nullable() })),
+  summary: z.strictObject({ create: count, adopt: count, update: count, retag: count, move: count, delete: count, unchanged: count }),
+  affected_audiences: z.array(
+    z.strictObject({
+      dimension: z.enum(['channel', 'segment']),
+      value: z.string().nullable(),
+      created: count,
+      changed: count,
+      removed: count,
+      behavioral_delta: z.number().int(),
+    }),
+  ),
+  refusals: z.array(z.string()),
+  skips: z.array(z.string()),
+});
+
+export type PublicPlan = z.output<typeof publicPlanSchema>;
+export type PublicChange = PublicPlan['changes'][number];
+export type PublicFields = z.output<typeof fieldsSchema>;
+export type PublicContent = z.output<typeof contentSchema>;
+export type PublicAction = PublicChange['action'];
+
+/** Path as people see it: the trainings folder joined with the path inside it. */
+export const displayPath = (dir: string, p: string) => (dir === '.' || dir === '' ? p : `${dir.replace(/\/+$/, '')}/${p}`);
+
+export function contentOf(text: string, withText: boolean): PublicContent {
+  return {
+    sha256: createHash('sha256').update(text).digest('hex'),
+    characters: text.length,
+    lines: text === '' ? 0 : text.split('\n').length,
+    text: withText ? text : null,
+  };
+}
+
+type FieldMap = Partial<Record<FieldName, unknown>>;
+
+function publicFields(values: FieldMap, withText: boolean): PublicFields {
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : null);
+  return {
+    title: str(values.title),
+    content: typeof values.content === 'string' ? contentOf(values.content, withText) : null,
+    type: str(values.type),
+    draft: typeof values.draft === 'boolean' ? values.draft : null,
+    directory: str(values.directory),
+    channels: list(values.channels),
+    segments: list(values.segments),
+  };
+}
+
+const overlay = (base: FieldMap, changes: FieldChange[], side: 'before' | 'after'): FieldMap =>
+  Object.assign({ ...base }, Object.fromEntries(changes.map((c) => [c.field, c[side]])));
+
+function actionAndReason(ch: Change): { action: PublicAction; reason: PublicChange['reason'] } {
+  switch (ch.action) {
+    case 'create':
+      if (ch.adopt) return { action: 'adopt', reason: ch.drift ? 'recreated after deletion' : 'same key in Open.cx' };
+      if (ch.drift) return { action: 'create', reason: 'recreated after deletion' };
+      return { action: 'create', reason: ch.lookup ? 'interrupted create' : 'new file' };
+    case 'update':
+      if (ch.drift === 'untagged') return { action: 'retag', reason: 'tag removed' };
+      return { action: 'update', reason: ch.drift ? 'dashboard edit overwritten' : 'file changed' };
+    case 'move':
+      return { action: 'move', reason: ch.from === ch.key ? 'file moved' : 'renamed' };
+    case 'delete':
+      return { action: 'delete', reason: 'file removed' };
+  }
+}
+
+function publicChange(ch: Change, dir: string): PublicChange {
+  const { action, reason } = actionAndReason(ch);
+  // A body's text is carried only when it changed on a training that exists: both sides make the diff.
+  const diffed = ch.action !== 'delete' && !(ch.action === 'create' && !ch.adopt) && ch.changes.some((c) => c.field === 'content');
+  const after = ch.action === 'delete' ? null : publicFields(ch.fields, diffed);
+  let before: PublicFields | null;
+  if (ch.action === 'delete') before = ch.changes.length ? publicFields(overlay({}, ch.changes, 'before'), false) : null;
+  else if (ch.action === 'create' && !ch.adopt) before = null;
+  else before = publicFields(overlay(ch.fields, ch.changes, 'before'), diffed);
+  return {
+    action,
+    reason,
+    key: ch.key,
+    path: displayPath(dir, ch.path),
+    id: ch.action === 'create' ? ch.adopt : ch.id,
+    from: ch.action === 'move' ? { key: ch.from, path: displayPath(dir, ch.fromPath) } : null,
+    before,
+    after,
+    changed: ch.changes.map((c) => c.field),
+  };
+}
+
+const value = (v: unknown): z.output<typeof fieldValue> =>
+  typeof v === 'string' || typeof v === 'boolean' || v === null ? v : Array.isArray(v) ? v.map(String) : null;
+
+function publicDrift(d: Drift): NonNullable<PublicPlan['drift']>[number] {
+  return { key: d.key, kind: d.kind, id: d.id, changes: d.changes.map((c) => ({ field: c.field, before: value(c.before), after: value(c.after) })) };
+}
+
+/** The public plan of an internal one. `verdict`: what apply would refuse or skip (none when absent). */
+export function toPublicPlan(plan: Plan, opts: { dir: string; verdict?: Verdict }): PublicPlan {
+  const changes = plan.changes.map((c) => publicChange(c, opts.dir));
+  const summary = { create: 0, adopt: 0, update: 0, retag: 0, move: 0, delete: 0, unchanged: plan.summary.unchanged };
+  for (const c of changes) summary[c.action]++;
+  return {
+    format_version: PUBLIC_PLAN_VERSION,
+    lineage: plan.lineage,
+    serial: plan.serial,
+    fingerprint: plan.fingerprint,
+    refreshed: plan.drift !== null,
+    changes,
+    drift: plan.drift && plan.drift.map(publicDrift),
+    orphans: plan.orphans.map((o) => ({ key: o.key, path: displayPath(opts.dir, o.path), id: o.id })),
+    summary,
+    affected_audiences: affectedAudiences(plan).map((r) => ({
+      dimension: r.dimension,
+      value: r.dimension === 'segment' && r.value === EVERYONE ? null : r.value,
+      created: r.created,
+      changed: r.changed,
+      removed: r.removed,
+      behavioral_delta: r.behavioralDelta,
+    })),
+    refusals: opts.verdict?.refusals ?? [],
+    skips: opts.verdict?.skips ?? [],
+  };
+}
