@@ -4,8 +4,9 @@
 const MIN_PART = 8;
 
 /**
- * Hides the secret in every form a server or a URL may show it: whole, URL-encoded, or cut short
- * (a prefix of 8 characters or more). Run it before text is cut to length, never after.
+ * Hides the secret in every form a server or a URL may show it: whole or any piece of 8 characters or
+ * more (a prefix, a tail, the middle), in any letter case, URL-encoded or base64-encoded (Basic auth,
+ * an echoed header). Run it before text is cut to length, never after.
  */
 export function redact(text: string, secret: string | undefined): string {
   if (!secret) return text;
@@ -13,28 +14,48 @@ export function redact(text: string, secret: string | undefined): string {
     const word = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(secret)}(?![\\p{L}\\p{N}_])`, 'gu');
     return text.replace(word, '***');
   }
-  return hidePrefixes(text, [...new Set([secret, encodeURIComponent(secret)])]);
+  return hidePieces(text, secretForms(secret));
 }
 
-/** Replaces each run of text that matches the start of one of `forms` for at least MIN_PART characters, longest first. */
-function hidePrefixes(text: string, forms: string[]): string {
+/** The key as it may travel: raw, URL-encoded, and base64 at each of the three byte alignments. */
+function secretForms(secret: string): string[] {
+  const forms = [secret, encodeURIComponent(secret)];
+  for (const pad of ['', 'x', 'xx']) {
+    const b64 = Buffer.from(pad + secret).toString('base64');
+    // The first group mixes in the bytes before the key; the last one the bytes after it, unless the key
+    // ends the encoded text (then it is the key's own tail, with its padding).
+    forms.push(b64.slice(pad ? 4 : 0), b64.slice(pad ? 4 : 0, -4));
+  }
+  return forms;
+}
+
+/** Replaces every run of text covered by 8-character pieces of the forms (compared without case) with "***". */
+function hidePieces(text: string, forms: string[]): string {
+  const pieces = new Set<string>();
+  for (const form of forms.map(fold)) for (let i = 0; i + MIN_PART <= form.length; i++) pieces.add(form.slice(i, i + MIN_PART));
+  const folded = fold(text);
+  const hidden = new Uint8Array(text.length);
+  for (let i = 0; i + MIN_PART <= folded.length; i++) if (pieces.has(folded.slice(i, i + MIN_PART))) hidden.fill(1, i, i + MIN_PART);
   let out = '';
-  let from = 0;
-  for (let at = 0; at <= text.length - MIN_PART; ) {
-    let end = at;
-    for (const form of forms) {
-      let n = 0;
-      while (at + n < text.length && n < form.length && text[at + n] === form[n]) n++;
-      if (n >= MIN_PART) end = Math.max(end, at + n);
-    }
-    if (end === at) {
-      at++;
+  for (let i = 0; i < text.length; ) {
+    if (!hidden[i]) {
+      out += text[i++];
       continue;
     }
-    out += `${text.slice(from, at)}***`;
-    from = at = end;
+    while (i < text.length && hidden[i]) i++;
+    out += '***';
   }
-  return out + text.slice(from);
+  return out;
+}
+
+/** Lower case one UTF-16 unit at a time, so positions in the folded text are positions in the text. */
+function fold(s: string): string {
+  let out = '';
+  for (const unit of s.split('')) {
+    const lower = unit.toLowerCase();
+    out += lower.length === 1 ? lower : unit;
+  }
+  return out;
 }
 
 function escapeRegExp(s: string): string {

@@ -192,6 +192,20 @@ describe('plan files that are not saved plans', () => {
     e.ws.write('p.json', '{"saved": ');
     await expect(readPlanFile(file)).rejects.toThrow(/is not valid JSON/);
   });
+
+  it('a saved plan edited by hand is refused: what a reviewer reads in it is what the plan was (found by hostile testing)', async () => {
+    const e = await twoApplied();
+    e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer A, revised.'));
+    const { saved } = await savePlan(e);
+    const json = JSON.parse(e.ws.read('plan.json'));
+    for (const c of json.changes) if (c.after) c.after.title = 'Tampered';
+    e.ws.write('plan.json', JSON.stringify(json, null, 2));
+    await expect(readPlanFile(saved.file)).rejects.toThrow(/was edited since "plan --out" wrote it/);
+    // Its own text, reformatted, is still the same plan.
+    const again = await savePlan(e);
+    e.ws.write('plan.json', JSON.stringify(JSON.parse(e.ws.read('plan.json'))));
+    await expect(readPlanFile(again.saved.file)).resolves.toMatchObject({ keys: ['a'] });
+  });
 });
 
 describe('the confirmation hook', () => {

@@ -38,6 +38,8 @@ const madeFromSchema = z.strictObject({
   files: z.array(z.strictObject({ path: z.string(), hash: z.string().nullable() })),
   /** With --refresh: each planned training's remote fingerprint; null: it was not there. */
   remote: z.array(z.strictObject({ id: z.string(), fingerprint: z.string().nullable() })).nullable(),
+  /** sha256 of the plan the file shows (everything but `saved`), added by the writer: a hand edit is refused. */
+  plan_sha256: z.string().optional(),
 });
 
 export type MadeFrom = z.output<typeof madeFromSchema>;

@@ -1,4 +1,5 @@
 // Reads and writes saved plan files (`plan --out`, `apply <file>`).
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseMadeFrom, type MadeFrom } from '../core/saved-plan.js';
 import { UserError } from '../errors.js';
@@ -7,8 +8,15 @@ import { fileError } from './file-error.js';
 /** Saved plans are small; a huge file is not one of ours. */
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 
-export async function writePlanFile(file: string, json: unknown): Promise<void> {
-  await writeFile(file, JSON.stringify(json, null, 2) + '\n').catch((err: unknown) => {
+/** Of the plan as the file shows it to a reviewer; JSON text keeps key order, so a reformatted file hashes the same. */
+function planSha256(shown: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(shown)).digest('hex');
+}
+
+export async function writePlanFile(file: string, json: { saved: MadeFrom } & Record<string, unknown>): Promise<void> {
+  const { saved, ...shown } = json;
+  const sealed = { ...shown, saved: { ...saved, plan_sha256: planSha256(shown) } };
+  await writeFile(file, JSON.stringify(sealed, null, 2) + '\n').catch((err: unknown) => {
     throw fileError('write', 'plan file', file, err, '--out');
   });
 }
@@ -26,5 +34,10 @@ export async function readPlanFile(file: string): Promise<MadeFrom> {
   }
   const r = parseMadeFrom(json);
   if ('error' in r) throw new UserError(`plan file ${file} ${r.error}`);
+  // What reviewers read must be what gets applied: the shown plan must be the one the writer sealed.
+  const { saved: _saved, ...shown } = json as Record<string, unknown>;
+  if (r.from.plan_sha256 !== planSha256(shown)) {
+    throw new UserError(`plan file ${file} was edited since "plan --out" wrote it: its changes are no longer the plan that was made; make the plan again with "opencx-sync plan --out ${file}"`);
+  }
   return r.from;
 }

@@ -13,6 +13,12 @@ describe('redact', () => {
     ['an 8-character prefix', `x${KEY.slice(0, 8)}y`, 'x***y'],
     ['a URL-encoded prefix', `k=${encodeURIComponent(KEY).slice(0, 14)}`, 'k=***'],
     ['a 7-character prefix is too common to be the key', `${KEY.slice(0, 7)}`, KEY.slice(0, 7)],
+    // Found by hostile testing: a server may echo any piece of the key, change its case or base64 it.
+    ['the last 8 characters ("key ending in ...")', `key ending in ${KEY.slice(-8)}`, 'key ending in ***'],
+    ['a piece from the middle', `mid:${KEY.slice(4, 14)}.`, 'mid:***.'],
+    ['the key in lower case', `lower:${KEY.toLowerCase()}`, 'lower:***'],
+    ['the key in upper case', `upper:${KEY.toUpperCase()}`, 'upper:***'],
+    ['the key in base64', `b64:${Buffer.from(KEY).toString('base64')}`, 'b64:***'],
     ['nothing to hide', 'all fine', 'all fine'],
   ])('%s', (_, text, expected) => {
     expect(redact(text, KEY)).toBe(expected);
@@ -25,6 +31,19 @@ describe('redact', () => {
     ['no key', '', 'text', 'text'],
   ])('%s', (_, key, text, expected) => {
     expect(redact(text, key)).toBe(expected);
+  });
+
+  it.each([
+    ['Basic auth of user:key', `user:${KEY}`],
+    ['"Bearer key"', `Bearer ${KEY}`],
+    ['the key after one byte', `x${KEY}`],
+  ])('base64 of %s keeps no piece of the key', (_, secretText) => {
+    const b64 = Buffer.from(secretText).toString('base64');
+    const out = redact(`auth=${b64};`, KEY);
+    expect(out).toContain('***');
+    // What only the key's bytes decide: everything but the group the prefix shares and the last group.
+    const keyPart = b64.slice(Math.ceil((secretText.length - KEY.length) / 3) * 4 + 4, -4);
+    for (let i = 0; i + 8 <= keyPart.length; i++) expect(out).not.toContain(keyPart.slice(i, i + 8));
   });
 
   it('a key of 8 characters or more is hidden wherever it appears, even inside a word', () => {
