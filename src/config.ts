@@ -67,6 +67,7 @@ export function resolveConfig(src: {
   const errors: string[] = [];
   let file: z.infer<typeof fileSchema> = {};
   let names: NameMaps = { directories: new Map(), segments: new Map() };
+  let rawJson: unknown;
   if (src.file) {
     let json: unknown;
     try {
@@ -75,6 +76,7 @@ export function resolveConfig(src: {
     } catch (err) {
       errors.push(`${src.file.path}: not valid JSON (${(err as Error).message})`);
     }
+    rawJson = json;
     if (json !== undefined) {
       const r = fileSchema.safeParse(json);
       if (r.success) {
@@ -90,8 +92,11 @@ export function resolveConfig(src: {
     }
   }
   let rules = defaultRuleSettings();
-  if (file.rules) {
-    const r = resolveRuleSettings(file.rules);
+  // From the file's own JSON, not the schema's output: checked even when other keys are wrong, and a
+  // "__proto__" entry (which the schema drops) is named as an unknown rule.
+  const rawRules = rawJson !== null && typeof rawJson === 'object' && Object.hasOwn(rawJson, 'rules') ? (rawJson as Record<string, unknown>).rules : undefined;
+  if (rawRules !== undefined) {
+    const r = resolveRuleSettings(rawRules);
     rules = r.settings;
     errors.push(...r.errors.map((e) => `${src.file?.path}: ${e}`));
   }

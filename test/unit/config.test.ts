@@ -109,4 +109,21 @@ describe('rules in the config', () => {
     const only = { path: 'c.json', text: JSON.stringify({ rules: { 'personal-data': { allow: 'support@acme.com' } } }) };
     expect(() => resolveConfig({ cwd: '/r', file: only, env: {}, flags: {} })).toThrow(/^c\.json: rules\.personal-data\.allow: /);
   });
+
+  // Found by hostile testing: rule errors were hidden while the file had other errors, and a
+  // "__proto__" rule was dropped silently by the schema.
+  it('reports rule errors together with every other problem, and names a "__proto__" rule', () => {
+    const file = { path: 'c.json', text: '{"rules": {"placeholder": "fatal", "__proto__": "off"}, "rateLimit": "abc"}' };
+    const message = (() => {
+      try {
+        resolveConfig({ cwd: '/r', file, env: {}, flags: {} });
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(message).toMatch(/c\.json: rateLimit: /);
+    expect(message).toMatch(/c\.json: rules\.placeholder: /);
+    expect(message).toContain('c.json: rules: unknown rule "__proto__"');
+  });
 });

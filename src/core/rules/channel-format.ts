@@ -30,7 +30,7 @@ export const channelFormat: Rule<z.infer<typeof options>> = {
       const hit = overlap(f.channels, opts.channels);
       if (!hit) continue;
       const where = f.channels.length ? hit.join(', ') : `every channel (it lists no channels:), ${opts.channels.join(', ')} included`;
-      const fix = f.channels.length ? `or take ${hit.join(', ')} out of its channels:` : 'or list the channels it is for in channels:';
+      const fix = f.channels.length ? `or take ${hit.join(', ')} out of its "channels"` : 'or list the channels it is for in "channels"';
       const push = (index: number, what: string, hint: string) =>
         findings.push({ file: file.displayPath, ...contentPosition(file, index), message: `${what} in a training that reaches ${where}: ${hint}, ${fix}` });
 
