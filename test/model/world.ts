@@ -319,7 +319,8 @@ export class World {
           // half-written lock: keep it as it was
         }
       }
-      writeFileSync(path.join(this.ws.dir, name), text);
+      // Temp files name their writer's pid too: a killed writer's pid is dead, not this process's.
+      writeFileSync(path.join(this.ws.dir, name.replace(`.tmp-${process.pid}-`, `.tmp-${DEAD_PID}-`)), text);
     }
   }
 
