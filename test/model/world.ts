@@ -370,7 +370,12 @@ export class World {
     if (failed.length) throw new Violation(`a clean apply left changes undone: ${failed.map((x) => `${x.change.key} ${x.status}: ${'message' in x ? x.message : x.reason}`).join(' | ')}`);
     await this.checkConverged(o.prune, config);
     this.stats.converged++;
-    if (o.onDrift === 'overwrite' && o.refresh) this.dirty = false;
+    // An overwrite settles every hand edit, except on a kept orphan (file gone, no --prune) deleted by
+    // hand: nothing recreates it, and a file that later takes its key meets that deletion as drift.
+    if (o.onDrift === 'overwrite' && o.refresh) {
+      const state = await readCurrentState(path.join(this.ws.dir, STATE));
+      this.dirty = [...(state?.trainings.values() ?? [])].some((e) => !this.sandbox.state.trainings.has(e.id));
+    }
   }
 
   /** Holds after every command, faults and kills included. */
