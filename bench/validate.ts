@@ -49,7 +49,7 @@ if (process.argv[2] === '--measure') {
     const ratio = bestOn / bestOff;
     console.log(`validate of ${N} files, best of ${RUNS} (scan + parse + validate):`);
     console.log(`  content checks off: ${bestOff.toFixed(0)} ms`);
-    console.log(`  content checks on:  ${bestOn.toFixed(0)} ms (${found} finding(s))`);
+    console.log(`  content checks on:  ${bestOn.toFixed(0)} ms (${found} ${found === 1 ? "finding" : "findings"})`);
     console.log(`  ratio on/off:       ${ratio.toFixed(2)}x (limit ${LIMIT}x)`);
     if (ratio > LIMIT) {
       console.error(`the content checks cost more than ${Math.round((LIMIT - 1) * 100)}%: ${ratio.toFixed(2)}x`);
