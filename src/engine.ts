@@ -10,7 +10,7 @@ import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } f
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
 import { emptyState, type State, type StateEvent } from './core/state.js';
-import { fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
+import { byCreation, fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { linkTargets } from './core/rules/index.js';
@@ -362,12 +362,4 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
   } finally {
     await lock.release();
   }
-}
-
-/** Oldest first by `created_at`; trainings without one keep their listed order, after the dated ones. */
-function byCreation(a: RemoteTraining, b: RemoteTraining): number {
-  const ta = a.created_at ? Date.parse(a.created_at) : NaN;
-  const tb = b.created_at ? Date.parse(b.created_at) : NaN;
-  if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? 0 : Number.isNaN(ta) ? 1 : -1;
-  return ta - tb;
 }

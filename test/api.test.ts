@@ -126,4 +126,16 @@ describe('OpencxRemote parses older and partial shapes', () => {
     expect(s.state.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
     expect((await remote.findByKey('k42')).map((t) => t.metadata.key)).toEqual(['k42']);
   });
+
+  it('finds the trainings of a key oldest first, so a dashboard copy is never taken for the original (found by the model test)', async () => {
+    const s = await sandbox();
+    const remote = new OpencxRemote(client(s.url));
+    const original = await remote.create(payload);
+    const copy = await remote.create(payload);
+    // The copy was made later; the API lists newest first.
+    const record = s.state.trainings.get(copy.id);
+    if (!record) throw new Error('no copy');
+    s.state.trainings.set(copy.id, { ...record, created_at: new Date(Date.now() + 60_000).toISOString() });
+    expect((await remote.findByKey('k')).map((t) => t.id)).toEqual([original.id, copy.id]);
+  });
 });

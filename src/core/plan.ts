@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { hashFields } from './hash.js';
 import type { PendingCreate, State, StateEntry } from './state.js';
 import {
+  byCreation,
   FIELD_NAMES,
   fieldsOfRemote,
   keyOfRemote,
@@ -187,8 +188,7 @@ function planEntry(d: Desired, entry: StateEntry, ctx: Context): Change | undefi
   const kinds = new Set(facts.filter((x) => x.id === entry.id).map((x) => x.kind));
   if (kinds.has('deleted')) {
     // A twin carrying the key is the training now: take it over rather than make another copy.
-    const twin = facts.find((x) => x.kind === 'twin');
-    const found = twin && ctx.remoteById.get(twin.id);
+    const found = oldestOf(facts, 'twin', ctx);
     return { ...d, action: 'create', lookup: false, adopt: found?.id ?? null, drift: 'deleted', changes: diffFields(found && fieldsOfRemote(found), d.fields) };
   }
   const r = ctx.remoteById.get(entry.id);
@@ -240,14 +240,19 @@ function pairRenames(fresh: Desired[], orphans: string[], state: State): Map<str
   return pairs;
 }
 
+/** The original among the trainings of one kind of fact: the oldest, never a later dashboard copy. */
+function oldestOf(facts: readonly Drift[], kind: Drift['kind'], ctx: Context): RemoteTraining | undefined {
+  const found = facts.filter((x) => x.kind === kind).map((x) => ctx.remoteById.get(x.id));
+  return found.filter((r): r is RemoteTraining => r !== undefined).sort(byCreation)[0];
+}
+
 /** A key the state does not track: a rename of a tracked training, or a create (adopting a match). */
 function planFresh(d: Desired, from: string | undefined, ctx: Context): Change {
   const entry = from === undefined ? undefined : ctx.state.trainings.get(from);
   if (from !== undefined && entry) {
     return { ...d, action: 'move', id: entry.id, from, fromPath: entry.path, remote: true, changes: diffFields(entry.applied, d.fields) };
   }
-  const existing = ctx.driftByKey.get(d.key)?.find((x) => x.kind === 'untracked');
-  const found = existing && ctx.remoteById.get(existing.id);
+  const found = oldestOf(ctx.driftByKey.get(d.key) ?? [], 'untracked', ctx);
   return {
     ...d, action: 'create', lookup: ctx.state.pending.has(d.key) && !ctx.remote, adopt: found?.id ?? null, drift: null,
     changes: diffFields(found && fieldsOfRemote(found), d.fields),

@@ -145,3 +145,11 @@ export function keyOfRemote(r: RemoteTraining): string | undefined {
   const { managed_by, key } = r.metadata;
   return managed_by === MANAGED_BY && typeof key === 'string' ? key : undefined;
 }
+
+/** Oldest first by `created_at`; trainings without one keep their listed order, after the dated ones. */
+export function byCreation(a: RemoteTraining, b: RemoteTraining): number {
+  const ta = a.created_at ? Date.parse(a.created_at) : NaN;
+  const tb = b.created_at ? Date.parse(b.created_at) : NaN;
+  if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? 0 : Number.isNaN(ta) ? 1 : -1;
+  return ta - tb;
+}

@@ -3,6 +3,7 @@
 // type or channel this version does not know kept as it is (with a warning), never a reason to stop.
 import { z } from 'zod';
 import {
+  byCreation,
   CHANNELS,
   keyOfRemote,
   MANAGED_BY,
@@ -167,7 +168,8 @@ export class OpencxRemote implements Remote {
   }
 
   async findByKey(key: string): Promise<RemoteTraining[]> {
-    return this.list({ managed_by: MANAGED_BY, key });
+    // Oldest first: the original, then any copies (the API lists newest first).
+    return (await this.list({ managed_by: MANAGED_BY, key })).sort(byCreation);
   }
 
   async get(id: string): Promise<RemoteTraining | undefined> {

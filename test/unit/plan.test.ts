@@ -139,6 +139,7 @@ describe('planChanges', () => {
       expect(p.changes).toMatchObject([{ action: 'update', key: 'a', drift: null, changes: [] }]);
     });
 
+    const emptyStateOf = () => stateOf([]);
     const refreshed = (trainings: Training[], state: ReturnType<typeof stateOf>, remote: RemoteTraining[]) =>
       planChanges({ trainings, skipped: [], state, prune: false, remote });
     const facts = (p: ReturnType<typeof planChanges>) => p.drift?.map((d) => `${d.kind} ${d.key} ${d.id}`);
@@ -148,6 +149,14 @@ describe('planChanges', () => {
       const p = refreshed([edited], stateOf([a]), [remoteOf(training('a', { content: 'Hand edit' })), remoteOf(a, 'id-twin')]);
       expect(facts(p)).toEqual(['changed a id-a', 'twin a id-twin']);
       expect(p.changes).toMatchObject([{ action: 'update', id: 'id-a', drift: 'changed' }]);
+    });
+
+    // Found by the model test: ids sort at random, so the first fact could be a later dashboard copy.
+    it('adopts the oldest of several trainings carrying a key, never a later copy', () => {
+      const at = (id: string, t: string) => ({ ...remoteOf(a, id), created_at: t });
+      const copies = [at('id-0-copy', '2026-05-02T00:00:00Z'), at('id-z-original', '2026-05-01T00:00:00Z')];
+      expect(refreshed([a], emptyStateOf(), copies).changes).toMatchObject([{ action: 'create', key: 'a', adopt: 'id-z-original' }]);
+      expect(refreshed([a], stateOf([a]), copies).changes).toMatchObject([{ action: 'create', key: 'a', drift: 'deleted', adopt: 'id-z-original' }]);
     });
 
     it('a dead id plus a twin: deleted, and the twin is adopted rather than reported unchanged', () => {
