@@ -17,11 +17,12 @@ const lines = createInterface({ input: sandbox.stdout })[Symbol.asyncIterator]()
 const url = (await lines.next()).value as string;
 const key = (await lines.next()).value as string;
 
-const env = { ...process.env, OPENCX_API_URL: url, OPENCX_API_KEY: key };
+// The state file through the environment: validate and audience never read it, and have no --state.
+const env = { ...process.env, OPENCX_API_URL: url, OPENCX_API_KEY: key, OPENCX_SYNC_STATE: state };
 const step = (title: string, args: string[]) => {
   const bold = (s: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s);
   console.log(`\n${bold(`$ opencx-sync ${args.join(' ')}`)}   # ${title}`);
-  const r = spawnSync(process.execPath, [cli, ...args, '--state', state], { cwd: root, env, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, env, stdio: 'inherit' });
   return r.status ?? 1;
 };
 
