@@ -14,13 +14,7 @@ import { ApiError } from './errors.js';
 import type { Remote } from './io/remote.js';
 import type { StateStore } from './io/state-file.js';
 import type { StateEntry } from './core/state.js';
-
-export type { OnDrift } from './core/guards.js';
-
-export type Outcome =
-  | { status: 'created' | 'adopted' | 'updated' | 'moved' | 'deleted'; change: Change; id: string; note?: string }
-  | { status: 'skipped'; change: Change; reason: string }
-  | { status: 'failed'; change: Change; message: string };
+import type { Outcome } from './core/outcome.js';
 
 export interface ApplyOptions {
   onDrift: OnDrift;

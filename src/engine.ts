@@ -1,12 +1,13 @@
 // scan -> parse -> validate -> plan -> apply -> state. One engine for the CLI and the Action alike.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { applyPlan, type OnDrift, type Outcome } from './apply.js';
+import { applyPlan } from './apply.js';
+import type { Outcome } from './core/outcome.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
 import { asSkipped, parseTrainingFile } from './core/parse.js';
-import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } from './core/guards.js';
+import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
 import { emptyState, type State, type StateEvent } from './core/state.js';
@@ -21,7 +22,7 @@ import { OpencxRemote, type Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
 import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
-import { plural } from './plural.js';
+import { plural } from './core/plural.js';
 
 export { VERSION } from './version.js';
 
@@ -122,7 +123,7 @@ export interface PlanOptions {
   prune: boolean;
   refresh: boolean;
   /** As apply would be run: what it refuses or skips is reported with the plan. */
-  onDrift?: PlanOnDrift;
+  onDrift?: OnDrift;
   maxDeletes?: number;
   /** Also return what the plan was made from, for a saved plan (`plan --out`). */
   save?: boolean;

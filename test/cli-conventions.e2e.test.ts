@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { colorEnabled } from '../src/cli/term.js';
-import { plural } from '../src/plural.js';
+import { plural } from '../src/core/plural.js';
 import { VERSION } from '../src/version.js';
 import { runCli, trainingFile, workspace, type Workspace } from './helpers.js';
 

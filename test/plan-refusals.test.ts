@@ -3,8 +3,8 @@
 import pc from 'picocolors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPlan } from '../src/engine.js';
-import { renderPlan } from '../src/io/report.js';
-import { planMarkdown } from '../src/io/markdown.js';
+import { renderPlan } from '../src/render/report.js';
+import { planMarkdown } from '../src/render/markdown.js';
 import { trainingFile } from './helpers.js';
 import { inProcess, type InProcess } from './inprocess.js';
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runApply, runPlan, type PlanOptions, type SavedPlan } from '../src/engine.js';
 import { UserError } from '../src/errors.js';
 import { readPlanFile, writePlanFile } from '../src/io/plan-file.js';
-import { planToJson } from '../src/io/report.js';
+import { planToJson } from '../src/render/report.js';
 import { readStateFile } from '../src/io/state-file.js';
 import { trainingFile } from './helpers.js';
 import { inProcess, type InProcess } from './inprocess.js';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { runApply, runPlan, runStateRebuild, type Hooks } from '../src/engine.js';
 import { createColors } from 'picocolors';
-import { renderPlan } from '../src/io/report.js';
+import { renderPlan } from '../src/render/report.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import type { TrainingRecord } from '../src/sandbox/model.js';
 import { KEY, trainingFile, workspace, type Workspace } from './helpers.js';

@@ -4,7 +4,6 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import type { OnDrift } from '../apply.js';
 import { resolveConfig, type Config } from '../config.js';
 import { issueText, type Issue } from '../core/issue.js';
 import type { Plan } from '../core/plan.js';
@@ -14,10 +13,11 @@ import { ApiError, redact, UserError } from '../errors.js';
 import { readConfigFile } from '../io/config-file.js';
 import { checkWholeNumber } from '../limits.js';
 import { commitAndPush } from '../io/git.js';
-import { applyMarkdown, COMMENT_MARKER, fingerprintIn, fingerprintMarker, issuesMarkdown, planMarkdown, type LinkContext } from '../io/markdown.js';
-import { countOutcomes, planToJson } from '../io/report.js';
-import type { Verdict } from '../core/guards.js';
-import { plural } from '../plural.js';
+import { applyMarkdown, COMMENT_MARKER, fingerprintIn, fingerprintMarker, issuesMarkdown, planMarkdown, type LinkContext } from '../render/markdown.js';
+import { planToJson } from '../render/report.js';
+import type { OnDrift, Verdict } from '../core/guards.js';
+import { changedSomething, countOutcomes } from '../core/outcome.js';
+import { plural } from '../core/plural.js';
 
 type Command = 'validate' | 'plan' | 'apply';
 
@@ -231,7 +231,7 @@ export async function run(): Promise<void> {
   }
   const counts = countOutcomes(result.outcomes);
   setCounts(counts);
-  core.setOutput('has-changes', String(counts.created + counts.adopted + counts.updated + counts.moved + counts.deleted > 0));
+  core.setOutput('has-changes', String(changedSomething(counts)));
   for (const o of result.outcomes) {
     if (o.status === 'failed') core.error(o.message, { title: `opencx-sync: ${o.change.key}`, file: path.posix.join(config.dir, o.change.path) });
   }

@@ -1,13 +1,13 @@
 import { createInterface } from 'node:readline';
 import type { Argv } from 'yargs';
-import type { OnDrift } from '../apply.js';
+import type { OnDrift } from '../core/guards.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
 import { UsageError } from './main.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
 import { createTerm, hooksFor, type Term } from './term.js';
-import { plural } from '../plural.js';
+import { plural } from '../core/plural.js';
 
 interface Args extends CommonArgs, ApiArgs {
   plan?: string;
@@ -54,7 +54,7 @@ export const applyCommand = {
       );
     }
     const { runApply } = await import('../engine.js');
-    const { applySummaryLine, applyToJson, renderOutcome } = await import('../io/report.js');
+    const { applySummaryLine, applyToJson, renderOutcome } = await import('../render/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const saved = args.plan === undefined ? undefined : { file: args.plan, from: await (await import('../io/plan-file.js')).readPlanFile(args.plan) };
@@ -121,7 +121,7 @@ async function confirm(
   term: Term,
   o: { json: boolean; dir: string; names: NameMaps; onDrift: OnDrift; maxDeletes: number },
 ): Promise<boolean> {
-  const { renderPlan } = await import('../io/report.js');
+  const { renderPlan } = await import('../render/report.js');
   const { verdictOf } = await import('../core/guards.js');
   const show = o.json ? term.err : term.out;
   show(renderPlan(plan, { dir: o.dir, c: term.c, verbose: term.verbose, names: o.names }));

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { configFrom, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { createTerm, hooksFor } from './term.js';
-import { plural } from '../plural.js';
+import { plural } from '../core/plural.js';
 
 interface Args extends CommonArgs, ApiArgs {
   force: boolean;

@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import { describeWait } from '../core/wait.js';
 import type { Hooks } from '../engine.js';
-import type { Colors } from '../io/report.js';
+import type { Colors } from '../render/report.js';
 
 export interface Term {
   out(text: string): void;

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { IssueFormat } from '../io/report.js';
+import type { IssueFormat } from '../render/report.js';
 import { configFrom, withCommon, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
@@ -20,7 +20,7 @@ export const validateCommand = {
   handler: async (args: Args) => {
     const { hasErrors, loadTrainings } = await import('../engine.js');
     const { readStagedMarkdown } = await import('../io/git.js');
-    const { renderIssues } = await import('../io/report.js');
+    const { renderIssues } = await import('../render/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const staged = args.staged ? await readStagedMarkdown(config.cwd) : undefined;

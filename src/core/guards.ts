@@ -1,7 +1,7 @@
 // What apply refuses, in one place: apply stops (or fails a change) with these words, and plan reports
 // the same words as refusals, so a plan never promises what apply will not do.
 import type { Change, Plan } from './plan.js';
-import { plural } from '../plural.js';
+import { plural } from './plural.js';
 
 export type OnDrift = 'fail' | 'skip' | 'overwrite';
 export type DriftKind = 'changed' | 'untagged' | 'deleted';

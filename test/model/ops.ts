@@ -1,7 +1,7 @@
 // The commands of the model-based test, and fast-check arbitraries for them. Every command names its
 // targets by small indices, so a shrunk sequence stays meaningful when earlier commands are removed.
 import fc from 'fast-check';
-import type { OnDrift } from '../../src/apply.js';
+import type { OnDrift } from '../../src/core/guards.js';
 
 /**
  * Generators that reach bugs of issue 8 still open on this branch. Each name here is switched off

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Outcome } from '../../src/apply.js';
+import type { Outcome } from '../../src/core/outcome.js';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { CHANNELS, fieldsOfRemote, MANAGED_BY, type RemoteTraining, type TrainingFields } from '../../src/core/training.js';
 import { loadTrainings, runApply, runPlan, runStateRebuild } from '../../src/engine.js';

@@ -90,7 +90,7 @@ describe('affectedAudiences', () => {
 
 describe('Affected audiences in the Markdown plan', () => {
   it('is a table after the changes, with segment names from the config', async () => {
-    const { planMarkdown } = await import('../../src/io/markdown.js');
+    const { planMarkdown } = await import('../../src/render/markdown.js');
     const ts = [training('vip', { type: 'BEHAVIORAL', title: 'VIP', content: 'Thank them.', segments: [VIP], channels: ['web'] })];
     const md = planMarkdown(planChanges({ trainings: ts, skipped: [], state: stateOf([]), prune: false }), { dir: 'trainings', names: { directories: new Map(), segments: new Map([['VIP customers', VIP]]) } });
     expect(md).toContain(

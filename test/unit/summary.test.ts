@@ -1,9 +1,9 @@
 // Apply summaries count what happened: an adopted training was not created (issue 8, item 22).
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../../src/apply.js';
+import { countOutcomes, type Outcome } from '../../src/core/outcome.js';
 import type { Change } from '../../src/core/plan.js';
-import { applySummaryLine, applyToJson, countOutcomes } from '../../src/io/report.js';
-import { applyMarkdown } from '../../src/io/markdown.js';
+import { applySummaryLine, applyToJson } from '../../src/render/report.js';
+import { applyMarkdown } from '../../src/render/markdown.js';
 import { planChanges } from '../../src/core/plan.js';
 import { emptyState } from '../../src/core/state.js';
 import { training } from './builders.js';

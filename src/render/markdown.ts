@@ -1,13 +1,13 @@
 // Markdown for GitHub: the job summary and the pull-request comment share one rendering of plan and results.
-import type { Outcome } from '../apply.js';
+import { countOutcomes, type Outcome } from '../core/outcome.js';
 import { issueText, type Issue } from '../core/issue.js';
 import type { Change, Plan } from '../core/plan.js';
 import { toPublicPlan, type PublicChange, type PublicPlan } from '../core/plan-contract.js';
 import type { Verdict } from '../core/guards.js';
 import type { NameMaps } from '../core/parse.js';
 import { affectedAudiencesMarkdown } from './audience.js';
-import { bodyDiff, countOutcomes, displayPath, fieldChangeOf, internalAudiences, isDefaultValue, withNames } from './report.js';
-import { plural } from '../plural.js';
+import { bodyDiff, displayPath, fieldChangeOf, internalAudiences, isDefaultValue, withNames } from './report.js';
+import { plural } from '../core/plural.js';
 
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
 export const COMMENT_MARKER = '<!-- opencx-sync:plan -->';

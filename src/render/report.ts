@@ -1,15 +1,15 @@
 // Everything people and machines read: the plan, apply results, issues; as text, JSON or GitHub annotations.
 // Pure string building: the caller decides where it goes and whether colours are on.
 import { diffLines } from 'diff';
-import pc from 'picocolors';
-import type { Outcome } from '../apply.js';
+import type pc from 'picocolors';
+import { countOutcomes, type Outcome } from '../core/outcome.js';
 import { formatIssue, issueText, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
 import { displayPath, toPublicPlan, type PublicChange, type PublicContent, type PublicPlan } from '../core/plan-contract.js';
 import type { Verdict } from '../core/guards.js';
 import type { FieldName } from '../core/training.js';
-import { plural } from '../plural.js';
+import { plural } from '../core/plural.js';
 import { stripControl } from '../errors.js';
 import { EVERYONE, type AffectedAudience } from '../core/audience.js';
 import { renderAffectedAudiences } from './audience.js';
@@ -182,23 +182,6 @@ function renderContent(before: PublicContent | null, after: PublicContent | null
 /** The machine-readable plan (`plan --json`, the Action's plan-json file): the public plan itself. */
 export function planToJson(plan: Plan, dir: string, verdict?: Verdict): PublicPlan {
   return toPublicPlan(plan, { dir, verdict });
-}
-
-export interface ApplyCounts {
-  created: number;
-  /** Found already made (a lost answer, a lost state file) and taken over: not created by this run. */
-  adopted: number;
-  updated: number;
-  moved: number;
-  deleted: number;
-  failed: number;
-  skipped: number;
-}
-
-export function countOutcomes(outcomes: Outcome[]): ApplyCounts {
-  const n: ApplyCounts = { created: 0, adopted: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0 };
-  for (const o of outcomes) n[o.status]++;
-  return n;
 }
 
 export function applySummaryLine(outcomes: Outcome[], unchanged: number): string {

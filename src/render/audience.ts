@@ -5,7 +5,7 @@ import type { NameMaps } from '../core/parse.js';
 import { formatCount } from '../core/rules/text.js';
 import { CHANNELS } from '../core/training.js';
 import type { Colors } from './report.js';
-import { plural } from '../plural.js';
+import { plural } from '../core/plural.js';
 
 const n = formatCount;
 
