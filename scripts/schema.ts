@@ -1,5 +1,5 @@
 // Writes the JSON Schemas (schema/front-matter.schema.json, schema/config.schema.json for editors;
-// schema/plan.schema.json for readers of `plan --json`),
+// schema/plan.schema.json and one schema per other --json document, docs/json-output.md),
 // generated from the zod schemas the validator uses, so the two cannot drift apart. Run `npm run schema`;
 // a test fails when the committed files differ from what this writes.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { fileSchema } from '../src/config.js';
 import { CHANNELS, frontMatterSchema } from '../src/core/training.js';
 import { publicPlanSchema } from '../src/core/plan-contract.js';
+import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema } from '../src/render/json.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };
 
@@ -39,9 +40,57 @@ const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> 
   rules: { description: 'Content checks, by rule id: "off", "warning", "error", or an object of options with an optional "severity". See docs/rules.md.', examples: [{ placeholder: 'error', 'personal-data': { allow: ['*@acme.com'] } }] },
 };
 
+type Docs = Record<string, { description: string; examples: unknown[] }>;
+
+const VERSION = (v: number): Docs[string] => ({ description: `Version of this document's shape: ${v}. It changes when a reader of the previous version could misread it (docs/json-output.md).`, examples: [v] });
+const COMMAND = (name: string): Docs[string] => ({ description: 'The command that printed this document.', examples: [name] });
+
+/** The other --json documents' top-level fields; docs/json-output.md describes every nested one. */
+const VALIDATE_DOCS: Docs = {
+  format_version: VERSION(1),
+  command: COMMAND('validate'),
+  valid: { description: 'true when no issue is an error (with --strict, when there is no issue at all).', examples: [true] },
+  files: { description: 'The number of training files checked (with --staged: the staged ones).', examples: [12] },
+  issues: { description: 'Every problem found, sorted by file, line and column.', examples: [[{ file: 'trainings/refunds.md', line: 3, col: 1, message: 'unknown key "titel": did you mean "title"?', severity: 'error' }]] },
+};
+
+const APPLY_DOCS: Docs = {
+  format_version: VERSION(1),
+  command: COMMAND('apply'),
+  outcomes: { description: 'One entry per planned change, writes first, then deletes: what became of it.', examples: [[{ status: 'created', action: 'create', key: 'refunds', path: 'trainings/refunds.md', id: 'tr_1' }]] },
+  summary: { description: 'The outcomes counted by status, and the trainings left unchanged.', examples: [{ created: 1, adopted: 0, updated: 0, moved: 0, deleted: 0, failed: 0, skipped: 0, unchanged: 4 }] },
+};
+
+const REBUILD_DOCS: Docs = {
+  format_version: VERSION(1),
+  command: COMMAND('state rebuild'),
+  state_file: { description: 'The state file written, as configured (relative to the repository root).', examples: ['opencx-sync.state.json'] },
+  lineage: { description: 'The lineage of the new state: the old file\'s when one existed, else a new one.', examples: ['6f1c2b9e-0d4a-4c55-9a51-2f4b8f0d3e11'] },
+  serial: { description: 'The serial of the new state (one more than the old file\'s).', examples: [8] },
+  tracked: { description: 'The number of trainings the new state tracks.', examples: [11] },
+  duplicates: { description: 'Keys carried by more than one training in Open.cx: the oldest is tracked; delete the others.', examples: [[]] },
+};
+
+const AUDIENCE_DOCS: Docs = {
+  format_version: VERSION(1),
+  command: COMMAND('audience'),
+  channel: { description: 'The channel asked for (--channel); null for every channel.', examples: ['phone_voice'] },
+  segment: { description: 'The segment id asked for (--segment); "*" for customers in no segment (--segment none); null for every segment.', examples: [null] },
+  behavioral: { description: 'The always-on (BEHAVIORAL) trainings, their total size, the budget and the fullest audience.', examples: [{ budget: 8000, size: 0, fullest: null, trainings: [] }] },
+  scenarios: { description: 'The SCENARIO_SPECIFIC trainings, by directory.', examples: [[]] },
+  drafts: { description: 'Drafts left out (the AI does not use them).', examples: [0] },
+};
+
+const ERROR_DOCS: Docs = {
+  format_version: VERSION(2),
+  command: { description: 'The command that stopped, as typed ("state rebuild"); null when none was recognised.', examples: ['apply'] },
+  error: { description: 'Why it stopped: kind, message (the key redacted, no control characters), exit_code, and for invalid_files every issue.', examples: [{ kind: 'user', message: 'OPENCX_API_KEY is not set: ...', exit_code: 1 }] },
+};
+
 /** The plan's top-level fields; docs/plan-format.md describes every nested one. */
 const PLAN_DOCS: Record<string, { description: string; examples: unknown[] }> = {
   format_version: { description: 'Version of this format: 2. It changes when a reader of the previous version could misread a plan (docs/plan-format.md).', examples: [2] },
+  command: COMMAND('plan'),
   lineage: { description: 'The lineage of the state file the plan was made against; null when there was no state file.', examples: ['6f1c2b9e-0d4a-4c55-9a51-2f4b8f0d3e11'] },
   serial: { description: 'The serial of that state file: it moves each time an apply changes something in Open.cx.', examples: [7] },
   fingerprint: { description: 'sha256 of the canonical JSON of the planned changes: equal fingerprints, equal changes.', examples: ['7a665af273faf04f466b2d43d263380b47c7620ad9d9092ca8a88a5c5b12bed2'] },
@@ -64,7 +113,7 @@ const FRONT_MATTER_PATTERNS: Record<string, string> = {
 };
 const API_URL = '^(https://|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d+)?(/|$))';
 
-function document(schema: z.ZodType, meta: { id: string; title: string; description: string }, docs: typeof FRONT_MATTER_DOCS): JsonSchema {
+function document(schema: z.ZodType, meta: { id: string; title: string; description: string }, docs: Docs): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }) as JsonSchema;
   for (const [name, prop] of Object.entries(json.properties ?? {})) {
     const doc = docs[name];
@@ -100,11 +149,19 @@ export function buildSchemas(): Map<string, string> {
     description: 'The plan, as "opencx-sync plan --json" prints it and the Action writes it (plan-json). Field by field: docs/plan-format.md.',
   }, PLAN_DOCS);
 
+  const output = (id: string, schema: z.ZodType, title: string, docs: Docs) =>
+    document(schema, { id, title, description: `${title}: the document printed on stdout. Field by field: docs/json-output.md.` }, docs);
+
   const text = (s: JsonSchema) => JSON.stringify(s, null, 2) + '\n';
   return new Map([
     ['schema/front-matter.schema.json', text(fm)],
     ['schema/config.schema.json', text(config)],
     ['schema/plan.schema.json', text(plan)],
+    ['schema/validate.schema.json', text(output('validate.schema.json', validateDocumentSchema, 'opencx-sync validate --json', VALIDATE_DOCS))],
+    ['schema/apply.schema.json', text(output('apply.schema.json', applyDocumentSchema, 'opencx-sync apply --json', APPLY_DOCS))],
+    ['schema/state-rebuild.schema.json', text(output('state-rebuild.schema.json', rebuildDocumentSchema, 'opencx-sync state rebuild --json', REBUILD_DOCS))],
+    ['schema/audience.schema.json', text(output('audience.schema.json', audienceDocumentSchema, 'opencx-sync audience --json', AUDIENCE_DOCS))],
+    ['schema/error.schema.json', text(output('error.schema.json', errorDocumentSchema, 'opencx-sync error (any command with --json)', ERROR_DOCS))],
   ]);
 }
 

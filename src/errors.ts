@@ -1,4 +1,6 @@
-// The few error classes. cli/main.ts and action/main.ts each turn them into messages and exit codes.
+// The few error classes. cli/exit.ts turns them into messages, the JSON error document and exit codes;
+// action/main.ts into a failed job.
+import type { Issue } from './core/issue.js';
 
 /** Shorter keys are too likely to occur inside ordinary words: they are hidden only where they stand alone. */
 const MIN_PART = 8;
@@ -75,6 +77,28 @@ export function stripControl(text: string): string {
 /** Something the user can fix: bad config, a damaged state file, a held lock. The message says what to do. */
 export class UserError extends Error {
   override name = 'UserError';
+}
+
+/** A wrong command line: an unknown flag, a bad value, a missing --yes. Nothing was read or sent. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The training files are invalid: every issue of every file, reported at once. Nothing was sent. */
+export class InvalidFilesError extends Error {
+  override name = 'InvalidFilesError';
+  constructor(
+    readonly issues: Issue[],
+    readonly files: number,
+    summary: string,
+  ) {
+    super(summary);
+  }
+}
+
+/** The confirmation was not answered "yes": nothing was sent. */
+export class CancelledError extends UserError {
+  override name = 'CancelledError';
 }
 
 /** A failed API call: method, path, status and the API's own message, never headers or the key. */

@@ -225,7 +225,11 @@ describe('validate', () => {
     const noKey = await runCli(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
     expect(noKey.stderr).toContain('OPENCX_API_KEY is not set');
     const noKeyJson = await runCli(['plan', '--refresh', '--json'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
-    expect(JSON.parse(noKeyJson.stdout)).toEqual({ format_version: 1, error: expect.stringContaining('OPENCX_API_KEY is not set') });
+    expect(JSON.parse(noKeyJson.stdout)).toEqual({
+      format_version: 2,
+      command: 'plan',
+      error: { kind: 'user', message: expect.stringContaining('OPENCX_API_KEY is not set'), exit_code: 1 },
+    });
     const wrong = await runCli(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'wrong-key-123' } });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('401 Unauthorized (the API key is missing or wrong: set OPENCX_API_KEY)');

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseOutput, wantsJson } from './json-output.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'build/src/cli/main.js');
@@ -22,7 +23,11 @@ export function runCli(args: string[], opts: { cwd: string; env?: Record<string,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return collect(child);
+  return collect(child).then((r) => {
+    // The JSON contract: a run that ended on its own prints exactly one document matching its schema.
+    if (wantsJson(args) && r.signal === null) parseOutput(r.stdout);
+    return r;
+  });
 }
 
 /** Everything a spawned child prints, and how it ended. */

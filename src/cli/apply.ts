@@ -1,11 +1,13 @@
+// `opencx-sync apply [plan]`: confirm, apply, report each outcome; or apply a saved plan exactly.
 import { createInterface } from 'node:readline';
 import type { Argv } from 'yargs';
 import type { OnDrift } from '../core/guards.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
-import { UsageError } from './main.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { EXIT, type ExitCode } from './exit.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
-import { printIssues } from './issues.js';
+import { checkIssues } from './issues.js';
 import { createTerm, hooksFor, type Term } from './term.js';
 import { plural } from '../core/plural.js';
 
@@ -39,7 +41,7 @@ export const applyCommand = {
       })
       .option('refresh', { type: 'boolean', describe: 'List Open.cx first to catch edits made there (--no-refresh skips) [default: true]' })
       .option('lock-wait', { ...wholeNumber('lock-wait', 'Milliseconds to wait for another apply to finish'), default: 5_000 }),
-  handler: async (args: Args) => {
+  handler: async (args: Args): Promise<ExitCode> => {
     // Checked before anything is read or sent.
     const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     if (args.plan === undefined && !args.yes && !terminal) {
@@ -54,7 +56,8 @@ export const applyCommand = {
       );
     }
     const { runApply } = await import('../engine.js');
-    const { applySummaryLine, applyToJson, renderOutcome } = await import('../render/report.js');
+    const { applySummaryLine, renderOutcome } = await import('../render/report.js');
+    const { applyDocument, jsonText } = await import('../render/json.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const saved = args.plan === undefined ? undefined : { file: args.plan, from: await (await import('../io/plan-file.js')).readPlanFile(args.plan) };
@@ -62,7 +65,7 @@ export const applyCommand = {
     // (still safe: every create in flight has its intent on disk).
     const stop = new AbortController();
     const onSignal = () => {
-      if (stop.signal.aborted) process.exit(130);
+      if (stop.signal.aborted) process.exit(EXIT.interrupted);
       stop.abort();
       term.err('Stopping after the requests in flight; press Ctrl-C again to stop at once.');
     };
@@ -90,14 +93,10 @@ export const applyCommand = {
       },
     );
     const { loaded, plan, outcomes } = result;
-    await printIssues(term, loaded, args.json, !plan);
-    if (!plan) return;
-    if (result.cancelled) {
-      term.err('Apply cancelled: nothing was sent.');
-      process.exitCode = 1;
-      return;
-    }
-    if (args.json) term.out(JSON.stringify(applyToJson(outcomes, plan, config.dir), null, 2));
+    await checkIssues(term, loaded, args.json, !plan);
+    if (!plan) throw new Error('no plan for valid files');
+    if (result.cancelled) throw new CancelledError('Apply cancelled: nothing was sent.');
+    if (args.json) term.out(jsonText(applyDocument(outcomes, plan.summary.unchanged, config.dir)));
     else {
       if (plan.orphans.length) term.out(term.c.yellow(`${plural(plan.orphans.length, 'training')} whose file is gone ${plan.orphans.length === 1 ? 'was' : 'were'} kept; pass --prune to delete them.`));
       term.out(applySummaryLine(outcomes, plan.summary.unchanged));
@@ -108,7 +107,7 @@ export const applyCommand = {
       }
       if (term.verbose && result.stats) term.err(`requests: ${result.stats.requests}, retries: ${result.stats.retries}, rate-limited: ${result.stats.rateLimited}`);
     }
-    process.exitCode = stop.signal.aborted ? 130 : outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+    return stop.signal.aborted ? EXIT.interrupted : outcomes.some((o) => o.status === 'failed') ? EXIT.error : EXIT.ok;
   },
 };
 

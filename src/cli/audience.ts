@@ -23,14 +23,15 @@ export const audienceCommand = {
   handler: async (args: Args) => {
     const { hasErrors, loadTrainings } = await import('../engine.js');
     const { audienceView, DEFAULT_BEHAVIORAL_BUDGET, EVERYONE } = await import('../core/audience.js');
-    const { audienceToJson, renderAudience } = await import('../render/audience.js');
+    const { renderAudience } = await import('../render/audience.js');
+    const { audienceDocument, jsonText } = await import('../render/json.js');
     const { displayPath } = await import('../render/report.js');
-    const { printIssues } = await import('./issues.js');
+    const { checkIssues } = await import('./issues.js');
     const { UserError } = await import('../errors.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const loaded = await loadTrainings(config);
-    if (hasErrors(loaded.issues)) return printIssues(term, loaded, args.json, true);
+    await checkIssues(term, loaded, args.json, hasErrors(loaded.issues));
 
     let segment: string | undefined;
     if (args.segment === 'none') segment = EVERYONE;
@@ -46,6 +47,6 @@ export const audienceCommand = {
     const budget = Number(config.rules?.get('behavioral-budget')?.options.budget ?? DEFAULT_BEHAVIORAL_BUDGET);
     const view = audienceView(loaded.trainings, { ...(args.channel ? { channel: args.channel } : {}), ...(segment ? { segment } : {}) }, budget);
     const shown = (p: string) => displayPath(config.dir, p);
-    term.out(args.json ? JSON.stringify(audienceToJson(view, shown, config.names), null, 2) : renderAudience(view, { shown, c: term.c, names: config.names }));
+    term.out(args.json ? jsonText(audienceDocument(view, shown, config.names)) : renderAudience(view, { shown, c: term.c, names: config.names }));
   },
 };

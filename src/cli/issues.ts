@@ -1,17 +1,14 @@
+// File issues for the commands that stop on invalid files (plan, apply, audience).
 import type { Loaded } from '../engine.js';
 import type { Term } from './term.js';
 
 /**
- * Prints file issues for plan and apply: with --json, the JSON report on stdout (it is the output);
- * otherwise text on stderr. `stopped`: the files are invalid, so the command ends with exit 1.
+ * Invalid files stop the command: thrown, so main() reports them once (text on stderr; under --json the
+ * error document with every issue). Warnings alone are shown on stderr, except under --json.
  */
-export async function printIssues(term: Term, loaded: Loaded, json: boolean, stopped: boolean): Promise<void> {
-  const { renderIssues } = await import('../render/report.js');
-  if (stopped) {
-    if (json) term.out(renderIssues(loaded.issues, 'json', loaded.files));
-    else term.err(renderIssues(loaded.issues, 'text', loaded.files));
-    process.exitCode = 1;
-  } else if (loaded.issues.length && !json) {
-    term.err(renderIssues(loaded.issues, 'text', loaded.files));
-  }
+export async function checkIssues(term: Term, loaded: Loaded, json: boolean, stopped: boolean): Promise<void> {
+  const { InvalidFilesError } = await import('../errors.js');
+  const { issuesSummaryLine, renderIssues } = await import('../render/report.js');
+  if (stopped) throw new InvalidFilesError(loaded.issues, loaded.files, issuesSummaryLine(loaded.issues, loaded.files));
+  if (loaded.issues.length && !json) term.err(renderIssues(loaded.issues, 'text', loaded.files));
 }

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// The CLI: one command module per file, one place that turns errors into messages and exit codes.
+// The CLI: one command module per file; handlers return an exit code (exit.ts) or throw, and main()
+// is the one place that prints an error: text on stderr, and under --json the error document on stdout.
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { closest, distance } from 'fastest-levenshtein';
 import { VERSION } from '../version.js';
-import { ApiError, redact as redactSecret, UserError } from '../errors.js';
+import { InvalidFilesError, redact, stripControl, UsageError, UserError } from '../errors.js';
 import { hintFor } from '../io/file-error.js';
-import { InterruptedError } from '../io/lock.js';
+import { errorDocument, jsonText } from '../render/json.js';
+import { renderIssues } from '../render/report.js';
+import { EXIT, failureOf, type ExitCode } from './exit.js';
 import { applyCommand } from './apply.js';
 import { audienceCommand } from './audience.js';
 import { planCommand } from './plan.js';
@@ -95,23 +98,59 @@ function envHelp(names: string[]): string {
   return `Environment:\n${names.map((n) => `  ${n.padEnd(width)}  ${ENV.get(n)}`).join('\n')}`;
 }
 
-/** The command with its examples, option groups and environment in its --help. */
-function documented<C extends { command: string; builder: (y: Argv) => Argv<unknown> }>(cmd: C, seen: { options: string[] }): C {
-  return { ...cmd, builder: (y: Argv) => decorate(cmd.builder(y) as Argv, HELP.get(cmd.command.split(' ')[0] ?? cmd.command), seen) };
+/** What a run ended as: main() turns it into the exit status and, for an error, the error document. */
+export interface RunContext {
+  /** The command as typed ("state rebuild"); null until one is recognised. */
+  command: string | null;
+  /** Output is JSON (--json, validate --format json): an error is printed as the error document too. */
+  json: boolean;
+  exitCode: ExitCode;
 }
 
-export function buildCli(argv: string[]) {
+/** Before yargs has parsed anything (a usage error), the command and --json as the arguments show them. */
+export function contextOf(argv: string[]): RunContext {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const first = words[0];
+  const command = first === undefined || !HELP.has(first === 'state' ? 'rebuild' : first) ? null : first === 'state' ? (words[1] === 'rebuild' ? 'state rebuild' : null) : first;
+  const json = argv.some((a, i) => a === '--json' || a === '--json=true' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+  return { command, json, exitCode: EXIT.ok };
+}
+
+interface Module {
+  command: string;
+  describe: string;
+  builder: (y: Argv) => Argv<unknown>;
+  // Each command types its own arguments; yargs checked them against its builder.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handler: (args: any) => Promise<ExitCode | void> | ExitCode | void;
+}
+
+/** The command with its examples, option groups and environment in its --help, and its exit code recorded. */
+function documented(cmd: Module, name: string, seen: { options: string[] }, ctx: RunContext): CommandModule {
+  return {
+    command: cmd.command,
+    describe: cmd.describe,
+    builder: (y: Argv) => decorate(cmd.builder(y) as Argv, HELP.get(cmd.command.split(' ')[0] ?? cmd.command), seen),
+    handler: async (args) => {
+      ctx.command = name;
+      ctx.json = args.json === true || args.format === 'json';
+      ctx.exitCode = (await cmd.handler(args)) ?? EXIT.ok;
+    },
+  };
+}
+
+export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
   // The options of the command being parsed, for "did you mean" on an unknown flag.
   const seen = { options: ['help', 'version'] };
   return yargs(argv)
     .scriptName('opencx-sync')
     .usage('$0 <command> [options]\n\nKeep Open.cx AI trainings in sync with Markdown files in git.')
-    .command(documented(validateCommand, seen))
-    .command(documented(planCommand, seen))
-    .command(documented(applyCommand, seen))
-    .command({ ...stateCommand, builder: (y: Argv) => y.command(documented(rebuildCommand, seen)).demandCommand(1, 'Name a state command: rebuild.') })
-    .command(documented(sandboxCommand, seen))
-    .command(documented(audienceCommand, seen))
+    .command(documented(validateCommand, 'validate', seen, ctx))
+    .command(documented(planCommand, 'plan', seen, ctx))
+    .command(documented(applyCommand, 'apply', seen, ctx))
+    .command({ ...stateCommand, builder: (y: Argv) => y.command(documented(rebuildCommand, 'state rebuild', seen, ctx)).demandCommand(1, 'Name a state command: rebuild.') })
+    .command(documented(sandboxCommand, 'sandbox', seen, ctx))
+    .command(documented(audienceCommand, 'audience', seen, ctx))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
     .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
     .recommendCommands()
@@ -126,17 +165,14 @@ export function buildCli(argv: string[]) {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue(
       `${envHelp([...ENV.keys()])}\n\n` +
-        'Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode).',
+        'Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode), 130 stopped by Ctrl-C.\n' +
+        'With --json, stdout holds one JSON document, or an error document when the command stops (docs/json-output.md).',
     )
     .fail((message, err) => {
       // Validation failures (a YError, e.g. from a flag's coerce) are usage errors; failures inside a
       // command come with the error itself.
       throw err && err.name !== 'YError' ? err : new UsageError(message + suggestFlags(message, seen.options));
     });
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** yargs suggests commands but not flags: "Unknown argument: prnue" gets "Did you mean --prune?". */
@@ -154,31 +190,36 @@ function suggestFlags(message: string, known: string[]): string {
   return hints.length ? `\nDid you mean ${[...new Set(hints)].join(', ')}?` : '';
 }
 
-function redact(text: string): string {
-  return redactSecret(text, process.env.OPENCX_API_KEY);
+/** The error, told once: text on stderr; under --json also the error document, alone on stdout. */
+export function reportFailure(caught: unknown, ctx: RunContext, opts: { verbose: boolean; secret: string | undefined }): { stdout: string; stderr: string; exitCode: ExitCode } {
+  // A file system error that escaped its own handling is still the user's to fix, not a bug.
+  const err = isFileSystemError(caught) ? asUserError(caught) : caught;
+  const failure = failureOf(err, opts.secret);
+  const safe = (text: string) => redact(text, opts.secret).split('\n').map(stripControl).join('\n');
+  let stderr: string;
+  if (err instanceof InvalidFilesError) stderr = renderIssues(err.issues, 'text', err.files);
+  else if (err instanceof UsageError) stderr = `${safe(err.message)}\nRun "opencx-sync --help" for usage.`;
+  else if (failure.kind === 'cancelled') stderr = safe((err as Error).message);
+  else if (failure.kind !== 'internal') stderr = `Error: ${safe((err as Error).message)}`;
+  else {
+    stderr = `Internal error (a bug in opencx-sync, please report it): ${failure.message}`;
+    if (opts.verbose && err instanceof Error && err.stack) stderr += `\n${safe(err.stack)}`;
+  }
+  const stdout = ctx.json ? jsonText(errorDocument(ctx.command, failure)) + '\n' : '';
+  return { stdout, stderr: stderr + '\n', exitCode: failure.exitCode as ExitCode };
 }
 
 async function main() {
   const argv = hideBin(process.argv);
+  const ctx = contextOf(argv);
   try {
-    await buildCli(argv).parseAsync();
+    await buildCli(argv, ctx).parseAsync();
+    process.exitCode = ctx.exitCode;
   } catch (caught) {
-    let err = caught;
-    const verbose = argv.includes('--verbose');
-    // A file system error that escaped its own handling is still the user's to fix, not a bug.
-    if (isFileSystemError(err)) err = asUserError(err);
-    if (err instanceof UserError || err instanceof ApiError) {
-      process.stderr.write(`Error: ${redact(err.message)}\n`);
-      // With --json, machines get the error on stdout too, in the same shape every time.
-      if (argv.includes('--json')) process.stdout.write(JSON.stringify({ format_version: 1, error: redact(err.message) }, null, 2) + '\n');
-    } else if (err instanceof UsageError) {
-      process.stderr.write(`${(err as Error).message}\nRun "opencx-sync --help" for usage.\n`);
-    } else {
-      process.stderr.write(`Internal error (a bug in opencx-sync, please report it): ${redact(String((err as Error)?.message ?? err))}\n`);
-      if (verbose && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
-    }
-    // Ctrl-C while waiting for the lock: nothing was changed, and the exit status says it was a stop.
-    process.exitCode = err instanceof InterruptedError ? 130 : 1;
+    const r = reportFailure(caught, ctx, { verbose: argv.includes('--verbose'), secret: process.env.OPENCX_API_KEY });
+    process.stderr.write(r.stderr);
+    process.stdout.write(r.stdout);
+    process.exitCode = r.exitCode;
   }
 }
 

@@ -1,7 +1,9 @@
+// `opencx-sync plan`: the public plan as text or JSON, optionally saved for `apply <file>`.
 import type { Argv } from 'yargs';
 import type { OnDrift } from '../core/guards.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
-import { printIssues } from './issues.js';
+import { checkIssues } from './issues.js';
+import { planExitCode, type ExitCode } from './exit.js';
 import { createTerm, hooksFor } from './term.js';
 
 interface Args extends CommonArgs, ApiArgs {
@@ -34,27 +36,28 @@ export const planCommand = {
       })
       .option('max-deletes', { ...wholeNumber('max-deletes', 'As apply will run: report a refusal when the plan deletes more than this'), default: 10 })
       .option('out', { type: 'string', describe: 'Save the plan, with what it was made from, for "opencx-sync apply <file>"' }),
-  handler: async (args: Args) => {
+  handler: async (args: Args): Promise<ExitCode> => {
     const { runPlan } = await import('../engine.js');
     const { toPublicPlan } = await import('../core/plan-contract.js');
     const { renderPublicPlan } = await import('../render/report.js');
+    const { jsonText } = await import('../render/json.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const options = { prune: args.prune, refresh: args.refresh, onDrift: args['on-drift'], maxDeletes: args['max-deletes'] };
     const { loaded, plan, verdict, saved } = await runPlan(config, { ...options, save: args.out !== undefined }, hooksFor(term));
-    await printIssues(term, loaded, args.json, !plan);
-    if (!plan) return;
+    await checkIssues(term, loaded, args.json, !plan);
+    if (!plan) throw new Error('no plan for valid files');
     // One public plan: the JSON, the saved file and the text are all made from it.
     const json = toPublicPlan(plan, { dir: config.dir, verdict });
     if (args.out && saved) {
       const { writePlanFile } = await import('../io/plan-file.js');
       await writePlanFile(args.out, { ...json, saved });
     }
-    if (args.json) term.out(JSON.stringify(json, null, 2));
+    if (args.json) term.out(jsonText(json));
     else {
       term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: config.names }));
       if (args.out) term.out(`\nSaved the plan to ${args.out}: "opencx-sync apply ${args.out}" applies exactly these changes, or refuses if anything moved since.`);
     }
-    process.exitCode = !args['detailed-exitcode'] ? 0 : verdict.refusals.length ? 1 : plan.changes.length > 0 ? 2 : 0;
+    return planExitCode(args['detailed-exitcode'], verdict.refusals.length, plan.changes.length);
   },
 };

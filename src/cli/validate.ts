@@ -1,10 +1,13 @@
+// `opencx-sync validate`: every training file checked, offline; text, GitHub annotations or JSON.
 import type { Argv } from 'yargs';
-import type { IssueFormat } from '../render/report.js';
+import { UsageError } from '../errors.js';
+import { EXIT, type ExitCode } from './exit.js';
 import { configFrom, withCommon, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
 interface Args extends CommonArgs {
-  format: IssueFormat;
+  format?: 'text' | 'json' | 'github';
+  json: boolean;
   staged: boolean;
   strict: boolean;
 }
@@ -14,13 +17,17 @@ export const validateCommand = {
   describe: 'Check every training file; offline, needs no key',
   builder: (y: Argv) =>
     withCommon(y)
-      .option('format', { choices: ['text', 'json', 'github'] as const, default: 'text' as const, describe: 'Output format' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON (the same as --format json)' })
+      .option('format', { choices: ['text', 'json', 'github'] as const, describe: 'Output format: text, json, or GitHub annotations [default: text]' })
       .option('staged', { type: 'boolean', default: false, describe: 'Check the staged version of staged files only (pre-commit)' })
       .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors (exit 1 on any warning)' }),
-  handler: async (args: Args) => {
+  handler: async (args: Args): Promise<ExitCode> => {
+    if (args.json && args.format !== undefined && args.format !== 'json') throw new UsageError(`--json and --format ${args.format} ask for two outputs: pass one of them`);
+    const format = args.json ? 'json' : (args.format ?? 'text');
     const { hasErrors, loadTrainings } = await import('../engine.js');
     const { readStagedMarkdown } = await import('../io/git.js');
     const { renderIssues } = await import('../render/report.js');
+    const { jsonText, validateDocument } = await import('../render/json.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const staged = args.staged ? await readStagedMarkdown(config.cwd) : undefined;
@@ -28,8 +35,9 @@ export const validateCommand = {
     const found = staged ? loaded.issues.filter((i) => staged.has(i.file)) : loaded.issues;
     const issues = args.strict ? found.map((i) => ({ ...i, severity: 'error' as const })) : found;
     const files = staged ? staged.size : loaded.files;
-    const text = renderIssues(issues, args.format, files);
+    const text = format === 'json' ? jsonText(validateDocument(issues, files)) : renderIssues(issues, format, files);
     if (text) term.out(text);
-    process.exitCode = hasErrors(issues) ? 1 : 0;
+    // Invalid files are this command's answer, not a failure to run: the report is the output.
+    return hasErrors(issues) ? EXIT.error : EXIT.ok;
   },
 };

@@ -72,6 +72,8 @@ const count = z.number().int().nonnegative();
 
 export const publicPlanSchema = z.strictObject({
   format_version: z.literal(PUBLIC_PLAN_VERSION),
+  /** As in every JSON document the CLI prints (docs/json-output.md). */
+  command: z.literal('plan'),
   lineage: z.string().nullable(),
   serial: count,
   fingerprint: z.string(),
@@ -183,6 +185,7 @@ export function toPublicPlan(plan: Plan, opts: { dir: string; verdict?: Verdict 
   for (const c of changes) summary[c.action]++;
   return {
     format_version: PUBLIC_PLAN_VERSION,
+    command: 'plan',
     lineage: plan.lineage,
     serial: plan.serial,
     fingerprint: plan.fingerprint,

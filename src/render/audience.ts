@@ -53,24 +53,6 @@ export function renderAudience(v: AudienceView, opts: { shown: (p: string) => st
   return out.join('\n');
 }
 
-export function audienceToJson(v: AudienceView, shown: (p: string) => string, names?: NameMaps) {
-  const dirs = reverse(names?.directories);
-  const path = <T extends { path: string }>(t: T) => ({ ...t, path: shown(t.path) });
-  return {
-    format_version: 1,
-    channel: v.channel,
-    segment: v.segment,
-    behavioral: {
-      budget: v.budget,
-      size: v.behavioralSize,
-      fullest: v.worst && { ...v.worst, segment: v.worst.segment === EVERYONE ? null : v.worst.segment },
-      trainings: v.behavioral.map(path),
-    },
-    scenarios: v.scenarios.map((d) => ({ directory: d.directory, name: d.directory === null ? null : (dirs.get(d.directory) ?? null), trainings: d.trainings.map(path) })),
-    drafts: v.drafts,
-  };
-}
-
 /** One line per group of channels with the same numbers, then one per segment. */
 function affectedLines(rows: AffectedAudience[], names: NameMaps | undefined): { who: string; what: string }[] {
   const what = (r: AffectedAudience) => {

@@ -207,43 +207,25 @@ export function renderOutcome(o: Outcome, opts: { dir: string; c: Colors }): str
   }
 }
 
-export function applyToJson(outcomes: Outcome[], plan: Plan | undefined, dir: string) {
-  return {
-    format_version: 1,
-    outcomes: outcomes.map((o) => ({
-      status: o.status,
-      action: o.change.action,
-      key: o.change.key,
-      path: displayPath(dir, o.change.path),
-      ...('id' in o ? { id: o.id } : {}),
-      ...(o.status === 'failed' ? { message: o.message } : {}),
-      ...(o.status === 'skipped' ? { reason: o.reason } : {}),
-      ...('note' in o && o.note ? { note: o.note } : {}),
-    })),
-    summary: { ...countOutcomes(outcomes), unchanged: plan?.summary.unchanged ?? 0 },
-  };
-}
+export type IssueFormat = 'text' | 'github';
 
-export type IssueFormat = 'text' | 'json' | 'github';
-
+/** The issues as text (with the summary line) or GitHub annotations; JSON is validateDocument (json.ts). */
 export function renderIssues(issues: Issue[], format: IssueFormat, files: number): string {
-  const errors = issues.filter((i) => i.severity === 'error');
-  if (format === 'json') {
-    return JSON.stringify({ format_version: 1, valid: errors.length === 0, files, issues }, null, 2);
-  }
   if (format === 'github') {
     return issues
       .map((i) => `::${i.severity} file=${escProperty(i.file)},line=${i.line},col=${i.col}::${escData(issueText(i))}`)
       .join('\n');
   }
-  const lines = issues.map(formatIssue);
+  return [...issues.map(formatIssue), issuesSummaryLine(issues, files)].join('\n');
+}
+
+/** "2 errors in 1 of 4 files. Fix them ...", or "4 files valid.": the last line of the text report. */
+export function issuesSummaryLine(issues: Issue[], files: number): string {
+  const errors = issues.filter((i) => i.severity === 'error');
   const bad = new Set(errors.map((i) => i.file)).size;
-  lines.push(
-    errors.length
-      ? `${plural(errors.length, 'error')} in ${bad} of ${plural(files, 'file')}. Fix ${errors.length === 1 ? 'it' : 'them'} and run again; nothing was sent to Open.cx.`
-      : `${plural(files, 'file')} valid.`,
-  );
-  return lines.join('\n');
+  return errors.length
+    ? `${plural(errors.length, 'error')} in ${bad} of ${plural(files, 'file')}. Fix ${errors.length === 1 ? 'it' : 'them'} and run again; nothing was sent to Open.cx.`
+    : `${plural(files, 'file')} valid.`;
 }
 
 /** GitHub workflow-command escaping, so a message with newlines stays one annotation. */

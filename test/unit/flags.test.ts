@@ -2,7 +2,8 @@
 // thrown before the command does anything (so nothing reaches the API).
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildCli, UsageError } from '../../src/cli/main.js';
+import { buildCli } from '../../src/cli/main.js';
+import { UsageError } from '../../src/errors.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { KEY, trainingFile, workspace, type Workspace } from '../helpers.js';
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { countOutcomes, type Outcome } from '../../src/core/outcome.js';
 import type { Change } from '../../src/core/plan.js';
-import { applySummaryLine, applyToJson } from '../../src/render/report.js';
+import { applySummaryLine } from '../../src/render/report.js';
+import { applyDocument } from '../../src/render/json.js';
 import { applyMarkdown } from '../../src/render/markdown.js';
 import { planChanges } from '../../src/core/plan.js';
 import { emptyState } from '../../src/core/state.js';
@@ -19,7 +20,7 @@ describe('apply summary', () => {
   it('counts adopted trainings apart from created ones', () => {
     expect(countOutcomes(outcomes)).toMatchObject({ created: 1, adopted: 1 });
     expect(applySummaryLine(outcomes, 3)).toBe('Apply: 1 created, 1 adopted, 0 updated, 0 moved, 0 deleted, 0 failed. 3 unchanged.');
-    expect(applyToJson(outcomes, plan, 'trainings').summary).toMatchObject({ created: 1, adopted: 1 });
+    expect(applyDocument(outcomes, plan.summary.unchanged, 'trainings').summary).toMatchObject({ created: 1, adopted: 1 });
     expect(applyMarkdown(outcomes, plan, { dir: 'trainings', names: { directories: new Map(), segments: new Map() } })).toContain('**1** created, **1** adopted,');
   });
 
