@@ -1,5 +1,6 @@
 // Executes a Plan through a Remote. Never throws per item: each change ends as an Outcome, and the
 // state is committed (durably) after every successful write, with an intent recorded before each create.
+// Both sides are small interfaces (Remote, StateSink), so it runs in memory in tests as it runs for real.
 import pLimit from 'p-limit';
 import { hashFields } from './core/hash.js';
 import { driftFailure, driftSkipReason, type DriftKind, type OnDrift } from './core/guards.js';
@@ -12,9 +13,17 @@ import {
 } from './core/training.js';
 import { ApiError } from './errors.js';
 import type { Remote } from './io/remote.js';
-import type { StateStore } from './io/state-file.js';
-import type { StateEntry } from './core/state.js';
+import type { State, StateEntry, StateEvent } from './core/state.js';
 import type { Outcome } from './core/outcome.js';
+
+/**
+ * What applying needs of the state: the entries committed so far, and a commit that resolves once the
+ * event is durable (and rejects when it could not be made so). io/state-file.ts's StateStore is the real one.
+ */
+export interface StateSink {
+  readonly state: Pick<State, 'trainings'>;
+  commit(event: StateEvent): Promise<void>;
+}
 
 export interface ApplyOptions {
   onDrift: OnDrift;
@@ -31,7 +40,7 @@ export interface ApplyOptions {
 export async function applyPlan(
   changes: Change[],
   remote: Remote,
-  store: StateStore,
+  store: StateSink,
   opts: ApplyOptions,
 ): Promise<Outcome[]> {
   const writes = changes.filter((c) => c.action !== 'delete');
@@ -69,7 +78,7 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function applyChange(c: Change, remote: Remote, store: StateStore, opts: ApplyOptions): Promise<Outcome> {
+async function applyChange(c: Change, remote: Remote, store: StateSink, opts: ApplyOptions): Promise<Outcome> {
   const create = (fields: TrainingFields, lookupFirst: boolean) => createOnce(c, fields, remote, store, lookupFirst, opts.createAttempts);
   const unlessDrift = (kind: DriftKind | null) => (kind ? driftVerdict(c, kind, opts.onDrift) : undefined);
   switch (c.action) {
@@ -139,7 +148,7 @@ async function createOnce(
   c: Change,
   fields: TrainingFields,
   remote: Remote,
-  store: StateStore,
+  store: StateSink,
   lookupFirst: boolean,
   attempts: number,
 ): Promise<Outcome> {
@@ -171,7 +180,7 @@ async function adopt(
   fields: TrainingFields,
   found: RemoteTraining,
   remote: Remote,
-  store: StateStore,
+  store: StateSink,
   twins: RemoteTraining[],
   from?: string,
 ): Promise<Outcome> {
@@ -189,7 +198,7 @@ async function adopt(
  * never leaves a training the state does not know.
  */
 async function settle(
-  store: StateStore,
+  store: StateSink,
   remote: Remote,
   key: string,
   from: string | undefined,
@@ -207,7 +216,7 @@ async function settle(
 }
 
 async function commitWritten(
-  store: StateStore,
+  store: StateSink,
   key: string,
   from: string | undefined,
   id: string,

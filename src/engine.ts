@@ -1,7 +1,7 @@
 // scan -> parse -> validate -> plan -> apply -> state. One engine for the CLI and the Action alike.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { applyPlan } from './apply.js';
+import { applyPlan, type StateSink } from './apply.js';
 import type { Outcome } from './core/outcome.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
@@ -241,9 +241,8 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       const store = new StateStore(file, state, undefined, { base });
       let outcomes: Outcome[];
       try {
-        bumpSerialOnFirstChange(store);
         progress.total = plan.changes.length;
-        outcomes = await applyPlan(plan.changes, remote, store, {
+        outcomes = await applyPlan(plan.changes, remote, serialOnFirstChange(store), {
           onDrift: opts.onDrift,
           concurrency: config.concurrency,
           createAttempts: config.attempts,
@@ -292,15 +291,17 @@ function staleError(saved: SavedPlan, why: string): UserError {
  * The serial moves once per apply, with the first change it records (a write or a delete landed): an
  * apply whose every write failed leaves it, so a saved plan made against this state stays valid.
  */
-function bumpSerialOnFirstChange(store: StateStore): void {
-  const commit = store.commit.bind(store);
+function serialOnFirstChange(store: StateSink): StateSink {
   let bumped = false;
-  store.commit = (e: StateEvent) => {
-    if (bumped || (e.type !== 'written' && e.type !== 'deleted')) return commit(e);
-    bumped = true;
-    // Same write as the event's when none is in flight; a failure is reported by the event's own commit.
-    commit({ type: 'begin' }).catch(() => undefined);
-    return commit(e);
+  return {
+    state: store.state,
+    commit: (e: StateEvent) => {
+      if (bumped || (e.type !== 'written' && e.type !== 'deleted')) return store.commit(e);
+      bumped = true;
+      // Same write as the event's when none is in flight; a failure is reported by the event's own commit.
+      store.commit({ type: 'begin' }).catch(() => undefined);
+      return store.commit(e);
+    },
   };
 }
 
