@@ -1,5 +1,5 @@
-// The audience view (`opencx-sync audience`) and the plan's "Affected audiences" section, as text,
-// JSON and Markdown. Pure string building, like report.ts.
+// The audience view (`opencx-sync audience`) and the plan's "Affected audiences" section, as text
+// and Markdown (its JSON: json.ts). Pure string building, like report.ts.
 import { type AffectedAudience, type AudienceView, EVERYONE } from '../core/audience.js';
 import type { NameMaps } from '../core/parse.js';
 import { formatCount } from '../core/rules/text.js';

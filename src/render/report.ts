@@ -1,4 +1,4 @@
-// Everything people and machines read: the plan, apply results, issues; as text, JSON or GitHub annotations.
+// What people read in a terminal: the plan, apply results, issues; as text or GitHub annotations (JSON: json.ts).
 // Pure string building: the caller decides where it goes and whether colours are on.
 import { diffLines } from 'diff';
 import type pc from 'picocolors';
