@@ -9,7 +9,6 @@ import { EXIT, type ExitCode } from './exit.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { checkIssues } from './issues.js';
 import { createTerm, hooksFor, type Term } from './term.js';
-import { plural } from '../core/plural.js';
 
 interface Args extends CommonArgs, ApiArgs {
   plan?: string;
@@ -56,7 +55,7 @@ export const applyCommand = {
       );
     }
     const { runApply } = await import('../engine.js');
-    const { applySummaryLine, renderOutcome } = await import('../render/report.js');
+    const { renderApplyEnd, renderOutcome } = await import('../render/report.js');
     const { applyDocument, jsonText } = await import('../render/json.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
@@ -98,13 +97,7 @@ export const applyCommand = {
     if (result.cancelled) throw new CancelledError('Apply cancelled: nothing was sent.');
     if (args.json) term.out(jsonText(applyDocument(outcomes, plan.summary.unchanged, config.dir)));
     else {
-      if (plan.orphans.length) term.out(term.c.yellow(`${plural(plan.orphans.length, 'training')} whose file is gone ${plan.orphans.length === 1 ? 'was' : 'were'} kept; pass --prune to delete them.`));
-      term.out(applySummaryLine(outcomes, plan.summary.unchanged));
-      // The failures again, together: in a long run they scrolled by between the successes.
-      const failed = outcomes.filter((o) => o.status === 'failed');
-      if (failed.length && outcomes.length > failed.length) {
-        term.out(`Failed:\n${failed.map((o) => renderOutcome(o, { dir: config.dir, c: term.c })).join('\n')}`);
-      }
+      term.out(renderApplyEnd(outcomes, plan, { dir: config.dir, c: term.c }));
       if (term.verbose && result.stats) term.err(`requests: ${result.stats.requests}, retries: ${result.stats.retries}, rate-limited: ${result.stats.rateLimited}`);
     }
     return stop.signal.aborted ? EXIT.interrupted : outcomes.some((o) => o.status === 'failed') ? EXIT.error : EXIT.ok;
@@ -120,14 +113,14 @@ async function confirm(
   term: Term,
   o: { json: boolean; dir: string; names: NameMaps; onDrift: OnDrift; maxDeletes: number },
 ): Promise<boolean> {
-  const { renderPlan } = await import('../render/report.js');
+  const { renderPlan, renderVerdict } = await import('../render/report.js');
   const { verdictOf } = await import('../core/guards.js');
   const show = o.json ? term.err : term.out;
   show(renderPlan(plan, { dir: o.dir, c: term.c, verbose: term.verbose, names: o.names }));
   // The delete guards already passed (the engine asks only then): only the drift verdicts can show.
   const verdict = verdictOf(plan, { trainings: Number.POSITIVE_INFINITY, maxDeletes: o.maxDeletes, onDrift: o.onDrift });
-  if (verdict.refusals.length) show(term.c.red(`\nThese will fail:\n${verdict.refusals.map((r) => `  ${r}`).join('\n')}`));
-  if (verdict.skips.length) show(term.c.yellow(`\nThese will be skipped:\n${verdict.skips.map((r) => `  ${r}`).join('\n')}`));
+  const said = renderVerdict(verdict, term.c);
+  if (said) show(said);
   const rl = createInterface({ input: process.stdin, output: o.json ? process.stderr : process.stdout });
   const answer = await new Promise<string>((resolve) => {
     rl.on('SIGINT', () => resolve(''));

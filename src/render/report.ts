@@ -191,6 +191,25 @@ export function applySummaryLine(outcomes: Outcome[], unchanged: number): string
   return `Apply: ${n.created} created${adopted}, ${n.updated} updated, ${n.moved} moved, ${n.deleted} deleted, ${n.failed} failed${skipped}. ${unchanged} unchanged.`;
 }
 
+/** After the outcomes: kept orphans, the summary line, and the failures again, together (in a long run they scrolled by). */
+export function renderApplyEnd(outcomes: Outcome[], plan: Plan, opts: { dir: string; c: Colors }): string {
+  const out: string[] = [];
+  const n = plan.orphans.length;
+  if (n) out.push(opts.c.yellow(`${plural(n, 'training')} whose file is gone ${n === 1 ? 'was' : 'were'} kept; pass --prune to delete them.`));
+  out.push(applySummaryLine(outcomes, plan.summary.unchanged));
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length && outcomes.length > failed.length) out.push(`Failed:\n${failed.map((o) => renderOutcome(o, opts)).join('\n')}`);
+  return out.join('\n');
+}
+
+/** Before the confirmation: the changes apply will fail or skip under --on-drift (empty when none). */
+export function renderVerdict(verdict: Verdict, c: Colors): string {
+  const out: string[] = [];
+  if (verdict.refusals.length) out.push(c.red(`\nThese will fail:\n${verdict.refusals.map((r) => `  ${r}`).join('\n')}`));
+  if (verdict.skips.length) out.push(c.yellow(`\nThese will be skipped:\n${verdict.skips.map((r) => `  ${r}`).join('\n')}`));
+  return out.join('\n');
+}
+
 export function renderOutcome(o: Outcome, opts: { dir: string; c: Colors }): string {
   const { c } = opts;
   const where = c.dim(`(${displayPath(opts.dir, o.change.path)})`);

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { countOutcomes, type Outcome } from '../../src/core/outcome.js';
 import type { Change } from '../../src/core/plan.js';
-import { applySummaryLine } from '../../src/render/report.js';
+import pc from 'picocolors';
+import { applySummaryLine, renderApplyEnd } from '../../src/render/report.js';
 import { applyDocument } from '../../src/render/json.js';
 import { applyMarkdown } from '../../src/render/markdown.js';
 import { planChanges } from '../../src/core/plan.js';
@@ -26,5 +27,18 @@ describe('apply summary', () => {
 
   it('leaves adopted out of the line when there is none', () => {
     expect(applySummaryLine(outcomes.slice(0, 1), 0)).toBe('Apply: 1 created, 0 updated, 0 moved, 0 deleted, 0 failed. 0 unchanged.');
+  });
+
+  it('ends a run with the summary, and the failures again together when others succeeded', () => {
+    const c = pc.createColors(false);
+    const failed: Outcome = { status: 'failed', change: cb, message: 'the API kept different values for title' };
+    expect(renderApplyEnd([outcomes[0] as Outcome, failed], plan, { dir: 'trainings', c })).toBe(
+      [
+        'Apply: 1 created, 0 updated, 0 moved, 0 deleted, 1 failed. 0 unchanged.',
+        'Failed:',
+        '  x failed  b (trainings/b.md): the API kept different values for title',
+      ].join('\n'),
+    );
+    expect(renderApplyEnd([failed], plan, { dir: 'trainings', c })).toBe('Apply: 0 created, 0 updated, 0 moved, 0 deleted, 1 failed. 0 unchanged.');
   });
 });
