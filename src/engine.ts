@@ -10,7 +10,8 @@ import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } f
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
 import { emptyState, type State, type StateEvent } from './core/state.js';
-import { byCreation, fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
+import { byCreation, fieldsOfRemote, keyOfRemote, type RemoteTraining } from './core/training.js';
+import { inNamespace, namespaceName, otherNamespaceOf, tagOf } from './core/namespace.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { linkTargets } from './core/rules/index.js';
@@ -62,7 +63,15 @@ function statePath(config: Config) {
 
 /** The state file with any journal a killed run left replayed in memory: writes nothing. */
 async function readState(config: Config): Promise<State | undefined> {
-  return readCurrentState(statePath(config));
+  const state = await readCurrentState(statePath(config));
+  return state && ownState(config, state);
+}
+
+/** The state under the configured namespace; a state that tracks another namespace's trainings is refused. */
+function ownState(config: Config, state: State): State {
+  const r = inNamespace(state, config.namespace);
+  if ('error' in r) throw new UserError(`state file ${statePath(config)} ${r.error}`);
+  return r.state;
 }
 
 interface Connection {
@@ -94,7 +103,7 @@ function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: P
     ...(signal ? { signal } : {}),
     ...(hooks.onWait ? { onWait: (w: { ms: number; reason: WaitReason }) => hooks.onWait?.({ ...w, ...progress }) } : {}),
   });
-  return { api, remote: new OpencxRemote(api, hooks.warn ? { warn: hooks.warn } : {}) };
+  return { api, remote: new OpencxRemote(api, { namespace: config.namespace, ...(hooks.warn ? { warn: hooks.warn } : {}) }) };
 }
 
 async function withConnection<T>(
@@ -140,7 +149,7 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   const loaded = await loadTrainings(config);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, verdict: { refusals: [], skips: [] } };
   const existing = await readState(config);
-  const state = existing ?? emptyState('none');
+  const state = existing ?? emptyState('none', config.namespace);
   const options = { prune: opts.prune, refresh: opts.refresh, onDrift: opts.onDrift ?? 'fail', maxDeletes: opts.maxDeletes ?? 10 };
   const offline = againstState(planChanges({ ...loaded, state, prune: opts.prune }), existing);
   const finish = (plan: Plan, remote?: RemoteTraining[]): PlanRunResult => ({
@@ -151,7 +160,7 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   });
   if (!opts.refresh) return finish(offline);
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state);
+    const listed = await readRemote(remote, state, config.namespace);
     return { ...finish(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), existing), listed), stats: api.stats };
   });
 }
@@ -163,12 +172,14 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
  * whose tag was removed in the dashboard is not deleted, and must never be created again.
  */
-async function readRemote(remote: Remote, state: State): Promise<RemoteTraining[]> {
-  const listed = await remote.list({ managed_by: MANAGED_BY });
+async function readRemote(remote: Remote, state: State, namespace: string): Promise<RemoteTraining[]> {
+  // The tag is one exact value per namespace, so the API's filter returns this namespace's trainings only.
+  const listed = await remote.list({ managed_by: tagOf(namespace) });
   const ids = new Set(listed.map((r) => r.id));
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));
-  return [...listed, ...found.filter((r): r is RemoteTraining => r !== undefined)];
+  // Retagged for another namespace: that repository's now, never taken back from here (it reads as gone).
+  return [...listed, ...found.filter((r): r is RemoteTraining => r !== undefined && otherNamespaceOf(r.metadata, namespace) === undefined)];
 }
 
 export interface ApplyResult extends PlanResult {
@@ -217,8 +228,10 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
   try {
     await removeStaleTempFiles(file);
     // A journal a killed run left is folded in before anything is planned from the state.
-    const { state: existing, base } = await recoverState(file);
-    const state = existing ?? emptyState(randomUUID());
+    const recovered = await recoverState(file);
+    const base = recovered.base;
+    const existing = recovered.state && ownState(config, recovered.state);
+    const state = existing ?? emptyState(randomUUID(), config.namespace);
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
     if (saved) {
       const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, trainings: loaded.trainings, offline };
@@ -230,8 +243,8 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const progress: Progress = { done: 0, total: undefined };
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const untouched = state.trainings.size === 0 && state.pending.size === 0;
-      const listed = opts.refresh || untouched ? await readRemote(remote, state) : [];
-      if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined);
+      const listed = opts.refresh || untouched ? await readRemote(remote, state, config.namespace) : [];
+      if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined, config.namespace);
       let plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
@@ -309,10 +322,11 @@ function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: { maxDeletes: numbe
 }
 
 /** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
-function refuseDuplicates(found: number, file: string, stateExisted: boolean): never {
+function refuseDuplicates(found: number, file: string, stateExisted: boolean, namespace: string): never {
   const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;
+  const whose = namespace === '' ? 'made by opencx-sync' : `made by opencx-sync in ${namespaceName(namespace)}`;
   throw new UserError(
-    `${why}, but Open.cx already holds ${plural(found, 'training')} made by opencx-sync: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
+    `${why}, but Open.cx already holds ${plural(found, 'training')} ${whose}: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
   );
 }
 
@@ -329,20 +343,21 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
   const lock = await acquireLock(file, { waitMs: 5_000, command: 'opencx-sync state rebuild' });
   try {
     await removeStaleTempFiles(file);
-    const existing = await readState(config).catch(() => undefined);
+    // Any existing state, of whatever namespace: the rebuilt one replaces it under the configured namespace.
+    const existing = await readCurrentState(file).catch(() => undefined);
     if (existing && existing.trainings.size > 0 && !opts.force) {
       throw new UserError(`state file ${file} already tracks ${plural(existing.trainings.size, 'training')}: pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
     const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));
     return await withConnection(config, hooks, async ({ remote, api }) => {
-      const listed = await remote.list({ managed_by: MANAGED_BY });
+      const listed = await remote.list({ managed_by: tagOf(config.namespace) });
       const byKey = new Map<string, RemoteTraining[]>();
       for (const r of listed) {
-        const k = keyOfRemote(r);
+        const k = keyOfRemote(r, config.namespace);
         if (k !== undefined) byKey.set(k, [...(byKey.get(k) ?? []), r]);
       }
-      let state = emptyState(existing?.lineage ?? randomUUID());
+      let state = emptyState(existing?.lineage ?? randomUUID(), config.namespace);
       state = { ...state, serial: (existing?.serial ?? 0) + 1 };
       const duplicates: RebuildResult['duplicates'] = [];
       for (const [key, listedOrder] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {

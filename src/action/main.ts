@@ -25,6 +25,7 @@ interface Inputs {
   command: Command;
   dir: string;
   state: string;
+  namespace: string;
   apiUrl: string;
   prune: boolean;
   maxDeletes: number;
@@ -51,6 +52,7 @@ function readInputs(): Inputs {
     command,
     dir: core.getInput('dir'),
     state: core.getInput('state'),
+    namespace: core.getInput('namespace'),
     apiUrl: core.getInput('api-url'),
     prune: bool('prune', false),
     maxDeletes,
@@ -150,6 +152,7 @@ export async function run(): Promise<void> {
     flags: {
       ...(inputs.dir ? { dir: inputs.dir } : {}),
       ...(inputs.state ? { state: inputs.state } : {}),
+      ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
       ...(inputs.apiUrl ? { apiUrl: inputs.apiUrl } : {}),
     },
   });
