@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
 import { asSkipped, parseTrainingFile } from './core/parse.js';
+import { uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
@@ -17,6 +18,7 @@ import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
+import { fetchSegmentDirectory } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
@@ -28,6 +30,8 @@ export { VERSION } from './version.js';
 
 export interface Loaded extends ValidatedSet {
   files: number;
+  /** Segment names left for Open.cx's segment list (loaded with segments 'deferred'), each once. */
+  lookups: string[];
 }
 
 export interface Hooks {
@@ -40,19 +44,38 @@ export interface Hooks {
   onWait?: (w: WaitNotice) => void;
 }
 
-/** Reads and checks every file. `overrides` replaces file text by display path (staged content). */
-export async function loadTrainings(config: Config, overrides?: Map<string, string>): Promise<Loaded> {
+/**
+ * Reads and checks every file. `overrides` replaces file text by display path (staged content).
+ * `segments`: how segment names outside the config resolve; by default left for a key to look up.
+ */
+export async function loadTrainings(config: Config, overrides?: Map<string, string>, segments: SegmentLookup = 'deferred'): Promise<Loaded> {
   const { files: sources, issues: scanIssues } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const names = { ...config.names, remoteSegments: segments };
   const results = sources.map((s) => {
     const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
-    const result = parseTrainingFile(file, config.names);
+    const result = parseTrainingFile(file, names);
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
   // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
   const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
-  const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));
+  const fromApi = typeof segments === 'object' ? uniqueNamesById(segments) : new Map<string, string>();
+  const segmentNames = new Map([...fromApi, ...[...config.names.segments].map(([name, id]): [string, string] => [id, name])]);
   const set = validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
-  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length };
+  const lookups = [...new Set(results.flatMap(({ result }) => (result.kind === 'training' ? (result.lookups ?? []) : [])))];
+  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length, lookups };
+}
+
+/**
+ * For a run with a key: the files, with segment names outside the config looked up in Open.cx's
+ * segment list. The list is read only when a file names such a segment, so a key without
+ * `segments:read` works for files that use ids or config names.
+ */
+async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): Promise<Loaded> {
+  const first = await loadTrainings(config);
+  if (hasErrors(first.issues) || first.lookups.length === 0) return first;
+  const directory = await withConnection(config, hooks, ({ api }) => fetchSegmentDirectory(api), signal);
+  hooks.log?.(`segments: ${plural(directory.size, 'segment')} listed in Open.cx, to resolve ${plural(first.lookups.length, 'name')}`);
+  return loadTrainings(config, undefined, directory);
 }
 
 export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');
@@ -146,7 +169,8 @@ export interface PlanRunResult extends PlanResult {
 
 /** Offline unless `refresh`: reads the files and the state file, sends nothing. */
 export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = {}): Promise<PlanRunResult> {
-  const loaded = await loadTrainings(config);
+  // Offline, a segment name the config does not map cannot be resolved: an error, not a guess.
+  const loaded = opts.refresh ? await loadOnline(config, hooks) : await loadTrainings(config, undefined, 'offline');
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, verdict: { refusals: [], skips: [] } };
   const existing = await readState(config);
   const state = existing ?? emptyState('none', config.namespace);
@@ -221,7 +245,7 @@ export interface ApplyOptions {
 export async function runApply(config: Config, given: ApplyOptions, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const saved = given.saved;
   const opts: ApplyOptions = saved ? { ...given, ...optionsOf(saved.from) } : given;
-  const loaded = await loadTrainings(config);
+  const loaded = await loadOnline(config, hooks, opts.signal);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
   const file = statePath(config);
   const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply', ...(opts.signal ? { signal: opts.signal } : {}) });

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   apiKey?: string;
   /** A key with only the read scopes: writes with it get 403. */
   readOnlyKey?: string;
+  /** A key with training:read and training:write but not segments:read: segment reads with it get 403. */
+  trainingOnlyKey?: string;
   /** Requests allowed per window; 0 = unlimited. */
   rateLimit?: number;
   rateWindowMs?: number;
@@ -140,8 +142,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const scopeWrite = method !== 'GET';
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (key !== apiKey && (key === undefined || key !== opts.readOnlyKey)) throw new HttpError(401, 'Unauthorized');
-    if (scopeWrite && key !== apiKey) throw new HttpError(403, 'Forbidden resource');
+    const trainingOnly = key !== undefined && key === opts.trainingOnlyKey;
+    if (key !== apiKey && !trainingOnly && (key === undefined || key !== opts.readOnlyKey)) throw new HttpError(401, 'Unauthorized');
+    if (scopeWrite && key !== apiKey && !trainingOnly) throw new HttpError(403, 'Forbidden resource');
+    if (trainingOnly && parts[0] === 'contacts') throw new HttpError(403, 'Forbidden resource');
 
     if (parts[0] === 'training') {
       const id = parts[1];
