@@ -73,7 +73,7 @@ export function resolveSegment(value: string, config: ReadonlyMap<string, string
   const ids = lookup.byName.get(value);
   if (ids?.length === 1 && ids[0] !== undefined) return { id: ids[0] };
   if (ids && ids.length > 1) {
-    return { error: `segment name "${value}" is shared by ${ids.length} segments in Open.cx (${ids.map(shown).join(', ')}): use the id of the one you mean, or rename one in Open.cx` };
+    return { error: `segment name ${quote(value)} is shared by ${ids.length} segments in Open.cx (${ids.map(shown).join(', ')}): use the id of the one you mean, or rename one in Open.cx` };
   }
   const names = [...new Set([...config.keys(), ...lookup.byName.keys()])];
   const near = suggest(value, names);
