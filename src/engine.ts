@@ -32,6 +32,8 @@ export interface Loaded extends ValidatedSet {
   files: number;
   /** Segment names left for Open.cx's segment list (loaded with segments 'deferred'), each once. */
   lookups: string[];
+  /** The names files gave segments that Open.cx's list resolved, to their ids: for showing plans by name. */
+  segmentIds?: ReadonlyMap<string, string>;
 }
 
 export interface Hooks {
@@ -75,7 +77,12 @@ async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): P
   if (hasErrors(first.issues) || first.lookups.length === 0) return first;
   const directory = await withConnection(config, hooks, ({ api }) => fetchSegmentDirectory(api), signal);
   hooks.log?.(`segments: ${plural(directory.size, 'segment')} listed in Open.cx, to resolve ${plural(first.lookups.length, 'name')}`);
-  return loadTrainings(config, undefined, directory);
+  const loaded = await loadTrainings(config, undefined, directory);
+  const ids = first.lookups.flatMap((name): [string, string][] => {
+    const found = directory.byName.get(name);
+    return found?.length === 1 && found[0] !== undefined ? [[name, found[0]]] : [];
+  });
+  return { ...loaded, segmentIds: new Map(ids) };
 }
 
 export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');

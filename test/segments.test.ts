@@ -11,7 +11,7 @@ import { loadTrainings, runApply, runPlan } from '../src/engine.js';
 import { ApiClient } from '../src/io/api.js';
 import { fetchSegments } from '../src/io/segments.js';
 import { DEFAULT_SEGMENTS, startSandbox, type Named, type SandboxOptions } from '../src/sandbox/server.js';
-import { KEY, trainingFile, workspace } from './helpers.js';
+import { KEY, runCli, trainingFile, workspace } from './helpers.js';
 
 const VIP = '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34';
 const TRIAL = '5d2e8f10-7a3b-4c9d-9e1f-2b4a6c8d0e12';
@@ -69,6 +69,17 @@ describe('segments by name, with a key', () => {
     const again = await t.plan();
     expect(again.plan?.changes).toEqual([]);
     expect(again.plan?.drift).toEqual([]);
+  });
+
+  it('the plan text shows the segments by the names the files gave them (the built CLI)', async () => {
+    const t = await setup({ 'trainings/vip.md': trainingFile('Loyalty discount?', 'VIPs get 15%.', { segments: ['VIP customers'] }) });
+    const r = await runCli(['plan', '--refresh'], { cwd: t.ws.dir, env: { OPENCX_API_URL: t.sandbox.url, OPENCX_API_KEY: KEY } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('segments: [VIP customers]');
+    expect(r.stdout).toContain('segment "VIP customers": 1 created');
+    expect(r.stdout).not.toContain(VIP);
+    const json = JSON.parse((await runCli(['plan', '--refresh', '--json'], { cwd: t.ws.dir, env: { OPENCX_API_URL: t.sandbox.url, OPENCX_API_KEY: KEY } })).stdout);
+    expect(json.changes[0].after.segments).toEqual([VIP]);
   });
 
   it('an unknown name is an error at its line, with a suggestion, and nothing is written', async () => {

@@ -52,7 +52,9 @@ export const planCommand = {
     }
     if (args.json) term.out(JSON.stringify(json, null, 2));
     else {
-      term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: config.names }));
+      // Segments by the names the files gave them: the config's, and those Open.cx's list resolved.
+      const names = { ...config.names, segments: new Map([...(loaded.segmentIds ?? []), ...config.names.segments]) };
+      term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names }));
       if (args.out) term.out(`\nSaved the plan to ${args.out}: "opencx-sync apply ${args.out}" applies exactly these changes, or refuses if anything moved since.`);
     }
     process.exitCode = !args['detailed-exitcode'] ? 0 : verdict.refusals.length ? 1 : plan.changes.length > 0 ? 2 : 0;
