@@ -86,3 +86,14 @@ describe('the state\'s namespace', () => {
     });
   });
 });
+
+describe('the config schema', () => {
+  it('takes the namespaces the config takes, for editors', async () => {
+    const { readFileSync } = await import('node:fs');
+    const schema = JSON.parse(readFileSync(new URL('../../schema/config.schema.json', import.meta.url), 'utf8')) as { properties: { namespace: { pattern: string; maxLength: number } } };
+    const { pattern, maxLength } = schema.properties.namespace;
+    for (const v of ['', 'billing', 'a', 'web-app_2', 'x'.repeat(40), 'Billing', 'a:b', '-a', 'a-', 'a b', 'x'.repeat(41)]) {
+      expect(new RegExp(pattern).test(v) && v.length <= maxLength, v).toBe(checkNamespace(v) === undefined);
+    }
+  });
+});
