@@ -7,6 +7,7 @@ import * as github from '@actions/github';
 import type { OnDrift } from '../apply.js';
 import { resolveConfig, type Config } from '../config.js';
 import { issueText, type Issue } from '../core/issue.js';
+import { checkNamespace } from '../core/namespace.js';
 import type { Plan } from '../core/plan.js';
 import { describeWait } from '../core/wait.js';
 import { hasErrors, loadTrainings, runApply, runPlan, type Hooks } from '../engine.js';
@@ -48,6 +49,8 @@ function readInputs(): Inputs {
   if ('error' in maxDeletesRule) throw new UserError(`input max-deletes ${maxDeletesRule.error}`);
   const maxDeletes = maxDeletesRule.value;
   const command = choice('command', ['validate', 'plan', 'apply'] as const, 'plan');
+  const namespaceError = checkNamespace(core.getInput('namespace'));
+  if (namespaceError) throw new UserError(`input ${namespaceError}`);
   return {
     command,
     dir: core.getInput('dir'),
