@@ -141,6 +141,25 @@ describe('two namespaces against one organisation', () => {
   });
 });
 
+describe('a training retagged for another namespace', () => {
+  it('is no longer this repository\'s: reported as gone, never taken back, and the other namespace keeps it', async () => {
+    const s = await sandbox();
+    const billing = repo(s, { 'trainings/a.md': trainingFile('A?') }, 'billing');
+    await billing.apply();
+    const id = Object.values(billing.state().trainings)[0]?.id as string;
+    const r = s.state.trainings.get(id);
+    if (!r) throw new Error('not created');
+    s.state.trainings.set(id, { ...r, metadata: { managed_by: 'opencx-sync:product', key: 'a' } });
+
+    const { plan } = await billing.plan();
+    expect(plan?.drift?.map((d) => `${d.kind} ${d.key}`)).toEqual(['deleted a']);
+    const applied = await billing.apply();
+    expect(applied.outcomes.map((o) => o.status)).toEqual(['failed']);
+    expect(s.state.trainings.get(id)?.metadata).toEqual({ managed_by: 'opencx-sync:product', key: 'a' });
+    expect(s.state.trainings.size).toBe(1);
+  });
+});
+
 describe('changing a repository\'s namespace', () => {
   it('is refused while the state tracks trainings, before anything is sent', async () => {
     const s = await sandbox();

@@ -9,6 +9,8 @@ import { resolveConfig } from '../src/config.js';
 import { resolveSegment, segmentDirectoryOf, uniqueNamesById } from '../src/core/segments.js';
 import { loadTrainings, runApply, runPlan } from '../src/engine.js';
 import { ApiClient } from '../src/io/api.js';
+import { readPlanFile, writePlanFile } from '../src/io/plan-file.js';
+import { planToJson } from '../src/io/report.js';
 import { fetchSegments } from '../src/io/segments.js';
 import { DEFAULT_SEGMENTS, startSandbox, type Named, type SandboxOptions } from '../src/sandbox/server.js';
 import { KEY, runCli, trainingFile, workspace } from './helpers.js';
@@ -80,6 +82,21 @@ describe('segments by name, with a key', () => {
     expect(r.stdout).not.toContain(VIP);
     const json = JSON.parse((await runCli(['plan', '--refresh', '--json'], { cwd: t.ws.dir, env: { OPENCX_API_URL: t.sandbox.url, OPENCX_API_KEY: KEY } })).stdout);
     expect(json.changes[0].after.segments).toEqual([VIP]);
+  });
+
+  it('a saved plan made with names applies exactly', async () => {
+    const t = await setup({ 'trainings/vip.md': trainingFile('Discount?', 'Yes.', { segments: ['VIP customers'] }) });
+    const save = async () => {
+      const r = await runPlan(t.config, { prune: false, refresh: true, save: true });
+      if (!r.plan || !r.saved) throw new Error('no plan');
+      const file = path.join(t.ws.dir, 'plan.json');
+      await writePlanFile(file, { ...planToJson(r.plan, t.config.dir), saved: r.saved });
+      return { file, from: await readPlanFile(file) };
+    };
+    const saved = await save();
+    const applied = await runApply(t.config, { prune: false, onDrift: 'fail', maxDeletes: 10, lockWaitMs: 0, refresh: true, saved });
+    expect(applied.outcomes.map((o) => o.status)).toEqual(['created']);
+    expect([...t.sandbox.state.trainings.values()][0]?.restricted_to_segments).toEqual([VIP]);
   });
 
   it('an unknown name is an error at its line, with a suggestion, and nothing is written', async () => {
