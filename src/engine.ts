@@ -5,7 +5,7 @@ import { applyPlan, type OnDrift, type Outcome } from './apply.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
-import { asSkipped, parseTrainingFile } from './core/parse.js';
+import { asSkipped, parseTrainingFile, type NameMaps } from './core/parse.js';
 import { uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
@@ -86,6 +86,11 @@ async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): P
 }
 
 export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');
+
+/** Names to show ids by: the config's, and the segment names files used that Open.cx's list resolved. */
+export function shownNames(config: Config, loaded: Loaded): NameMaps {
+  return { ...config.names, segments: new Map([...(loaded.segmentIds ?? []), ...config.names.segments]) };
+}
 
 function statePath(config: Config) {
   return path.resolve(config.cwd, config.statePath);
@@ -221,7 +226,7 @@ export interface ApplyResult extends PlanResult {
 
 export interface ApplyHooks extends Hooks {
   /** Asked once the plan is final, before any write; false cancels the apply. Not asked for a saved plan. */
-  confirm?: (plan: Plan) => Promise<boolean>;
+  confirm?: (plan: Plan, loaded: Loaded) => Promise<boolean>;
 }
 
 /** A saved plan to apply exactly: what it was made from, and its file (for messages). */
@@ -280,7 +285,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
-      if (!saved && hooks.confirm && !(await hooks.confirm(plan))) return { loaded, plan, outcomes: [], cancelled: true, stats: api.stats };
+      if (!saved && hooks.confirm && !(await hooks.confirm(plan, loaded))) return { loaded, plan, outcomes: [], cancelled: true, stats: api.stats };
       const store = new StateStore(file, state, undefined, { base });
       let outcomes: Outcome[];
       try {

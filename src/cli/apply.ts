@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { OnDrift } from '../apply.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
+import type { Loaded } from '../engine.js';
 import { UsageError } from './main.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { printIssues } from './issues.js';
@@ -53,7 +54,7 @@ export const applyCommand = {
         `a saved plan applies with the options it was made with; drop ${given.map((f) => `--${f}`).join(', ')}, or make a new plan with them ("opencx-sync plan ... --out ${args.plan}"). Nothing was sent.`,
       );
     }
-    const { runApply } = await import('../engine.js');
+    const { runApply, shownNames } = await import('../engine.js');
     const { applySummaryLine, applyToJson, renderOutcome } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
@@ -82,7 +83,7 @@ export const applyCommand = {
       },
       {
         ...hooksFor(term),
-        ...(args.yes ? {} : { confirm: (plan: Plan) => confirm(plan, term, { json: args.json, dir: config.dir, names: config.names, onDrift, maxDeletes }) }),
+        ...(args.yes ? {} : { confirm: (plan: Plan, loaded: Loaded) => confirm(plan, term, { json: args.json, dir: config.dir, names: shownNames(config, loaded), onDrift, maxDeletes }) }),
         onOutcome: (o, done, total) => {
           if (!args.json) term.out(renderOutcome(o, { dir: config.dir, c: term.c }));
           term.progress('Applying', done, total);

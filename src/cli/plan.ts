@@ -35,7 +35,7 @@ export const planCommand = {
       .option('max-deletes', { ...wholeNumber('max-deletes', 'As apply will run: report a refusal when the plan deletes more than this'), default: 10 })
       .option('out', { type: 'string', describe: 'Save the plan, with what it was made from, for "opencx-sync apply <file>"' }),
   handler: async (args: Args) => {
-    const { runPlan } = await import('../engine.js');
+    const { runPlan, shownNames } = await import('../engine.js');
     const { toPublicPlan } = await import('../core/plan-contract.js');
     const { renderPublicPlan } = await import('../io/report.js');
     const term = createTerm(args.verbose);
@@ -53,8 +53,7 @@ export const planCommand = {
     if (args.json) term.out(JSON.stringify(json, null, 2));
     else {
       // Segments by the names the files gave them: the config's, and those Open.cx's list resolved.
-      const names = { ...config.names, segments: new Map([...(loaded.segmentIds ?? []), ...config.names.segments]) };
-      term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names }));
+      term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: shownNames(config, loaded) }));
       if (args.out) term.out(`\nSaved the plan to ${args.out}: "opencx-sync apply ${args.out}" applies exactly these changes, or refuses if anything moved since.`);
     }
     process.exitCode = !args['detailed-exitcode'] ? 0 : verdict.refusals.length ? 1 : plan.changes.length > 0 ? 2 : 0;

@@ -195,6 +195,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     if (parts[0] === 'contacts' && parts[1] === 'segments' && method === 'GET') {
       if (parts.length === 2) {
+        const unknown = [...url.searchParams.keys()].filter((k) => k !== 'page' && k !== 'limit');
+        if (unknown.length) throw new HttpError(400, unknown.map((k) => `property ${k} should not exist`));
         const page = intParam(url.searchParams, 'page', 1, 1, Number.MAX_SAFE_INTEGER);
         const limit = intParam(url.searchParams, 'limit', 20, 1, 100);
         const items = segments.slice((page - 1) * limit, page * limit).map(segmentObject);
