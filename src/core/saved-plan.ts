@@ -50,7 +50,7 @@ export function remoteFingerprint(r: RemoteTraining | undefined): string | null 
   if (!r) return null;
   // A namespaced tag counts with its namespace (a re-tag is an edit); the default one as it always did.
   const ns = namespaceOfTag(r.metadata.managed_by);
-  const tag = ns ? [ns, typeof r.metadata.key === 'string' ? r.metadata.key : null] : (keyOfRemote(r) ?? null);
+  const tag = ns ? [ns, typeof r.metadata.key === 'string' ? r.metadata.key : null] : (keyOfRemote(r, '') ?? null);
   return createHash('sha256').update(JSON.stringify([tag, canonicalFields(fieldsOfRemote(r))])).digest('hex');
 }
 

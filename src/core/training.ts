@@ -99,7 +99,7 @@ export interface TrainingPayload {
   metadata: { managed_by: string; key: string };
 }
 
-export function toPayload(key: string, f: TrainingFields, namespace = ''): TrainingPayload {
+export function toPayload(key: string, f: TrainingFields, namespace: string): TrainingPayload {
   return {
     title: f.title,
     content: f.content,
@@ -143,7 +143,7 @@ export function fieldsOfRemote(r: RemoteTraining): TrainingFields {
 }
 
 /** The key a training carries when it is tagged for `namespace` ('' = the default namespace). */
-export function keyOfRemote(r: RemoteTraining, namespace = ''): string | undefined {
+export function keyOfRemote(r: RemoteTraining, namespace: string): string | undefined {
   const { managed_by, key } = r.metadata;
   return managed_by === tagOf(namespace) && typeof key === 'string' ? key : undefined;
 }

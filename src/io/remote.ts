@@ -10,7 +10,7 @@ import {
   type RemoteTraining,
   type TrainingPayload,
 } from '../core/training.js';
-import { tagOf } from '../core/namespace.js';
+import { namespaceOfTag, tagOf } from '../core/namespace.js';
 import { ApiError, stripControl } from '../errors.js';
 import type { ApiClient } from './api.js';
 
@@ -90,7 +90,8 @@ function unknownValues(t: RemoteTraining): string | undefined {
 }
 
 function describe(t: RemoteTraining): string {
-  const key = keyOfRemote(t);
+  // Named by its key when opencx-sync tagged it, in whichever namespace.
+  const key = keyOfRemote(t, namespaceOfTag(t.metadata.managed_by) ?? '');
   return key === undefined ? `id ${shown(t.id)}` : `"${shown(key)}" (id ${shown(t.id)})`;
 }
 

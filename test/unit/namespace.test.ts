@@ -17,7 +17,7 @@ describe('namespace tags', () => {
   it('the default namespace keeps the tag opencx-sync always wrote; others add ":<namespace>"', () => {
     expect(tagOf('')).toBe('opencx-sync');
     expect(tagOf('billing')).toBe('opencx-sync:billing');
-    expect(toPayload('k', fieldsOfRemote(remote('k', 'x'))).metadata).toEqual({ managed_by: 'opencx-sync', key: 'k' });
+    expect(toPayload('k', fieldsOfRemote(remote('k', 'x')), '').metadata).toEqual({ managed_by: 'opencx-sync', key: 'k' });
     expect(toPayload('k', fieldsOfRemote(remote('k', 'x')), 'billing').metadata).toEqual({ managed_by: 'opencx-sync:billing', key: 'k' });
   });
 
@@ -33,7 +33,7 @@ describe('namespace tags', () => {
 
   it('a key counts only under its own namespace', () => {
     expect(keyOfRemote(remote('a', 'opencx-sync:billing'), 'billing')).toBe('a');
-    expect(keyOfRemote(remote('a', 'opencx-sync:billing'))).toBeUndefined();
+    expect(keyOfRemote(remote('a', 'opencx-sync:billing'), '')).toBeUndefined();
     expect(keyOfRemote(remote('a', 'opencx-sync'), 'billing')).toBeUndefined();
   });
 
