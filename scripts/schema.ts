@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { fileSchema } from '../src/config.js';
 import { CHANNELS, frontMatterSchema } from '../src/core/training.js';
+import { NAMESPACE_MAX_LENGTH } from '../src/core/namespace.js';
 import { publicPlanSchema } from '../src/core/plan-contract.js';
 import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema } from '../src/render/json.js';
 
@@ -22,7 +23,7 @@ const FRONT_MATTER_DOCS: Record<string, { description: string; examples: unknown
   draft: { description: 'true = saved in Open.cx but not used by the AI. Default false.', examples: [false] },
   directory: { description: 'A directory id, or a name mapped to an id in opencx-sync.config.json ("directories").', examples: ['Billing'] },
   channels: { description: `Channels the training applies to; empty or absent = all channels. One of: ${CHANNELS.join(', ')}.`, examples: [['web', 'email']] },
-  segments: { description: 'Segment ids (UUIDs), or names mapped in opencx-sync.config.json ("segments"); empty or absent = everyone.', examples: [['VIP customers']] },
+  segments: { description: 'Segment ids (UUIDs), names mapped in opencx-sync.config.json ("segments"), or (with a key) names that one segment in Open.cx carries; empty or absent = everyone.', examples: [['VIP customers']] },
   key: { description: 'Stable identity across runs; default: the path below the trainings folder without .md. Pin it to rename a file without the tool noticing.', examples: ['billing/refunds'] },
   sync: { description: 'false = this file is left alone: never created, updated or deleted.', examples: [false] },
 };
@@ -33,7 +34,8 @@ const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> 
   state: { description: 'State file, committed next to the trainings. Default "opencx-sync.state.json".', examples: ['opencx-sync.state.json'] },
   apiUrl: { description: 'Open.cx API base URL. Must be https://, except http:// to localhost (the sandbox). Default https://api.open.cx.', examples: ['https://api.open.cx'] },
   directories: { description: 'Directory names that files may use in "directory:", mapped to Open.cx directory ids.', examples: [{ Billing: 'dir-billing' }] },
-  segments: { description: 'Segment names that files may use in "segments:", mapped to Open.cx segment ids (UUIDs).', examples: [{ 'VIP customers': '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34' }] },
+  namespace: { description: 'Own only the trainings of this namespace, when several repositories share one Open.cx organisation: 1-40 lowercase letters, digits, "-" or "_" inside. Empty or absent = the default namespace. Never change it while the state tracks trainings.', examples: ['billing'] },
+  segments: { description: 'Segment names that files may use in "segments:", mapped to Open.cx segment ids (UUIDs). They win over the names in Open.cx and work offline.', examples: [{ 'VIP customers': '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34' }] },
   ignore: { description: 'Globs (relative to the trainings folder) of files to leave alone.', examples: [['drafts/**', '**/README.md']] },
   rateLimit: { description: 'Requests per minute to stay under; 0 = no pacing. Default 100.', examples: [100] },
   concurrency: { description: 'Requests in flight at once (1 to 32). Default 4.', examples: [4] },
@@ -111,6 +113,8 @@ const FRONT_MATTER_PATTERNS: Record<string, string> = {
   // Not starting or ending with "/", no ".." segment (checked after trimming, as zod does).
   key: '^(?!\\s*/)(?!.*/\\s*$)(?!\\s*(.*/)?\\.\\.(/|\\s*$))(?=.*\\S)',
 };
+/** As checkNamespace in src/core/namespace.ts: empty, or lowercase letters and digits with - or _ inside. */
+const NAMESPACE_PATTERN = '^([a-z0-9]([a-z0-9_-]*[a-z0-9])?)?$';
 const API_URL = '^(https://|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d+)?(/|$))';
 
 function document(schema: z.ZodType, meta: { id: string; title: string; description: string }, docs: Docs): JsonSchema {
@@ -142,6 +146,7 @@ export function buildSchemas(): Map<string, string> {
     description: 'Optional settings for opencx-sync, at the repository root. Flags win over environment variables, which win over this file.',
   }, CONFIG_DOCS);
   Object.assign((config.properties as Record<string, JsonSchema>).apiUrl as JsonSchema, { pattern: API_URL });
+  Object.assign((config.properties as Record<string, JsonSchema>).namespace as JsonSchema, { pattern: NAMESPACE_PATTERN, maxLength: NAMESPACE_MAX_LENGTH });
 
   const plan = document(publicPlanSchema, {
     id: 'plan.schema.json',

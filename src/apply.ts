@@ -21,7 +21,7 @@ import type { Outcome } from './core/outcome.js';
  * event is durable (and rejects when it could not be made so). io/state-file.ts's StateStore is the real one.
  */
 export interface StateSink {
-  readonly state: Pick<State, 'trainings'>;
+  readonly state: Pick<State, 'trainings' | 'namespace'>;
   commit(event: StateEvent): Promise<void>;
 }
 
@@ -99,21 +99,21 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
       }
       const tracked = c.action === 'move' ? c.from : c.key;
       // A fresh listing already flagged drift for updates; otherwise read the training before writing.
-      const drift = opts.refreshed && c.action === 'update' ? c.drift : await readDrift(remote, c.id, tracked, store.state.trainings.get(tracked));
+      const drift = opts.refreshed && c.action === 'update' ? c.drift : await readDrift(remote, c.id, tracked, store.state.trainings.get(tracked), store.state.namespace);
       const stop = unlessDrift(drift);
       if (stop) return stop;
       // Gone: a twin carrying the key may have taken its place, so look the key up before creating.
       if (drift === 'deleted') return create(c.fields, true);
       // Recorded first, so a run killed after the PUT landed knows the result as its own write.
       await store.commit({ type: 'writing', key: tracked, to: c.key, hashes: [false, true].map((draft) => hashFields({ ...c.fields, draft })) });
-      const written = await remote.update(c.id, toPayload(c.key, c.fields));
+      const written = await remote.update(c.id, toPayload(c.key, c.fields, store.state.namespace));
       const final = await settle(store, remote, c.key, c.action === 'move' ? c.from : undefined, c.path, written, c.fields);
       return checked(c, c.action === 'move' ? 'moved' : 'updated', final, c.fields);
     }
     case 'delete': {
       // A create started for a file since removed has no id yet: delete whatever it may have made.
       const id = c.id ?? (await remote.findByKey(c.key))[0]?.id ?? null;
-      const drift = id === null ? 'deleted' : await readDrift(remote, id, c.key, store.state.trainings.get(c.key));
+      const drift = id === null ? 'deleted' : await readDrift(remote, id, c.key, store.state.trainings.get(c.key), store.state.namespace);
       if (drift === 'changed' || drift === 'untagged') {
         const stop = unlessDrift(drift);
         if (stop) return stop;
@@ -126,10 +126,10 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
 }
 
 /** Compares the training in Open.cx with what the state says we last wrote under `key`. */
-async function readDrift(remote: Remote, id: string, key: string, entry: StateEntry | undefined): Promise<DriftKind | null> {
+async function readDrift(remote: Remote, id: string, key: string, entry: StateEntry | undefined, namespace: string): Promise<DriftKind | null> {
   const current = await remote.get(id);
   if (!current) return 'deleted';
-  const kinds = entry ? driftOf(key, entry, current) : [];
+  const kinds = entry ? driftOf(key, entry, current, namespace) : [];
   return kinds.includes('untagged') ? 'untagged' : kinds.includes('changed') ? 'changed' : null;
 }
 
@@ -161,7 +161,7 @@ async function createOnce(
     }
     let made: RemoteTraining;
     try {
-      made = await remote.create(toPayload(c.key, fields));
+      made = await remote.create(toPayload(c.key, fields, store.state.namespace));
     } catch (err) {
       const ambiguous = err instanceof ApiError && err.ambiguous;
       // Keep the intent while the outcome is unknown: the next attempt (or run) looks the key up first.
@@ -185,7 +185,7 @@ async function adopt(
   from?: string,
 ): Promise<Outcome> {
   const same = hashFields(fieldsOfRemote(found)) === hashFields(fields);
-  const written = same ? found : await remote.update(found.id, toPayload(c.key, fields));
+  const written = same ? found : await remote.update(found.id, toPayload(c.key, fields, store.state.namespace));
   const final = await settle(store, remote, c.key, from, c.path, written, fields);
   const o = checked(c, 'adopted', final, fields);
   if (!twins.length || o.status !== 'adopted') return o;

@@ -1,6 +1,7 @@
 // Config file + environment + flags -> one resolved Config. Flags win over the environment, which wins
 // over the file. Pure: the caller reads the file. Every problem is reported at once.
 import { z } from 'zod';
+import { checkNamespace } from './core/namespace.js';
 import type { NameMaps } from './core/parse.js';
 import { defaultRuleSettings, resolveRuleSettings, type RuleSettings } from './core/rules/index.js';
 import { UserError } from './errors.js';
@@ -21,6 +22,8 @@ export const fileSchema = z.strictObject({
   dir: z.string().min(1).optional(),
   state: z.string().min(1).optional(),
   apiUrl: z.string().optional(),
+  /** Several repositories, one organisation: each tags and sees only its own trainings (README, "Namespaces"). */
+  namespace: z.string().optional(),
   directories: z.record(z.string(), z.string().min(1)).optional(),
   segments: z.record(z.string(), z.string().min(1)).optional(),
   ignore: z.array(z.string()).optional(),
@@ -34,6 +37,7 @@ export interface Flags {
   dir?: string;
   state?: string;
   apiUrl?: string;
+  namespace?: string;
   rateLimit?: number;
   concurrency?: number;
   timeout?: number;
@@ -47,6 +51,8 @@ export interface Config {
   statePath: string;
   apiUrl: string;
   apiKey: string | undefined;
+  /** '' = the default namespace (the tag opencx-sync always wrote). */
+  namespace: string;
   names: NameMaps;
   ignore: string[];
   rateLimit: number;
@@ -105,6 +111,11 @@ export function resolveConfig(src: {
   const apiUrl = f.apiUrl ?? env.OPENCX_API_URL ?? file.apiUrl ?? DEFAULT_API_URL;
   const urlError = checkApiUrl(apiUrl);
   if (urlError) errors.push(urlError);
+  // An empty variable is unset (CI often defines them empty); an empty flag or file value is the default namespace.
+  const [namespace, namespaceFrom] =
+    f.namespace !== undefined ? [f.namespace, '--namespace'] : env.OPENCX_SYNC_NAMESPACE ? [env.OPENCX_SYNC_NAMESPACE, 'OPENCX_SYNC_NAMESPACE'] : [file.namespace ?? '', `${src.file?.path}: namespace`];
+  const namespaceError = checkNamespace(namespace);
+  if (namespaceError) errors.push(`${namespaceFrom}: ${namespaceError}`);
   // The CLI checks these while parsing; checked again for other callers (the Action, the bench).
   const numbers: [NumberSetting, number | undefined][] = [
     ['rate-limit', f.rateLimit],
@@ -124,6 +135,7 @@ export function resolveConfig(src: {
     statePath: f.state ?? env.OPENCX_SYNC_STATE ?? file.state ?? 'opencx-sync.state.json',
     apiUrl,
     apiKey: env.OPENCX_API_KEY || undefined,
+    namespace,
     names,
     ignore: file.ignore ?? [],
     rateLimit: f.rateLimit ?? file.rateLimit ?? 100,

@@ -6,17 +6,20 @@ import type { Outcome } from './core/outcome.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
-import { asSkipped, parseTrainingFile } from './core/parse.js';
+import { asSkipped, parseTrainingFile, type NameMaps } from './core/parse.js';
+import { uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
 import { emptyState, type State, type StateEvent } from './core/state.js';
-import { byCreation, fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
+import { byCreation, fieldsOfRemote, keyOfRemote, type RemoteTraining } from './core/training.js';
+import { inNamespace, namespaceName, otherNamespaceOf, tagOf } from './core/namespace.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
+import { fetchSegmentDirectory } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
@@ -28,6 +31,10 @@ export { VERSION } from './version.js';
 
 export interface Loaded extends ValidatedSet {
   files: number;
+  /** Segment names left for Open.cx's segment list (loaded with segments 'deferred'), each once. */
+  lookups: string[];
+  /** The names files gave segments that Open.cx's list resolved, to their ids: for showing plans by name. */
+  segmentIds?: ReadonlyMap<string, string>;
 }
 
 export interface Hooks {
@@ -40,22 +47,51 @@ export interface Hooks {
   onWait?: (w: WaitNotice) => void;
 }
 
-/** Reads and checks every file. `overrides` replaces file text by display path (staged content). */
-export async function loadTrainings(config: Config, overrides?: Map<string, string>): Promise<Loaded> {
+/**
+ * Reads and checks every file. `overrides` replaces file text by display path (staged content).
+ * `segments`: how segment names outside the config resolve; by default left for a key to look up.
+ */
+export async function loadTrainings(config: Config, overrides?: Map<string, string>, segments: SegmentLookup = 'deferred'): Promise<Loaded> {
   const { files: sources, issues: scanIssues } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const names = { ...config.names, remoteSegments: segments };
   const results = sources.map((s) => {
     const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
-    const result = parseTrainingFile(file, config.names);
+    const result = parseTrainingFile(file, names);
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
   // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
   const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
-  const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));
+  const fromApi = typeof segments === 'object' ? uniqueNamesById(segments) : new Map<string, string>();
+  const segmentNames = new Map([...fromApi, ...[...config.names.segments].map(([name, id]): [string, string] => [id, name])]);
   const set = validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
-  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length };
+  const lookups = [...new Set(results.flatMap(({ result }) => (result.kind === 'training' ? (result.lookups ?? []) : [])))];
+  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length, lookups };
+}
+
+/**
+ * For a run with a key: the files, with segment names outside the config looked up in Open.cx's
+ * segment list. The list is read only when a file names such a segment, so a key without
+ * `segments:read` works for files that use ids or config names.
+ */
+async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): Promise<Loaded> {
+  const first = await loadTrainings(config);
+  if (hasErrors(first.issues) || first.lookups.length === 0) return first;
+  const directory = await withConnection(config, hooks, ({ api }) => fetchSegmentDirectory(api), signal);
+  hooks.log?.(`segments: ${plural(directory.size, 'segment')} listed in Open.cx, to resolve ${plural(first.lookups.length, 'name')}`);
+  const loaded = await loadTrainings(config, undefined, directory);
+  const ids = first.lookups.flatMap((name): [string, string][] => {
+    const found = directory.byName.get(name);
+    return found?.length === 1 && found[0] !== undefined ? [[name, found[0]]] : [];
+  });
+  return { ...loaded, segmentIds: new Map(ids) };
 }
 
 export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');
+
+/** Names to show ids by: the config's, and the segment names files used that Open.cx's list resolved. */
+export function shownNames(config: Config, loaded: Loaded): NameMaps {
+  return { ...config.names, segments: new Map([...(loaded.segmentIds ?? []), ...config.names.segments]) };
+}
 
 function statePath(config: Config) {
   return path.resolve(config.cwd, config.statePath);
@@ -63,7 +99,15 @@ function statePath(config: Config) {
 
 /** The state file with any journal a killed run left replayed in memory: writes nothing. */
 async function readState(config: Config): Promise<State | undefined> {
-  return readCurrentState(statePath(config));
+  const state = await readCurrentState(statePath(config));
+  return state && ownState(config, state);
+}
+
+/** The state under the configured namespace; a state that tracks another namespace's trainings is refused. */
+function ownState(config: Config, state: State): State {
+  const r = inNamespace(state, config.namespace);
+  if ('error' in r) throw new UserError(`state file ${statePath(config)} ${r.error}`);
+  return r.state;
 }
 
 interface Connection {
@@ -95,7 +139,7 @@ function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: P
     ...(signal ? { signal } : {}),
     ...(hooks.onWait ? { onWait: (w: { ms: number; reason: WaitReason }) => hooks.onWait?.({ ...w, ...progress }) } : {}),
   });
-  return { api, remote: new OpencxRemote(api, hooks.warn ? { warn: hooks.warn } : {}) };
+  return { api, remote: new OpencxRemote(api, { namespace: config.namespace, ...(hooks.warn ? { warn: hooks.warn } : {}) }) };
 }
 
 async function withConnection<T>(
@@ -138,10 +182,11 @@ export interface PlanRunResult extends PlanResult {
 
 /** Offline unless `refresh`: reads the files and the state file, sends nothing. */
 export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = {}): Promise<PlanRunResult> {
-  const loaded = await loadTrainings(config);
+  // Offline, a segment name the config does not map cannot be resolved: an error, not a guess.
+  const loaded = opts.refresh ? await loadOnline(config, hooks) : await loadTrainings(config, undefined, 'offline');
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, verdict: { refusals: [], skips: [] } };
   const existing = await readState(config);
-  const state = existing ?? emptyState('none');
+  const state = existing ?? emptyState('none', config.namespace);
   const options = { prune: opts.prune, refresh: opts.refresh, onDrift: opts.onDrift ?? 'fail', maxDeletes: opts.maxDeletes ?? 10 };
   const offline = againstState(planChanges({ ...loaded, state, prune: opts.prune }), existing);
   const finish = (plan: Plan, remote?: RemoteTraining[]): PlanRunResult => ({
@@ -152,7 +197,7 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   });
   if (!opts.refresh) return finish(offline);
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state);
+    const listed = await readRemote(remote, state, config.namespace);
     return { ...finish(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), existing), listed), stats: api.stats };
   });
 }
@@ -164,12 +209,14 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
  * whose tag was removed in the dashboard is not deleted, and must never be created again.
  */
-async function readRemote(remote: Remote, state: State): Promise<RemoteTraining[]> {
-  const listed = await remote.list({ managed_by: MANAGED_BY });
+async function readRemote(remote: Remote, state: State, namespace: string): Promise<RemoteTraining[]> {
+  // The tag is one exact value per namespace, so the API's filter returns this namespace's trainings only.
+  const listed = await remote.list({ managed_by: tagOf(namespace) });
   const ids = new Set(listed.map((r) => r.id));
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));
-  return [...listed, ...found.filter((r): r is RemoteTraining => r !== undefined)];
+  // Retagged for another namespace: that repository's now, never taken back from here (it reads as gone).
+  return [...listed, ...found.filter((r): r is RemoteTraining => r !== undefined && otherNamespaceOf(r.metadata, namespace) === undefined)];
 }
 
 export interface ApplyResult extends PlanResult {
@@ -180,7 +227,7 @@ export interface ApplyResult extends PlanResult {
 
 export interface ApplyHooks extends Hooks {
   /** Asked once the plan is final, before any write; false cancels the apply. Not asked for a saved plan. */
-  confirm?: (plan: Plan) => Promise<boolean>;
+  confirm?: (plan: Plan, loaded: Loaded) => Promise<boolean>;
 }
 
 /** A saved plan to apply exactly: what it was made from, and its file (for messages). */
@@ -211,15 +258,17 @@ export interface ApplyOptions {
 export async function runApply(config: Config, given: ApplyOptions, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const saved = given.saved;
   const opts: ApplyOptions = saved ? { ...given, ...optionsOf(saved.from) } : given;
-  const loaded = await loadTrainings(config);
+  const loaded = await loadOnline(config, hooks, opts.signal);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
   const file = statePath(config);
   const lock = await acquireLock(file, { waitMs: opts.lockWaitMs, command: 'opencx-sync apply', ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
     await removeStaleTempFiles(file);
     // A journal a killed run left is folded in before anything is planned from the state.
-    const { state: existing, base } = await recoverState(file);
-    const state = existing ?? emptyState(randomUUID());
+    const recovered = await recoverState(file);
+    const base = recovered.base;
+    const existing = recovered.state && ownState(config, recovered.state);
+    const state = existing ?? emptyState(randomUUID(), config.namespace);
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
     if (saved) {
       const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, trainings: loaded.trainings, offline };
@@ -231,13 +280,13 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const progress: Progress = { done: 0, total: undefined };
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const untouched = state.trainings.size === 0 && state.pending.size === 0;
-      const listed = opts.refresh || untouched ? await readRemote(remote, state) : [];
-      if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined);
+      const listed = opts.refresh || untouched ? await readRemote(remote, state, config.namespace) : [];
+      if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined, config.namespace);
       let plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
-      if (!saved && hooks.confirm && !(await hooks.confirm(plan))) return { loaded, plan, outcomes: [], cancelled: true, stats: api.stats };
+      if (!saved && hooks.confirm && !(await hooks.confirm(plan, loaded))) return { loaded, plan, outcomes: [], cancelled: true, stats: api.stats };
       const store = new StateStore(file, state, undefined, { base });
       let outcomes: Outcome[];
       try {
@@ -311,10 +360,11 @@ function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: { maxDeletes: numbe
 }
 
 /** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
-function refuseDuplicates(found: number, file: string, stateExisted: boolean): never {
+function refuseDuplicates(found: number, file: string, stateExisted: boolean, namespace: string): never {
   const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;
+  const whose = namespace === '' ? 'made by opencx-sync' : `made by opencx-sync in ${namespaceName(namespace)}`;
   throw new UserError(
-    `${why}, but Open.cx already holds ${plural(found, 'training')} made by opencx-sync: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
+    `${why}, but Open.cx already holds ${plural(found, 'training')} ${whose}: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
   );
 }
 
@@ -331,20 +381,21 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
   const lock = await acquireLock(file, { waitMs: 5_000, command: 'opencx-sync state rebuild' });
   try {
     await removeStaleTempFiles(file);
-    const existing = await readState(config).catch(() => undefined);
+    // Any existing state, of whatever namespace: the rebuilt one replaces it under the configured namespace.
+    const existing = await readCurrentState(file).catch(() => undefined);
     if (existing && existing.trainings.size > 0 && !opts.force) {
       throw new UserError(`state file ${file} already tracks ${plural(existing.trainings.size, 'training')}: pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
     const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));
     return await withConnection(config, hooks, async ({ remote, api }) => {
-      const listed = await remote.list({ managed_by: MANAGED_BY });
+      const listed = await remote.list({ managed_by: tagOf(config.namespace) });
       const byKey = new Map<string, RemoteTraining[]>();
       for (const r of listed) {
-        const k = keyOfRemote(r);
+        const k = keyOfRemote(r, config.namespace);
         if (k !== undefined) byKey.set(k, [...(byKey.get(k) ?? []), r]);
       }
-      let state = emptyState(existing?.lineage ?? randomUUID());
+      let state = emptyState(existing?.lineage ?? randomUUID(), config.namespace);
       state = { ...state, serial: (existing?.serial ?? 0) + 1 };
       const duplicates: RebuildResult['duplicates'] = [];
       for (const [key, listedOrder] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {

@@ -169,6 +169,17 @@ describe('action', () => {
     expect(r.stdout).toContain('::error::1 error in the training files');
   });
 
+  it('the namespace input tags what apply creates, and a bad one stops the step before any request', async () => {
+    const bad = await runAction({ command: 'plan', namespace: 'Billing Team' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('input namespace "Billing Team" is not valid');
+    expect(sandbox.state.requests).toEqual([]);
+    const r = await runAction({ command: 'apply', 'api-key': KEY, namespace: 'billing', 'require-reviewed-plan': 'false', 'commit-state': 'false' }, 'push');
+    expect(r.code, r.stdout).toBe(0);
+    expect(new Set([...sandbox.state.trainings.values()].map((t) => t.metadata.managed_by))).toEqual(new Set(['opencx-sync:billing']));
+    expect(JSON.parse(ws.read('opencx-sync.state.json'))).toMatchObject({ version: 2, namespace: 'billing' });
+  });
+
   it('apply on push: creates, reports, and commits the state file back with [skip ci]', async () => {
     const origin = mkdtempSync(path.join(tmpdir(), 'origin-'));
     try {

@@ -49,7 +49,7 @@ function client(apiKey: string): ApiClient {
 
 /** Made in Open.cx as an earlier apply would have, and tracked in `state` under its key. */
 async function applied(state: State, t: Training): Promise<string> {
-  const made = await remote.create(toPayload(t.key, t.fields));
+  const made = await remote.create(toPayload(t.key, t.fields, state.namespace));
   const fields = fieldsOfRemote(made);
   state.trainings.set(t.key, { id: made.id, path: t.path, hash: hashFields(fields), applied: fields });
   sandbox.state.requests.length = 0;

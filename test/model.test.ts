@@ -19,8 +19,8 @@ const gens = enabledGens(env, LONG);
 const seconds = Number(env.FUZZ_SECONDS ?? (LONG ? 300 : 0));
 const totals = { runs: 0, commands: 0, applies: 0, converged: 0, kills: 0, faulted: 0 };
 
-async function runSequence(ops: Op[]): Promise<void> {
-  const w = await World.create(gens);
+async function runSequence(ops: Op[], namespace = ''): Promise<void> {
+  const w = await World.create(gens, namespace);
   totals.runs++;
   try {
     for (const o of ops) await w.run(o);
@@ -37,7 +37,7 @@ async function runSequence(ops: Op[]): Promise<void> {
 }
 
 const sequences = fc.array(opArb(gens), { minLength: 1, maxLength: LONG ? 60 : 20, size: LONG ? 'medium' : 'small' });
-const property = fc.asyncProperty(sequences, runSequence);
+const property = fc.asyncProperty(sequences, (ops) => runSequence(ops));
 
 function check(seed: number, numRuns: number, extra: Partial<fc.Parameters<[Op[]]>> = {}) {
   // fast-check prints the seed, the shrink path and the shrunk command list when this fails.
@@ -71,6 +71,11 @@ describe('model-based: files, dashboard, faults and kills against the sandbox', 
     // A fixed list, so a regression shows up the same way every time, plus one fresh seed per run.
     it.each([1, 2, 3])('fixed seed %i', async (seed) => {
       await check(seed, 8);
+      expect(totals.applies).toBeGreaterThan(0);
+    });
+    // The same in a namespace, next to a training of the default one carrying a key the files use.
+    it('fixed seed 4 in namespace "main"', async () => {
+      await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(ops, 'main')), { seed: 4, numRuns: 8 });
       expect(totals.applies).toBeGreaterThan(0);
     });
     const fresh = Date.now() % 2_147_483_647;

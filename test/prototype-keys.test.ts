@@ -59,6 +59,7 @@ describe('the state file with a "__proto__" key', () => {
   it('survives a parse/serialize round trip as an own key', () => {
     const text = serializeState({
       version: 1,
+      namespace: '',
       lineage: 'l',
       serial: 1,
       trainings: new Map([['__proto__', { id: 'id-1', path: '__proto__.md', hash: 'h', applied: { title: 'T', content: 'C', type: 'SCENARIO_SPECIFIC', draft: false, directory: null, channels: [], segments: [] } }]]),

@@ -180,6 +180,16 @@ describe('segments', () => {
     expect((await call(s, 'GET', '/contacts/segments/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await call(s, 'GET', '/nowhere')).status).toBe(404);
   });
+
+  it('pages strictly, and refuses a key without segments:read', async () => {
+    const s = await sandbox({ trainingOnlyKey: 'no-segments' });
+    expect((await call(s, 'GET', '/contacts/segments?page=2&limit=1')).body.data[0]).toMatchObject({ name: 'Trial users' });
+    for (const q of ['limit=101', 'limit=0', 'page=0', 'offset=1']) expect((await call(s, 'GET', `/contacts/segments?${q}`)).status, q).toBe(400);
+    const denied = await fetch(`${s.url}/contacts/segments`, { headers: { authorization: 'Bearer no-segments' } });
+    expect(denied.status).toBe(403);
+    const trainings = await fetch(`${s.url}/training`, { headers: { authorization: 'Bearer no-segments' } });
+    expect(trainings.status).toBe(200);
+  });
 });
 
 describe('switches', () => {

@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { resolveConfig, type Config } from '../config.js';
 import { issueText, type Issue } from '../core/issue.js';
+import { checkNamespace } from '../core/namespace.js';
 import type { Plan } from '../core/plan.js';
 import { describeWait } from '../core/wait.js';
 import { hasErrors, loadTrainings, runApply, runPlan, type Hooks } from '../engine.js';
@@ -25,6 +26,7 @@ interface Inputs {
   command: Command;
   dir: string;
   state: string;
+  namespace: string;
   apiUrl: string;
   prune: boolean;
   maxDeletes: number;
@@ -47,10 +49,13 @@ function readInputs(): Inputs {
   if ('error' in maxDeletesRule) throw new UserError(`input max-deletes ${maxDeletesRule.error}`);
   const maxDeletes = maxDeletesRule.value;
   const command = choice('command', ['validate', 'plan', 'apply'] as const, 'plan');
+  const namespaceError = checkNamespace(core.getInput('namespace'));
+  if (namespaceError) throw new UserError(`input ${namespaceError}`);
   return {
     command,
     dir: core.getInput('dir'),
     state: core.getInput('state'),
+    namespace: core.getInput('namespace'),
     apiUrl: core.getInput('api-url'),
     prune: bool('prune', false),
     maxDeletes,
@@ -150,6 +155,7 @@ export async function run(): Promise<void> {
     flags: {
       ...(inputs.dir ? { dir: inputs.dir } : {}),
       ...(inputs.state ? { state: inputs.state } : {}),
+      ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
       ...(inputs.apiUrl ? { apiUrl: inputs.apiUrl } : {}),
     },
   });

@@ -6,6 +6,7 @@ import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from './exit.js';
+import type { Loaded } from '../engine.js';
 import { configFrom, wholeNumber, withApi, withCommon, withState, type ApiArgs, type CommonArgs } from './options.js';
 import { checkIssues } from './issues.js';
 import { createTerm, hooksFor, type Term } from './term.js';
@@ -54,7 +55,7 @@ export const applyCommand = {
         `a saved plan applies with the options it was made with; drop ${given.map((f) => `--${f}`).join(', ')}, or make a new plan with them ("opencx-sync plan ... --out ${args.plan}"). Nothing was sent.`,
       );
     }
-    const { runApply } = await import('../engine.js');
+    const { runApply, shownNames } = await import('../engine.js');
     const { renderApplyEnd, renderOutcome } = await import('../render/report.js');
     const { applyDocument, jsonText } = await import('../render/json.js');
     const term = createTerm(args.verbose);
@@ -84,7 +85,7 @@ export const applyCommand = {
       },
       {
         ...hooksFor(term),
-        ...(args.yes ? {} : { confirm: (plan: Plan) => confirm(plan, term, { json: args.json, dir: config.dir, names: config.names, onDrift, maxDeletes }) }),
+        ...(args.yes ? {} : { confirm: (plan: Plan, loaded: Loaded) => confirm(plan, term, { json: args.json, dir: config.dir, names: shownNames(config, loaded), onDrift, maxDeletes }) }),
         onOutcome: (o, done, total) => {
           if (!args.json) term.out(renderOutcome(o, { dir: config.dir, c: term.c }));
           term.progress('Applying', done, total);

@@ -6,6 +6,7 @@ import { checkWholeNumber, type NumberSetting } from '../limits.js';
 export interface CommonArgs {
   dir?: string;
   state?: string;
+  namespace?: string;
   config?: string;
   verbose: boolean;
 }
@@ -19,7 +20,13 @@ export function withCommon<T>(y: Argv<T>) {
 
 /** Only for the commands that read or write the state file (validate does not). */
 export function withState<T>(y: Argv<T>) {
-  return y.option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' });
+  return y
+    .option('state', { type: 'string', describe: 'State file [default: opencx-sync.state.json]' })
+    .option('namespace', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Own only the trainings of this namespace, when several repositories share one organisation [env OPENCX_SYNC_NAMESPACE, default: none]',
+    });
 }
 
 export interface ApiArgs {
@@ -71,6 +78,7 @@ export async function configFrom(args: CommonArgs & Partial<ApiArgs>): Promise<C
     flags: {
       dir: args.dir,
       state: args.state,
+      namespace: args.namespace,
       apiUrl: args['api-url'],
       rateLimit: args['rate-limit'],
       concurrency: args.concurrency,

@@ -37,7 +37,7 @@ export const planCommand = {
       .option('max-deletes', { ...wholeNumber('max-deletes', 'As apply will run: report a refusal when the plan deletes more than this'), default: 10 })
       .option('out', { type: 'string', describe: 'Save the plan, with what it was made from, for "opencx-sync apply <file>"' }),
   handler: async (args: Args): Promise<ExitCode> => {
-    const { runPlan } = await import('../engine.js');
+    const { runPlan, shownNames } = await import('../engine.js');
     const { toPublicPlan } = await import('../core/plan-contract.js');
     const { renderPublicPlan } = await import('../render/report.js');
     const { jsonText } = await import('../render/json.js');
@@ -55,7 +55,8 @@ export const planCommand = {
     }
     if (args.json) term.out(jsonText(json));
     else {
-      term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: config.names }));
+      // Segments by the names the files gave them: the config's, and those Open.cx's list resolved.
+      term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: shownNames(config, loaded) }));
       if (args.out) term.out(`\nSaved the plan to ${args.out}: "opencx-sync apply ${args.out}" applies exactly these changes, or refuses if anything moved since.`);
     }
     return planExitCode(args['detailed-exitcode'], verdict.refusals.length, plan.changes.length);

@@ -8,6 +8,7 @@ interface Args {
   host: string;
   'api-key': string;
   'read-only-key'?: string;
+  'training-only-key'?: string;
   'rate-limit': number;
   'rate-window': number;
   data?: string;
@@ -29,6 +30,7 @@ export const sandboxCommand = {
       .option('host', { type: 'string', default: '127.0.0.1' })
       .option('api-key', { type: 'string', default: 'sandbox-key', describe: 'Key with full access' })
       .option('read-only-key', { type: 'string', describe: 'Key with only the read scopes (writes get 403)' })
+      .option('training-only-key', { type: 'string', describe: 'Key with training:read and training:write but not segments:read (segment reads get 403)' })
       .option('rate-limit', { type: 'number', default: 100, describe: 'Requests per minute (sliding); 0 = unlimited' })
       .option('rate-window', { type: 'number', default: 60_000, hidden: true, describe: 'Rate-limit window in ms (tests)' })
       .option('data', { type: 'string', describe: 'JSON file to load at start and save on every write' })
@@ -47,6 +49,7 @@ export const sandboxCommand = {
       host: args.host,
       apiKey: args['api-key'],
       ...(args['read-only-key'] ? { readOnlyKey: args['read-only-key'] } : {}),
+      ...(args['training-only-key'] ? { trainingOnlyKey: args['training-only-key'] } : {}),
       rateLimit: args['rate-limit'],
       rateWindowMs: args['rate-window'],
       ...(args.data ? { dataFile: args.data } : {}),

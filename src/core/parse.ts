@@ -4,6 +4,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Issue } from './issue.js';
+import { resolveSegment, type SegmentLookup } from './segments.js';
 import {
   FRONT_MATTER_ALIASES,
   FRONT_MATTER_KEYS,
@@ -25,10 +26,13 @@ export interface SourceFile {
 export interface NameMaps {
   directories: ReadonlyMap<string, string>;
   segments: ReadonlyMap<string, string>;
+  /** How segment names not in `segments` resolve (segments.ts); absent: 'offline', an error. */
+  remoteSegments?: SegmentLookup;
 }
 
 export type ParseResult =
-  | { kind: 'training'; training: Training; issues: Issue[]; positions?: TextPositions }
+  /** `lookups`: segment names left for Open.cx's segment list to resolve (with `remoteSegments: 'deferred'`). */
+  | { kind: 'training'; training: Training; issues: Issue[]; positions?: TextPositions; lookups?: string[] }
   | { kind: 'skipped'; key: string; path: string }
   | { kind: 'invalid'; issues: Issue[] };
 
@@ -44,8 +48,6 @@ export interface TextPositions {
   /** Line of the "# Title" heading within the body (0-based) when it became the title. */
   heading?: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Front-matter holds a few short keys; anything larger is a mistake, and parsing it must stay cheap. */
 export const MAX_FRONT_MATTER_CHARS = 32 * 1024;
@@ -200,11 +202,17 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
     at(line, col, directory.error);
   }
   const segments: string[] = [];
+  const lookups: string[] = [];
   (fm.segments ?? []).forEach((s, i) => {
-    const r = resolveSegment(s, names.segments);
+    const r = resolveSegment(s, names.segments, names.remoteSegments);
     if ('error' in r) {
       const [line, col] = locate(['segments', i]);
       at(line, col, r.error);
+    } else if ('deferred' in r) {
+      const [line, col] = locate(['segments', i]);
+      at(line, col, r.warning, 'warning');
+      lookups.push(r.deferred);
+      segments.push(r.deferred);
     } else segments.push(r.id);
   });
   warnDuplicates(fm.channels ?? [], 'channels', locate, at);
@@ -216,6 +224,7 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
     kind: 'training',
     issues,
     positions: { title: titleAt, bodyLine, leading, ...(headingLine === undefined ? {} : { heading: headingLine }) },
+    ...(lookups.length ? { lookups } : {}),
     training: {
       key,
       path: file.path,
@@ -395,15 +404,6 @@ function resolveDirectory(value: string, map: ReadonlyMap<string, string>): Reso
   return {
     error: `unknown directory "${value}": use one of ${names.map((n) => `"${n}"`).join(', ')} or add it to "directories" in the config file`,
   };
-}
-
-function resolveSegment(value: string, map: ReadonlyMap<string, string>): Resolved {
-  const id = map.get(value);
-  if (id !== undefined) return { id };
-  if (UUID.test(value)) return { id: value };
-  const names = [...map.keys()];
-  const known = names.length ? `one of ${names.map((n) => `"${n}"`).join(', ')}` : 'a name listed under "segments" in the config file';
-  return { error: `unknown segment "${value}": use a segment id (UUID) or ${known}` };
 }
 
 function warnDuplicates(

@@ -285,9 +285,9 @@ function planGone(orphans: string[], ctx: Context, prune: boolean): { changes: C
  * How a training in Open.cx differs from what the state says we last wrote to it: nothing when it
  * holds exactly that, or what a write of ours that was never recorded (a killed run) made it.
  */
-export function driftOf(key: string, entry: StateEntry, r: RemoteTraining): ('untagged' | 'changed')[] {
+export function driftOf(key: string, entry: StateEntry, r: RemoteTraining, namespace: string): ('untagged' | 'changed')[] {
   const hash = hashFields(fieldsOfRemote(r));
-  const tag = keyOfRemote(r);
+  const tag = keyOfRemote(r, namespace);
   if (entry.writing && tag === entry.writing.key && entry.writing.hashes.includes(hash)) return [];
   const kinds: ('untagged' | 'changed')[] = [];
   if (tag !== key) kinds.push('untagged');
@@ -306,12 +306,13 @@ export function detectDrift(state: State, remote: RemoteTraining[]): Drift[] {
       drift.push({ key, kind: 'deleted', id: entry.id, changes: [] });
       continue;
     }
-    for (const kind of driftOf(key, entry, r)) {
+    for (const kind of driftOf(key, entry, r, state.namespace)) {
       drift.push({ key, kind, id: entry.id, changes: kind === 'changed' ? diffFields(entry.applied, fieldsOfRemote(r)) : [] });
     }
   }
   for (const r of remote) {
-    const key = keyOfRemote(r);
+    // Only this namespace's tag: another repository's trainings are neither twins nor untracked here.
+    const key = keyOfRemote(r, state.namespace);
     if (key === undefined || trackedIds.has(r.id)) continue;
     drift.push({ key, kind: state.trainings.has(key) ? 'twin' : 'untracked', id: r.id, changes: [] });
   }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { OnDrift } from './guards.js';
 import { canonicalFields, hashFields } from './hash.js';
 import { fingerprintOf, type Change, type Plan } from './plan.js';
+import { namespaceOfTag } from './namespace.js';
 import { fieldsOfRemote, keyOfRemote, type RemoteTraining, type Training } from './training.js';
 
 export const SAVED_PLAN_VERSION = 1;
@@ -47,7 +48,10 @@ export type MadeFrom = z.output<typeof madeFromSchema>;
 /** Every field a change reads from Open.cx, including its tag: any edit there changes it. */
 export function remoteFingerprint(r: RemoteTraining | undefined): string | null {
   if (!r) return null;
-  return createHash('sha256').update(JSON.stringify([keyOfRemote(r) ?? null, canonicalFields(fieldsOfRemote(r))])).digest('hex');
+  // A namespaced tag counts with its namespace (a re-tag is an edit); the default one as it always did.
+  const ns = namespaceOfTag(r.metadata.managed_by);
+  const tag = ns ? [ns, typeof r.metadata.key === 'string' ? r.metadata.key : null] : (keyOfRemote(r, '') ?? null);
+  return createHash('sha256').update(JSON.stringify([tag, canonicalFields(fieldsOfRemote(r))])).digest('hex');
 }
 
 /** The trainings a change reads or writes in Open.cx. */

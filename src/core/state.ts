@@ -1,8 +1,15 @@
 // The state model: what we last wrote to Open.cx, per key. Versioned; unknown versions are refused.
 import { z } from 'zod';
+import { checkNamespace } from './namespace.js';
 import type { TrainingFields } from './training.js';
 
-export const STATE_VERSION = 1;
+/**
+ * The newest version this code reads. Version 2 adds `namespace`; a state of the default namespace is
+ * still written as version 1 (byte for byte as before namespaces), so an older opencx-sync keeps
+ * reading it, and refuses ("upgrade") a namespaced state it would otherwise tag wrongly.
+ */
+const STATE_VERSION = 2;
+const READS = [1, STATE_VERSION];
 
 const fieldsSchema = z.strictObject({
   title: z.string(),
@@ -51,20 +58,28 @@ function mapOf<T extends z.ZodType>(value: T) {
     });
 }
 
-const stateSchema = z.strictObject({
-  version: z.literal(STATE_VERSION),
+const common = {
   lineage: z.string().min(1),
   serial: z.number().int().nonnegative(),
   trainings: mapOf(entrySchema),
   pending: mapOf(pendingSchema),
-});
+};
+const namespaceSchema = z.string().min(1).refine((ns) => checkNamespace(ns) === undefined, 'is not a valid namespace');
+
+/** In memory every state has a namespace ('' = the default one); a version 1 file is read as ''. */
+const stateSchema = z
+  .discriminatedUnion('version', [
+    z.strictObject({ version: z.literal(1), ...common }),
+    z.strictObject({ version: z.literal(2), namespace: namespaceSchema, ...common }),
+  ])
+  .transform((s) => ({ ...s, namespace: 'namespace' in s ? s.namespace : '' }));
 
 export type State = z.output<typeof stateSchema>;
 export type StateEntry = z.output<typeof entrySchema>;
 export type PendingCreate = z.output<typeof pendingSchema>;
 
-export function emptyState(lineage: string): State {
-  return { version: STATE_VERSION, lineage, serial: 0, trainings: new Map(), pending: new Map() };
+export function emptyState(lineage: string, namespace = ''): State {
+  return { version: namespace === '' ? 1 : 2, namespace, lineage, serial: 0, trainings: new Map(), pending: new Map() };
 }
 
 /** Parses state file text; never treats a damaged file as empty, which would duplicate everything. */
@@ -76,8 +91,8 @@ export function parseState(text: string): { state: State } | { error: string } {
     return { error: `is not valid JSON (${(err as Error).message}); it may be half-written or hand-edited: restore it from git, or run "opencx-sync state rebuild"` };
   }
   const version = (json as { version?: unknown } | null)?.version;
-  if (typeof version === 'number' && version !== STATE_VERSION) {
-    return { error: `has version ${version}, but this opencx-sync reads version ${STATE_VERSION}: upgrade opencx-sync` };
+  if (typeof version === 'number' && !READS.includes(version)) {
+    return { error: `has version ${version}, but this opencx-sync reads versions ${READS.join(' and ')}: upgrade opencx-sync` };
   }
   const r = stateSchema.safeParse(json);
   if (!r.success) {
@@ -92,7 +107,9 @@ export function parseState(text: string): { state: State } | { error: string } {
  * so a git diff shows one line per changed field.
  */
 export function serializeState(state: State): string {
-  return render(state, '') + '\n';
+  // The oldest version that holds it: the default namespace's state reads as it always did.
+  const { namespace, ...rest } = state;
+  return render(namespace === '' ? { ...rest, version: 1 } : { ...rest, version: 2, namespace }, '') + '\n';
 }
 
 function render(v: unknown, pad: string): string {

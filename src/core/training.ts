@@ -1,6 +1,7 @@
 // The Training model: what a Markdown file means, and the one schema for its front-matter.
 // Add a front-matter field here and everything downstream (parse, hash, plan, payload) follows.
 import { z } from 'zod';
+import { tagOf } from './namespace.js';
 
 export const TRAINING_TYPES = ['SCENARIO_SPECIFIC', 'BEHAVIORAL'] as const;
 export type TrainingType = (typeof TRAINING_TYPES)[number];
@@ -16,8 +17,8 @@ export type Channel = (typeof CHANNELS)[number];
  */
 export type OrUnknown<T extends string> = T | (string & Record<never, never>);
 
-/** Tag written into `metadata.managed_by` of every training this tool creates. */
-export const MANAGED_BY = 'opencx-sync';
+/** Tag written into `metadata.managed_by` of every training this tool creates (the default namespace's; see namespace.ts). */
+export { MANAGED_BY } from './namespace.js';
 
 const noNul = (s: string) => !s.includes('\0');
 const nonEmpty = z.string().trim().min(1, 'must not be empty').refine(noNul, 'must not contain NUL characters: remove them');
@@ -98,7 +99,7 @@ export interface TrainingPayload {
   metadata: { managed_by: string; key: string };
 }
 
-export function toPayload(key: string, f: TrainingFields): TrainingPayload {
+export function toPayload(key: string, f: TrainingFields, namespace: string): TrainingPayload {
   return {
     title: f.title,
     content: f.content,
@@ -107,7 +108,7 @@ export function toPayload(key: string, f: TrainingFields): TrainingPayload {
     directory_id: f.directory,
     restricted_to_channels: f.channels,
     restricted_to_segments: f.segments,
-    metadata: { managed_by: MANAGED_BY, key },
+    metadata: { managed_by: tagOf(namespace), key },
   };
 }
 
@@ -141,9 +142,10 @@ export function fieldsOfRemote(r: RemoteTraining): TrainingFields {
   };
 }
 
-export function keyOfRemote(r: RemoteTraining): string | undefined {
+/** The key a training carries when it is tagged for `namespace` ('' = the default namespace). */
+export function keyOfRemote(r: RemoteTraining, namespace: string): string | undefined {
   const { managed_by, key } = r.metadata;
-  return managed_by === MANAGED_BY && typeof key === 'string' ? key : undefined;
+  return managed_by === tagOf(namespace) && typeof key === 'string' ? key : undefined;
 }
 
 /** Oldest first by `created_at`; trainings without one keep their listed order, after the dated ones. */

@@ -6,18 +6,18 @@ import {
   byCreation,
   CHANNELS,
   keyOfRemote,
-  MANAGED_BY,
   TRAINING_TYPES,
   type RemoteTraining,
   type TrainingPayload,
 } from '../core/training.js';
+import { namespaceOfTag, tagOf } from '../core/namespace.js';
 import { ApiError, stripControl } from '../errors.js';
 import type { ApiClient } from './api.js';
 
 export interface Remote {
   /** Every training whose metadata contains `filter`, all pages, de-duplicated by id. */
   list(filter: Record<string, unknown>): Promise<RemoteTraining[]>;
-  /** Managed trainings carrying this key. More than one means something made a copy. */
+  /** Managed trainings of this namespace carrying this key. More than one means something made a copy. */
   findByKey(key: string): Promise<RemoteTraining[]>;
   get(id: string): Promise<RemoteTraining | undefined>;
   create(payload: TrainingPayload): Promise<RemoteTraining>;
@@ -90,7 +90,8 @@ function unknownValues(t: RemoteTraining): string | undefined {
 }
 
 function describe(t: RemoteTraining): string {
-  const key = keyOfRemote(t);
+  // Named by its key when opencx-sync tagged it, in whichever namespace.
+  const key = keyOfRemote(t, namespaceOfTag(t.metadata.managed_by) ?? '');
   return key === undefined ? `id ${shown(t.id)}` : `"${shown(key)}" (id ${shown(t.id)})`;
 }
 
@@ -109,6 +110,8 @@ const MAX_PAGES = 10_000;
 export interface RemoteOptions {
   /** A training read with a value this version does not know; said once per training. */
   warn?: (line: string) => void;
+  /** The namespace whose trainings `findByKey` finds ('' = the default one). */
+  namespace?: string;
 }
 
 export class OpencxRemote implements Remote {
@@ -169,7 +172,7 @@ export class OpencxRemote implements Remote {
 
   async findByKey(key: string): Promise<RemoteTraining[]> {
     // Oldest first: the original, then any copies (the API lists newest first).
-    return (await this.list({ managed_by: MANAGED_BY, key })).sort(byCreation);
+    return (await this.list({ managed_by: tagOf(this.opts.namespace ?? ''), key })).sort(byCreation);
   }
 
   async get(id: string): Promise<RemoteTraining | undefined> {

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   apiKey?: string;
   /** A key with only the read scopes: writes with it get 403. */
   readOnlyKey?: string;
+  /** A key with training:read and training:write but not segments:read: segment reads with it get 403. */
+  trainingOnlyKey?: string;
   /** Requests allowed per window; 0 = unlimited. */
   rateLimit?: number;
   rateWindowMs?: number;
@@ -140,8 +142,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const scopeWrite = method !== 'GET';
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (key !== apiKey && (key === undefined || key !== opts.readOnlyKey)) throw new HttpError(401, 'Unauthorized');
-    if (scopeWrite && key !== apiKey) throw new HttpError(403, 'Forbidden resource');
+    const trainingOnly = key !== undefined && key === opts.trainingOnlyKey;
+    if (key !== apiKey && !trainingOnly && (key === undefined || key !== opts.readOnlyKey)) throw new HttpError(401, 'Unauthorized');
+    if (scopeWrite && key !== apiKey && !trainingOnly) throw new HttpError(403, 'Forbidden resource');
+    if (trainingOnly && parts[0] === 'contacts') throw new HttpError(403, 'Forbidden resource');
 
     if (parts[0] === 'training') {
       const id = parts[1];
@@ -191,6 +195,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     if (parts[0] === 'contacts' && parts[1] === 'segments' && method === 'GET') {
       if (parts.length === 2) {
+        const unknown = [...url.searchParams.keys()].filter((k) => k !== 'page' && k !== 'limit');
+        if (unknown.length) throw new HttpError(400, unknown.map((k) => `property ${k} should not exist`));
         const page = intParam(url.searchParams, 'page', 1, 1, Number.MAX_SAFE_INTEGER);
         const limit = intParam(url.searchParams, 'limit', 20, 1, 100);
         const items = segments.slice((page - 1) * limit, page * limit).map(segmentObject);

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Outcome } from '../../src/core/outcome.js';
 import { resolveConfig, type Config } from '../../src/config.js';
-import { CHANNELS, fieldsOfRemote, MANAGED_BY, type RemoteTraining, type TrainingFields } from '../../src/core/training.js';
+import { CHANNELS, fieldsOfRemote, type RemoteTraining, type TrainingFields } from '../../src/core/training.js';
+import { tagOf } from '../../src/core/namespace.js';
 import { loadTrainings, runApply, runPlan, runStateRebuild } from '../../src/engine.js';
 import { readCurrentState, readStateFile } from '../../src/io/state-file.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
@@ -56,13 +57,20 @@ export class World {
     readonly sandbox: Sandbox,
     private readonly sbOpts: SandboxOptions,
     readonly gens: Set<Gen>,
+    /** The repository's namespace ('' = the default); another namespace's training sits next to it. */
+    readonly namespace: string,
   ) {}
 
-  static async create(gens: Set<Gen>): Promise<World> {
+  /** The tag of this repository's trainings. */
+  get tag(): string {
+    return tagOf(this.namespace);
+  }
+
+  static async create(gens: Set<Gen>, namespace = ''): Promise<World> {
     const sbOpts: SandboxOptions = { port: 0, apiKey: KEY, rateLimit: 0, rateWindowMs: 300 };
     const ws = workspace();
     const sandbox = await startSandbox(sbOpts);
-    const w = new World(ws, sandbox, sbOpts, gens);
+    const w = new World(ws, sandbox, sbOpts, gens, namespace);
     sbOpts.onRequest = (_r, count) => w.onRequest(count);
     w.seedForeign();
     return w;
@@ -80,6 +88,8 @@ export class World {
       { ...base, id: 'foreign-2', seq: -2, title: 'Refund policy', content: 'From Zendesk.', type: 'BEHAVIORAL', restricted_to_channels: [], metadata: { source: 'zendesk', key: 'a' } },
       // Another tool's tag with a key the files also use: not ours.
       { ...base, id: 'foreign-3', seq: -1, title: 'Shipping times', content: 'Other tool.', type: 'SCENARIO_SPECIFIC', restricted_to_channels: [], metadata: { managed_by: 'other-sync', key: 'b' } },
+      // Another repository's namespace, with a key the files also use: never listed, adopted, rebuilt or pruned here.
+      { ...base, id: 'foreign-4', seq: -4, title: 'Neighbour', content: 'Other namespace.', type: 'SCENARIO_SPECIFIC', restricted_to_channels: [], metadata: { managed_by: tagOf(this.namespace ? '' : 'neighbour'), key: 'a' } },
     ];
     for (const r of records) {
       this.sandbox.state.trainings.set(r.id, r);
@@ -92,7 +102,7 @@ export class World {
       cwd: this.ws.dir,
       // The model gives files the same trigger phrase on purpose (renames are paired by it); the content
       // check that refuses that for one audience is not what this test is about.
-      file: { path: 'opencx-sync.config.json', text: JSON.stringify({ rules: { 'duplicate-trigger': 'off' } }) },
+      file: { path: 'opencx-sync.config.json', text: JSON.stringify({ rules: { 'duplicate-trigger': 'off' }, ...(this.namespace ? { namespace: this.namespace } : {}) }) },
       env: { OPENCX_API_URL: this.sandbox.url, OPENCX_API_KEY: KEY },
       flags: { rateLimit: 0, concurrency, timeout: 3000, retries: 2, retryDelay: 0 },
     });
@@ -254,7 +264,7 @@ export class World {
       }
       case 'dashTwin': {
         const r = this.pick(o.target);
-        if (!r || r.metadata.managed_by !== MANAGED_BY) return;
+        if (!r || r.metadata.managed_by !== this.tag) return;
         const copy = { ...structuredClone(r), id: randomUUID(), seq: Math.max(...[...this.sandbox.state.trainings.values()].map((t) => t.seq)) + 1, created_at: new Date().toISOString() };
         this.sandbox.state.trainings.set(copy.id, copy);
         this.twins.add(copy.id);
@@ -270,7 +280,7 @@ export class World {
         // A training whose tag was dropped in the dashboard is known only through the lost state: nothing
         // links it to a file any more, so it is left alone from now on (adopting it by trigger phrase is
         // issue 9). It may stay next to the training the next apply makes.
-        for (const t of this.sandbox.state.trainings.values()) if (!this.foreign.has(t.id) && t.metadata.managed_by !== MANAGED_BY) this.twins.add(t.id);
+        for (const t of this.sandbox.state.trainings.values()) if (!this.foreign.has(t.id) && t.metadata.managed_by !== this.tag) this.twins.add(t.id);
         this.protectedEdits.clear();
         this.identity.clear();
         return;
@@ -426,7 +436,7 @@ export class World {
       if (!e) throw new Violation(`key ${t.key} is not in the state after a clean apply`);
       const r = live.get(e.id);
       if (!r) throw new Violation(`key ${t.key} is tracked as ${e.id}, which does not exist in Open.cx`);
-      if (r.metadata.managed_by !== MANAGED_BY || r.metadata.key !== t.key) throw new Violation(`training ${e.id} (key ${t.key}) carries the tag ${JSON.stringify(r.metadata)}`);
+      if (r.metadata.managed_by !== this.tag || r.metadata.key !== t.key) throw new Violation(`training ${e.id} (key ${t.key}) carries the tag ${JSON.stringify(r.metadata)}`);
       const remote = fieldsOfRemote(r as unknown as RemoteTraining);
       const remoteKnown = { ...remote, channels: remote.channels.filter(known) };
       if (!isDeepStrictEqual(remoteKnown, t.fields)) throw new Violation(`training ${e.id} (key ${t.key}) holds ${JSON.stringify(remote)}, the file says ${JSON.stringify(t.fields)}`);
@@ -442,7 +452,7 @@ export class World {
     const tracked = new Set([...entries.values()].map((e) => e.id));
     for (const r of live.values()) {
       if (this.foreign.has(r.id) || this.twins.has(r.id) || tracked.has(r.id)) continue;
-      if (r.metadata.managed_by === MANAGED_BY && pendingOrphans.has(r.metadata.key as string)) continue;
+      if (r.metadata.managed_by === this.tag && pendingOrphans.has(r.metadata.key as string)) continue;
       throw new Violation(`training ${r.id} made by opencx-sync (tag ${JSON.stringify(r.metadata)}) is not tracked: a duplicate or a leftover`);
     }
     // And nothing is left to do: a fresh plan is empty and sees no drift but the dashboard's copies.

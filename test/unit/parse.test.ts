@@ -211,7 +211,7 @@ describe('parseTrainingFile', () => {
   it('rejects names the config does not know, and accepts raw segment UUIDs', () => {
     expect(errors('---\ntitle: T\ndirectory: Billng\nsegments: [VIP, Gold]\n---\nB')).toEqual([
       '3:12 unknown directory "Billng": use one of "Billing" or add it to "directories" in the config file',
-      '4:17 unknown segment "Gold": use a segment id (UUID) or one of "VIP"',
+      `4:17 unknown segment "Gold": use a segment id (UUID) or one of "VIP"; a name from Open.cx's segment list is looked up only with a key ("plan --refresh", "apply"), never by an offline plan`,
     ]);
     const r = parse('---\ntitle: T\nsegments: [5d2e8f10-7a3b-4c9d-9e1f-2b4a6c8d0e12]\n---\nB');
     expect(r.kind === 'training' && r.training.fields.segments).toEqual(['5d2e8f10-7a3b-4c9d-9e1f-2b4a6c8d0e12']);
@@ -241,7 +241,7 @@ describe('parseTrainingFile', () => {
       // Not in the config: an unknown name, never a property of Object.prototype.
       expect(errors(`---\ntitle: T\ndirectory: ${n}\nsegments: [${n}]\n---\nB`)).toEqual([
         `3:12 unknown directory "${n}": use one of "Billing" or add it to "directories" in the config file`,
-        `4:12 unknown segment "${n}": use a segment id (UUID) or one of "VIP"`,
+        `4:12 unknown segment "${n}": use a segment id (UUID) or one of "VIP"; a name from Open.cx's segment list is looked up only with a key ("plan --refresh", "apply"), never by an offline plan`,
       ]);
       const none: NameMaps = { directories: new Map(), segments: new Map() };
       const noNames = parseTrainingFile({ path: 'a.md', displayPath: 'a.md', text: `---\ntitle: T\nsegments: [${n}]\n---\nB` }, none);
