@@ -101,6 +101,8 @@ function shown(s: string): string {
 }
 
 const PAGE = 100;
+/** Sends of one draft-state change before giving up. */
+const DRAFT_ATTEMPTS = 5;
 /** Pages beyond what the list's `total` needs before the walk is called endless (rows come and go meanwhile). */
 const EXTRA_PAGES = 2;
 /** A list without a `total` stops here: a million trainings. */
@@ -111,8 +113,13 @@ export interface RemoteOptions {
   warn?: (line: string) => void;
 }
 
+/** A 400 that names `metadata`: this API does not take it on PUT. */
+const refusesMetadata = (err: unknown) => err instanceof ApiError && err.status === 400 && /\bmetadata\b/i.test(err.apiMessage);
+
 export class OpencxRemote implements Remote {
   private readonly warned = new Set<string>();
+  /** Set once a PUT with `metadata` was refused: later PUTs leave it out. */
+  private putRefusesMetadata = false;
 
   constructor(
     private readonly api: ApiClient,
@@ -190,15 +197,43 @@ export class OpencxRemote implements Remote {
 
   async update(id: string, payload: TrainingPayload): Promise<RemoteTraining> {
     const path = `/training/${encodeURIComponent(id)}`;
-    const { body } = await this.api.request({ method: 'PUT', path, body: payload }, 'safe');
-    return this.parse(body, path);
+    const { metadata: _metadata, ...withoutMetadata } = payload;
+    const put = (body: unknown) => this.api.request({ method: 'PUT', path, body }, 'safe');
+    if (this.putRefusesMetadata) return this.parse((await put(withoutMetadata)).body, path);
+    try {
+      return this.parse((await put(payload)).body, path);
+    } catch (err) {
+      if (!refusesMetadata(err)) throw err;
+      // The docs never say PUT takes metadata. Without it the fields still land; only the tag cannot change.
+      this.putRefusesMetadata = true;
+      this.warn(`Open.cx refuses metadata on PUT /training/{id} (${(err as ApiError).apiMessage}): updates are sent without it, so a rename cannot re-tag a training (it keeps its old key, tracked by id in the state file)`);
+      return this.parse((await put(withoutMetadata)).body, path);
+    }
   }
 
+  /**
+   * Sends the target state, never blindly twice: if the endpoint toggles whatever the body says (the
+   * docs leave it open), a repeated request would undo the first. A lost answer or one that shows the
+   * other state is checked with a GET, and the request is sent again only when the state is still wrong.
+   */
   async setDraft(id: string, isDraft: boolean): Promise<RemoteTraining> {
     const path = `/training/${encodeURIComponent(id)}/draft`;
-    const { body } = await this.api.request({ method: 'PUT', path, body: { is_draft: isDraft } }, 'safe');
-    // The toggle's response schema is undocumented: re-read when it is not a training.
-    return trainingSchema.safeParse(body).success ? this.parse(body, path) : ((await this.get(id)) ?? this.parse(body, path));
+    for (let attempt = 1; ; attempt++) {
+      let answer: RemoteTraining | undefined;
+      try {
+        const { body } = await this.api.request({ method: 'PUT', path, body: { is_draft: isDraft } }, 'unsafe');
+        // The toggle's response schema is undocumented: re-read when it is not a training.
+        answer = trainingSchema.safeParse(body).success ? this.parse(body, path) : undefined;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.ambiguous) || attempt >= DRAFT_ATTEMPTS) throw err;
+      }
+      if (answer?.is_draft === isDraft) return answer;
+      const now = await this.get(id);
+      if (!now) throw new ApiError('PUT', path, 404, `training ${shown(id)} is gone`, false);
+      if (now.is_draft === isDraft) return now;
+      if (answer) this.warn(`PUT ${path} answered with the other draft state: this Open.cx seems to toggle the draft state whatever the body says; opencx-sync checks the state after each toggle`);
+      if (attempt >= DRAFT_ATTEMPTS) throw new ApiError('PUT', path, null, `the training is still ${isDraft ? 'published' : 'a draft'} after ${attempt} attempts`, false);
+    }
   }
 
   async delete(id: string): Promise<void> {
