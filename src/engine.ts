@@ -10,12 +10,12 @@ import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } f
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
 import { emptyState, type State, type StateEvent } from './core/state.js';
-import { byCreation, fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
+import { byCreation, fieldsOfRemote, isProbe, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
-import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
+import { ApiClient, type ApiOptions, type ApiStats, type WaitReason } from './io/api.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
@@ -77,10 +77,21 @@ interface Progress {
 }
 
 function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Connection {
+  const api = apiClientFor(config, hooks, { ...(signal ? { signal } : {}), progress });
+  return { api, remote: new OpencxRemote(api, hooks.warn ? { warn: hooks.warn } : {}) };
+}
+
+/** The one way a command gets an HTTP client: the config's URL, key, pacing, timeouts and retries. */
+export function apiClientFor(
+  config: Config,
+  hooks: Hooks,
+  o: { signal?: AbortSignal; progress?: Progress; onAnswer?: ApiOptions['onAnswer'] } = {},
+): ApiClient {
   if (!config.apiKey) {
     throw new UserError('OPENCX_API_KEY is not set: create a key with training:read and training:write in Open.cx (Settings > Access) and export it');
   }
-  const api = new ApiClient({
+  const { signal, progress = { done: 0, total: undefined } } = o;
+  return new ApiClient({
     baseUrl: config.apiUrl,
     apiKey: config.apiKey,
     rateLimit: config.rateLimit,
@@ -93,8 +104,8 @@ function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: P
     ...(hooks.log ? { log: hooks.log } : {}),
     ...(signal ? { signal } : {}),
     ...(hooks.onWait ? { onWait: (w: { ms: number; reason: WaitReason }) => hooks.onWait?.({ ...w, ...progress }) } : {}),
+    ...(o.onAnswer ? { onAnswer: o.onAnswer } : {}),
   });
-  return { api, remote: new OpencxRemote(api, hooks.warn ? { warn: hooks.warn } : {}) };
 }
 
 async function withConnection<T>(
@@ -164,7 +175,8 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  * whose tag was removed in the dashboard is not deleted, and must never be created again.
  */
 async function readRemote(remote: Remote, state: State): Promise<RemoteTraining[]> {
-  const listed = await remote.list({ managed_by: MANAGED_BY });
+  // A doctor probe carries the tag too, and is no training of ours (nor a sign of a lost state file).
+  const listed = (await remote.list({ managed_by: MANAGED_BY })).filter((r) => !isProbe(r));
   const ids = new Set(listed.map((r) => r.id));
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));

@@ -11,6 +11,7 @@ import { hintFor } from '../io/file-error.js';
 import { InterruptedError } from '../io/lock.js';
 import { applyCommand } from './apply.js';
 import { audienceCommand } from './audience.js';
+import { doctorCommand } from './doctor.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { rebuildCommand, stateCommand } from './state.js';
@@ -60,6 +61,13 @@ const HELP: Map<string, Help> = new Map([
   }],
   // Its examples are in its own builder.
   ['audience', { examples: [], env: FILES }],
+  ['doctor', {
+    examples: [
+      ['OPENCX_API_KEY=... $0 doctor', 'check your Open.cx; exit 0 all hold, 3 it differs but the tool copes, 4 something breaks it'],
+      ['$0 doctor --json --out report.json', 'the report as JSON, also saved for a bug report'],
+    ],
+    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', 'NO_COLOR, FORCE_COLOR'],
+  }],
   ['sandbox', {
     examples: [['$0 sandbox --port 0 --data /tmp/sandbox.json', 'a local API on a free port; prints its URL and key']],
     env: [],
@@ -112,6 +120,7 @@ export function buildCli(argv: string[]) {
     .command({ ...stateCommand, builder: (y: Argv) => y.command(documented(rebuildCommand, seen)).demandCommand(1, 'Name a state command: rebuild.') })
     .command(documented(sandboxCommand, seen))
     .command(documented(audienceCommand, seen))
+    .command(documented(doctorCommand, seen))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
     .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
     .recommendCommands()
@@ -126,7 +135,8 @@ export function buildCli(argv: string[]) {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue(
       `${envHelp([...ENV.keys()])}\n\n` +
-        'Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode).',
+        'Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode),\n' +
+          '3 doctor: the API differs from the strict reading but the tool copes, 4 doctor: something breaks the tool.',
     )
     .fail((message, err) => {
       // Validation failures (a YError, e.g. from a flag's coerce) are usage errors; failures inside a

@@ -141,9 +141,17 @@ export function fieldsOfRemote(r: RemoteTraining): TrainingFields {
   };
 }
 
+/** `metadata.probe` of the temporary training `opencx-sync doctor` makes (with `managed_by` and a `run`). */
+export const PROBE_TAG = 'doctor';
+
+/** A doctor probe: never a managed training, never lost state, never imported or adopted. */
+export function isProbe(r: Pick<RemoteTraining, 'metadata'>): boolean {
+  return r.metadata.managed_by === MANAGED_BY && r.metadata.probe === PROBE_TAG;
+}
+
 export function keyOfRemote(r: RemoteTraining): string | undefined {
   const { managed_by, key } = r.metadata;
-  return managed_by === MANAGED_BY && typeof key === 'string' ? key : undefined;
+  return managed_by === MANAGED_BY && typeof key === 'string' && !isProbe(r) ? key : undefined;
 }
 
 /** Oldest first by `created_at`; trainings without one keep their listed order, after the dated ones. */

@@ -50,6 +50,11 @@ const listSchema = z.union([
   z.looseObject({ items: z.array(z.unknown()), has_more: z.boolean().optional(), total: z.number().optional() }),
 ]);
 
+/** A training from any answer, read as leniently as everywhere else (doctor reads raw answers). */
+export function parseTraining(raw: unknown, where: string): RemoteTraining {
+  return toTraining(raw, where);
+}
+
 /** `ambiguous`: the request that got this answer may have changed something (a create). */
 function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line: string) => void): RemoteTraining {
   const r = trainingSchema.safeParse(raw);
