@@ -16,7 +16,8 @@ export const doctorCommand = {
   command: 'doctor',
   describe: 'Check this Open.cx against what the tool assumes where the API docs are silent (makes and deletes one draft probe)',
   builder: (y: Argv) =>
-    withApi(withCommon(y))
+    // No --dir: doctor reads no training files, only the config file (for the API URL and rate limit).
+    withApi(withCommon(y).hide('dir'))
       .option('out', { type: 'string', default: DEFAULT_DOCTOR_REPORT, describe: 'Write the JSON report here (attach it to a bug report; it never holds the key)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report instead of the table' }),
   handler: async (args: Args) => {

@@ -122,7 +122,7 @@ export function buildCli(argv: string[]) {
     .command(documented(audienceCommand, seen))
     .command(documented(doctorCommand, seen))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
+    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild, doctor or sandbox.')
     .recommendCommands()
     .strict()
     .version(VERSION)
