@@ -158,3 +158,23 @@ describe('a rename Open.cx could not re-tag', () => {
     await expectConverged(e, { a: { title: 'Another question?', content: 'Another answer.' }, renamed: { title: 'Question A?', content: 'Answer A.' } });
   });
 });
+
+describe('a tag dropped in the dashboard, where PUT cannot re-tag', () => {
+  it.each(['put-ignores-metadata', 'put-rejects-metadata'])('under %s: overwrite updates the training by id, says it stays untagged, and the next plan is quiet', async (reading) => {
+    env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') }, { behaviour: behaviourOf([reading]) });
+    const e = env;
+    await e.apply();
+    const id = e.records()[0]?.id as string;
+    e.edit(id, { metadata: {} });
+    e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer A, revised.'));
+    const r = await e.apply({ onDrift: 'overwrite' });
+    expect(r.outcomes).toMatchObject([{ status: 'updated', id, note: expect.stringContaining('keeps no opencx-sync tag') }]);
+    expect(e.sandbox.state.trainings.get(id)).toMatchObject({ content: 'Answer A, revised.', metadata: {} });
+    expect(e.records()).toHaveLength(1);
+    await expectConverged(e, { a: { title: 'Question A?', content: 'Answer A, revised.' } });
+    // Still found by its id on the next change: never created again.
+    e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer A, third.'));
+    expect(statuses((await e.apply()).outcomes)).toEqual(['updated a']);
+    expect(e.records()).toHaveLength(1);
+  });
+});
