@@ -4,6 +4,8 @@
 // copies, nothing lost, and an empty plan afterwards.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../src/apply.js';
+import { ApiClient } from '../src/io/api.js';
+import { OpencxRemote } from '../src/io/remote.js';
 import type { RequestRecord } from '../src/sandbox/server.js';
 import { behaviourOf, READING_NAMES } from '../src/sandbox/readings.js';
 import { trainingFile } from './helpers.js';
@@ -176,5 +178,26 @@ describe('a tag dropped in the dashboard, where PUT cannot re-tag', () => {
     e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer A, third.'));
     expect(statuses((await e.apply()).outcomes)).toEqual(['updated a']);
     expect(e.records()).toHaveLength(1);
+  });
+});
+
+describe('a draft endpoint that toggles whatever the body says', () => {
+  it('an answer in the other state is checked, said, and corrected: the training ends in the state asked for', async () => {
+    env = await inProcess({}, { behaviour: behaviourOf(['draft-toggles']) });
+    const e = env;
+    const api = new ApiClient({ baseUrl: e.sandbox.url, apiKey: e.sandbox.apiKey, rateLimit: 0, concurrency: 1, timeoutMs: 5000, attempts: 2, retryBaseMs: 5, retryMaxMs: 10, userAgent: 'test' });
+    const warnings: string[] = [];
+    const remote = new OpencxRemote(api, { warn: (l) => warnings.push(l) });
+    try {
+      const made = await remote.create({ title: 'Q?', content: 'A.', type: 'SCENARIO_SPECIFIC', is_draft: true, directory_id: null, restricted_to_channels: [], restricted_to_segments: [], metadata: { managed_by: 'opencx-sync', key: 'q' } });
+      // Asking a draft to be a draft: a toggle publishes it; the tool sees that and asks again.
+      const final = await remote.setDraft(made.id, true);
+      expect(final.is_draft).toBe(true);
+      expect(e.sandbox.state.trainings.get(made.id)?.is_draft).toBe(true);
+      expect(e.writes().filter((w) => w.endsWith('/draft'))).toHaveLength(2);
+      expect(warnings).toEqual([expect.stringContaining('seems to toggle the draft state whatever the body says')]);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -164,9 +164,9 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     step('put-metadata');
     const put1 = need(await call({ method: 'PUT', path: probePath(), body: whole({ metadata: { ...tag, step: 'put' } }) }), 'PUT with metadata');
     const noRetag = 'a rename cannot re-tag a training: it keeps its old key, tracked by its id in the state file (apply says so)';
-    if (!put1.ok && put1.status === 400 && /metadata/i.test(put1.message)) {
+    if (!put1.ok && (put1.status === 400 || put1.status === 422) && /\bmetadata\b/i.test(put1.message)) {
       metadataOnPut = false;
-      see('put-metadata', 'differs', `refused: 400 ${put1.message}`, `sends PUT without metadata after the first refusal; ${noRetag}`);
+      see('put-metadata', 'differs', `refused: ${put1.status} ${put1.message}`, `sends PUT without metadata after the first refusal; ${noRetag}`);
     } else if (!put1.ok) {
       see('put-metadata', 'breaks', `${put1.status}: ${put1.message}`, 'cannot update trainings');
       throw new Stop(`PUT ${probePath()} failed: ${put1.status} ${put1.message}`);

@@ -118,8 +118,8 @@ export interface RemoteOptions {
   warn?: (line: string) => void;
 }
 
-/** A 400 that names `metadata`: this API does not take it on PUT. */
-const refusesMetadata = (err: unknown) => err instanceof ApiError && err.status === 400 && /\bmetadata\b/i.test(err.apiMessage);
+/** A validation error (400 or 422) that names `metadata`: this API does not take it on PUT. */
+const refusesMetadata = (err: unknown) => err instanceof ApiError && (err.status === 400 || err.status === 422) && /\bmetadata\b/i.test(err.apiMessage);
 
 export class OpencxRemote implements Remote {
   private readonly warned = new Set<string>();
