@@ -50,6 +50,7 @@ const DIFFERS: Record<string, [CheckId, Verdict, RegExp][]> = {
   'draft-toggles': [['draft-endpoint', 'differs', /^toggles: /]],
   'list-oldest-first': [['list-sort', 'differs', /^oldest first$/]],
   'delete-200-body': [['delete', 'differs', /^200, with a body; then gone; a second delete: 404$/]],
+  'rate-limit-headers': [['rate-limit', 'differs', /^x-ratelimit-limit: 50; x-ratelimit-remaining: \d+$/]],
 };
 
 const STRICT_OBSERVED: [CheckId, RegExp][] = [
@@ -73,7 +74,8 @@ const STRICT_OBSERVED: [CheckId, RegExp][] = [
 
 describe.each(READING_NAMES)('doctor under the reading %s', (reading) => {
   it('observes the reading, says what the tool does, and leaves the sandbox as it was', async () => {
-    const { report, before, after } = await doctorUnder({ behaviour: behaviourOf([reading]) });
+    // Rate-limit headers come with a limit: 50 a minute, under the tool's default of 100.
+    const { report, before, after } = await doctorUnder({ behaviour: behaviourOf([reading]), ...(reading === 'rate-limit-headers' ? { rateLimit: 50 } : {}) });
     const differs = new Map((DIFFERS[reading] ?? []).map(([id, verdict, observed]) => [id, { verdict, observed }]));
     expect(report.checks.map((c) => c.id)).toEqual(STRICT_OBSERVED.map(([id]) => id));
     for (const [id, strictObserved] of STRICT_OBSERVED) {
@@ -83,6 +85,7 @@ describe.each(READING_NAMES)('doctor under the reading %s', (reading) => {
       expect(check?.observed).toMatch(want.observed);
       expect(check?.tool.length).toBeGreaterThan(10);
     }
+    if (reading === 'rate-limit-headers') expect(report.checks.find((c) => c.id === 'rate-limit')?.tool).toMatch(/pass --rate-limit 50$/);
     expect(report.result).toBe(reading === 'strict' ? 'holds' : 'differs');
     expect(exitCodeOf(report)).toBe(reading === 'strict' ? 0 : 3);
     expect(report.probe).toMatchObject({ removed: true, leftovers_removed: [] });

@@ -317,6 +317,13 @@ describe('readings (where the docs are silent)', () => {
     expect((await call(s, 'DELETE', `/training/${t.id}`)).status).toBe(404);
   });
 
+  it('rate-limit-headers: with a limit, every answer carries X-RateLimit-Limit and -Remaining', async () => {
+    const s = await sandbox({ behaviour: behaviourOf(['rate-limit-headers']), rateLimit: 5 });
+    const r = await call(s, 'GET', '/training');
+    expect([r.headers.get('x-ratelimit-limit'), r.headers.get('x-ratelimit-remaining')]).toEqual(['5', '4']);
+    expect((await call(await sandbox({ rateLimit: 5 }), 'GET', '/training')).headers.get('x-ratelimit-limit')).toBeNull();
+  });
+
   it('an unknown reading name is refused', () => {
     expect(() => behaviourOf(['put-keeps-everything'])).toThrow(/unknown reading "put-keeps-everything"/);
   });

@@ -52,6 +52,8 @@ export interface Behaviour {
   listOrder: 'newest' | 'oldest';
   /** DELETE: 204 with no body (strict), or 200 with the deleted training. */
   deleteStatus: 204 | 200;
+  /** With a rate limit set: X-RateLimit-Limit and X-RateLimit-Remaining on every answer (strict: none). */
+  rateLimitHeaders: boolean;
 }
 
 /** The strict reading: where the docs are silent, the behaviour that is hardest on a client. */
@@ -64,6 +66,7 @@ export const STRICT: Behaviour = {
   draftEndpoint: 'explicit',
   listOrder: 'newest',
   deleteStatus: 204,
+  rateLimitHeaders: false,
 };
 
 export interface TrainingInput {

@@ -11,6 +11,7 @@ export const READINGS = new Map<string, Partial<Behaviour>>([
   ['draft-toggles', { draftEndpoint: 'toggle' }],
   ['list-oldest-first', { listOrder: 'oldest' }],
   ['delete-200-body', { deleteStatus: 200 }],
+  ['rate-limit-headers', { rateLimitHeaders: true }],
 ]);
 
 export const READING_NAMES = [...READINGS.keys()];

@@ -295,6 +295,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           return reply(res, 429, errorBody(429, 'ThrottlerException: Too Many Requests'), { 'retry-after': String(retry) });
         }
         recent.push(t);
+        if (behaviour.rateLimitHeaders) {
+          res.setHeader('x-ratelimit-limit', String(opts.rateLimit));
+          res.setHeader('x-ratelimit-remaining', String(opts.rateLimit - recent.length));
+        }
       }
       requestCount++;
       if (opts.failEvery && requestCount % opts.failEvery === 0) return reply(res, 503, errorBody(503, 'Service Unavailable'));
