@@ -70,8 +70,8 @@ function rateLimitOf(answers: Answer[], rateLimit: number): Seen {
   return { verdict: 'holds', observed, tool };
 }
 
-/** Origin and path: a URL's user, password, query or fragment never reach the report. */
-function shownUrl(raw: string): string {
+/** Origin and path: a URL's user, password, query or fragment never reach the report or the terminal. */
+export function shownUrl(raw: string): string {
   try {
     const u = new URL(raw);
     return `${u.origin}${u.pathname === '/' ? '' : u.pathname}`;

@@ -21,7 +21,7 @@ export const doctorCommand = {
       .option('out', { type: 'string', default: DEFAULT_DOCTOR_REPORT, describe: 'Write the JSON report here (attach it to a bug report; it never holds the key)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report instead of the table' }),
   handler: async (args: Args) => {
-    const { runDoctor } = await import('../doctor.js');
+    const { runDoctor, shownUrl } = await import('../doctor.js');
     const { exitCodeOf, renderDoctorReport } = await import('../core/doctor.js');
     const { writeFileDurably } = await import('../io/durable-write.js');
     const term = createTerm(args.verbose);
@@ -38,15 +38,14 @@ export const doctorCommand = {
       term.err('Stopping: deleting the probe first; press Ctrl-C again to stop at once.');
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    if (!args.json) term.err(`Checking ${config.apiUrl} with a temporary draft training (deleted at the end)...`);
+    if (!args.json) term.err(`Checking ${shownUrl(config.apiUrl)} with a temporary draft training (deleted at the end)...`);
     const report = await runDoctor(config, { signal: stop.signal, ...(term.verbose ? { onStep: (id) => term.err(`check: ${id}`) } : {}) }, hooksFor(term));
     const text = JSON.stringify(report, null, 2) + '\n';
-    await writeFileDurably(path.resolve(args.out), text);
+    // Shown first: a report file that cannot be written still leaves the table on the screen.
     if (args.json) term.out(text);
-    else {
-      term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
-      term.out(`Report written to ${args.out}.`);
-    }
+    else term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
     process.exitCode = exitCodeOf(report);
+    await writeFileDurably(path.resolve(args.out), text);
+    if (!args.json) term.out(`Report written to ${args.out}.`);
   },
 };
