@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
-import { exitCodeOf, type CheckId, type Verdict } from '../src/core/doctor.js';
+import { exitCodeOf, renderDoctorReport, type CheckId, type Verdict } from '../src/core/doctor.js';
 import { MANAGED_BY, PROBE_TAG } from '../src/core/training.js';
 import { runDoctor } from '../src/doctor.js';
 import { runStateRebuild } from '../src/engine.js';
@@ -91,6 +91,13 @@ describe.each(READING_NAMES)('doctor under the reading %s', (reading) => {
     expect(report.probe).toMatchObject({ removed: true, leftovers_removed: [] });
     expect(after).toBe(before);
     expect(report.format_version).toBe(1);
+    // What is printed: one row per check, its mark, assumption, observation and the tool's answer.
+    const plain = (x: string) => x;
+    const lines = renderDoctorReport(report, { c: { green: plain, yellow: plain, red: plain, dim: plain, bold: plain }, width: 2000 }).split('\n');
+    for (const c of report.checks) {
+      const mark = { holds: 'ok', differs: 'differs', breaks: 'BREAKS', unknown: '?' }[c.verdict];
+      expect(lines.some((l) => l.startsWith(`${mark} `) && l.includes(c.assumption) && l.includes(c.observed) && l.includes(c.tool)), c.id).toBe(true);
+    }
   });
 });
 
