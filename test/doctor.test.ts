@@ -72,11 +72,18 @@ const STRICT_OBSERVED: [CheckId, RegExp][] = [
   ['rate-limit', /^none$/],
 ];
 
-describe.each(READING_NAMES)('doctor under the reading %s', (reading) => {
+/** Each reading alone, then every one that is not strict at once (PUT ignoring metadata wins over rejecting it). */
+const CASES: [string, string[]][] = [
+  ...READING_NAMES.map((n): [string, string[]] => [n, [n]]),
+  ['all the others at once', READING_NAMES.filter((n) => n !== 'strict' && n !== 'put-rejects-metadata')],
+];
+
+describe.each(CASES)('doctor under the reading %s', (_, readings) => {
+  const reading = readings.length === 1 ? (readings[0] as string) : 'combined';
   it('observes the reading, says what the tool does, and leaves the sandbox as it was', async () => {
     // Rate-limit headers come with a limit: 50 a minute, under the tool's default of 100.
-    const { report, before, after } = await doctorUnder({ behaviour: behaviourOf([reading]), ...(reading === 'rate-limit-headers' ? { rateLimit: 50 } : {}) });
-    const differs = new Map((DIFFERS[reading] ?? []).map(([id, verdict, observed]) => [id, { verdict, observed }]));
+    const { report, before, after } = await doctorUnder({ behaviour: behaviourOf(readings), ...(readings.includes('rate-limit-headers') ? { rateLimit: 50 } : {}) });
+    const differs = new Map(readings.flatMap((r) => DIFFERS[r] ?? []).map(([id, verdict, observed]) => [id, { verdict, observed }]));
     expect(report.checks.map((c) => c.id)).toEqual(STRICT_OBSERVED.map(([id]) => id));
     for (const [id, strictObserved] of STRICT_OBSERVED) {
       const check = report.checks.find((c) => c.id === id);
@@ -85,7 +92,7 @@ describe.each(READING_NAMES)('doctor under the reading %s', (reading) => {
       expect(check?.observed).toMatch(want.observed);
       expect(check?.tool.length).toBeGreaterThan(10);
     }
-    if (reading === 'rate-limit-headers') expect(report.checks.find((c) => c.id === 'rate-limit')?.tool).toMatch(/pass --rate-limit 50$/);
+    if (readings.includes('rate-limit-headers')) expect(report.checks.find((c) => c.id === 'rate-limit')?.tool).toMatch(/pass --rate-limit 50$/);
     expect(report.result).toBe(reading === 'strict' ? 'holds' : 'differs');
     expect(exitCodeOf(report)).toBe(reading === 'strict' ? 0 : 3);
     expect(report.probe).toMatchObject({ removed: true, leftovers_removed: [] });
