@@ -10,7 +10,7 @@ import { fileSchema } from '../src/config.js';
 import { CHANNELS, frontMatterSchema } from '../src/core/training.js';
 import { NAMESPACE_MAX_LENGTH } from '../src/core/namespace.js';
 import { publicPlanSchema } from '../src/core/plan-contract.js';
-import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema } from '../src/render/json.js';
+import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema, doctorDocumentSchema } from '../src/render/json.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };
 
@@ -81,6 +81,20 @@ const AUDIENCE_DOCS: Docs = {
   behavioral: { description: 'The always-on (BEHAVIORAL) trainings, their total size, the budget and the fullest audience.', examples: [{ budget: 8000, size: 0, fullest: null, trainings: [] }] },
   scenarios: { description: 'The SCENARIO_SPECIFIC trainings, by directory.', examples: [[]] },
   drafts: { description: 'Drafts left out (the AI does not use them).', examples: [0] },
+};
+
+const DOCTOR_DOCS: Docs = {
+  format_version: VERSION(1),
+  command: COMMAND('doctor'),
+  tool_version: { description: 'The opencx-sync version that ran the checks.', examples: ['0.1.0'] },
+  api_url: { description: 'The API checked: origin and path only, never credentials or a query.', examples: ['https://api.open.cx'] },
+  started_at: { description: 'When the checks started (ISO 8601).', examples: ['2026-12-04T10:00:00.000Z'] },
+  finished_at: { description: 'When they ended (ISO 8601).', examples: ['2026-12-04T10:00:10.000Z'] },
+  result: { description: 'holds (exit 0), differs (3: the tool copes), breaks (4), error (1: stopped early or the probe was not removed), interrupted (130).', examples: ['holds'] },
+  checks: { description: 'One row per assumption, in the documented order: what was observed and what the tool does about it.', examples: [[]] },
+  probe: { description: 'The temporary draft training: its id, whether it is gone, and probes of killed earlier runs removed first.', examples: [{ id: null, removed: true, leftovers_removed: [] }] },
+  requests: { description: 'Every answer in order: method, path (no query), status (null: no answer).', examples: [[]] },
+  stopped_because: { description: 'Why the checks stopped early, when they did.', examples: ['the key was refused (401)'] },
 };
 
 const ERROR_DOCS: Docs = {
@@ -166,6 +180,7 @@ export function buildSchemas(): Map<string, string> {
     ['schema/apply.schema.json', text(output('apply.schema.json', applyDocumentSchema, 'opencx-sync apply --json', APPLY_DOCS))],
     ['schema/state-rebuild.schema.json', text(output('state-rebuild.schema.json', rebuildDocumentSchema, 'opencx-sync state rebuild --json', REBUILD_DOCS))],
     ['schema/audience.schema.json', text(output('audience.schema.json', audienceDocumentSchema, 'opencx-sync audience --json', AUDIENCE_DOCS))],
+    ['schema/doctor.schema.json', text(output('doctor.schema.json', doctorDocumentSchema, 'opencx-sync doctor --json', DOCTOR_DOCS))],
     ['schema/error.schema.json', text(output('error.schema.json', errorDocumentSchema, 'opencx-sync error (any command with --json)', ERROR_DOCS))],
   ]);
 }

@@ -7,6 +7,7 @@ import { driftFailure, driftSkipReason, type DriftKind, type OnDrift } from './c
 import { driftOf, type Change } from './core/plan.js';
 import {
   fieldsOfRemote,
+  keyOfRemote,
   toPayload,
   type RemoteTraining,
   type TrainingFields,
@@ -94,7 +95,7 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
     case 'update':
     case 'move': {
       if (c.action === 'move' && !c.remote) {
-        await commitWritten(store, c.key, c.from, c.id, c.path, c.fields);
+        await commitWritten(store, c.key, c.from, c.id, c.path, c.fields, store.state.trainings.get(c.from)?.tag);
         return { status: 'moved', change: c, id: c.id };
       }
       const tracked = c.action === 'move' ? c.from : c.key;
@@ -108,7 +109,7 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
       await store.commit({ type: 'writing', key: tracked, to: c.key, hashes: [false, true].map((draft) => hashFields({ ...c.fields, draft })) });
       const written = await remote.update(c.id, toPayload(c.key, c.fields, store.state.namespace));
       const final = await settle(store, remote, c.key, c.action === 'move' ? c.from : undefined, c.path, written, c.fields);
-      return checked(c, c.action === 'move' ? 'moved' : 'updated', final, c.fields);
+      return withTagNote(checked(c, c.action === 'move' ? 'moved' : 'updated', final, c.fields), final, store.state.namespace);
     }
     case 'delete': {
       // A create started for a file since removed has no id yet: delete whatever it may have made.
@@ -156,7 +157,9 @@ async function createOnce(
   await store.commit({ type: 'intent', key: c.key, path: c.path, hash: hashFields(fields) });
   for (let attempt = 1, lookup = lookupFirst; ; attempt++, lookup = true) {
     if (lookup) {
-      const found = await remote.findByKey(c.key);
+      // A training the state tracks under another key is that key's, even if it carries this one (a
+      // rename Open.cx could not re-tag): never taken over for this file.
+      const found = (await remote.findByKey(c.key)).filter((r) => !trackedElsewhere(store, r.id, c.key, from));
       if (found[0]) return adopt(c, fields, found[0], remote, store, found.slice(1), from);
     }
     let made: RemoteTraining;
@@ -187,9 +190,32 @@ async function adopt(
   const same = hashFields(fieldsOfRemote(found)) === hashFields(fields);
   const written = same ? found : await remote.update(found.id, toPayload(c.key, fields, store.state.namespace));
   const final = await settle(store, remote, c.key, from, c.path, written, fields);
-  const o = checked(c, 'adopted', final, fields);
+  const o = withTagNote(checked(c, 'adopted', final, fields), final, store.state.namespace);
   if (!twins.length || o.status !== 'adopted') return o;
   return { ...o, note: `${twins.length} more ${twins.length === 1 ? 'training carries' : 'trainings carry'} this key (${twins.map((t) => t.id).join(', ')}): delete them in Open.cx` };
+}
+
+function trackedElsewhere(store: StateSink, id: string, key: string, from: string | undefined): boolean {
+  for (const [k, e] of store.state.trainings) if (e.id === id && k !== key && k !== from) return true;
+  return false;
+}
+
+/** The tag a written training carries, for the state: absent when it is the key itself. */
+function tagFor(key: string, r: RemoteTraining, namespace: string): string | null | undefined {
+  const tag = keyOfRemote(r, namespace);
+  return tag === key ? undefined : (tag ?? null);
+}
+
+/** Where Open.cx kept another tag than the one sent (no metadata on PUT), the outcome says what that limits. */
+function withTagNote(o: Outcome, r: RemoteTraining, namespace: string): Outcome {
+  if (o.status === 'failed' || o.status === 'skipped') return o;
+  const tag = tagFor(o.change.key, r, namespace);
+  if (tag === undefined) return o;
+  const held = tag === null ? 'no opencx-sync tag' : `the old key "${tag}" in its metadata`;
+  return {
+    ...o,
+    note: `Open.cx did not take the new metadata on PUT, so the training keeps ${held}; it is tracked by its id in the state file (keep that file: "state rebuild" would not find it under this key)${tag === null ? '' : `, or pin "key: ${tag}" in the file's front-matter`}`,
+  };
 }
 
 /**
@@ -206,12 +232,12 @@ async function settle(
   written: RemoteTraining,
   fields: TrainingFields,
 ): Promise<RemoteTraining> {
-  await commitWritten(store, key, from, written.id, path, fieldsOfRemote(written));
+  await commitWritten(store, key, from, written.id, path, fieldsOfRemote(written), tagFor(key, written, store.state.namespace));
   if (written.is_draft === fields.draft) return written;
   const toggled = hashFields({ ...fieldsOfRemote(written), draft: fields.draft });
   await store.commit({ type: 'writing', key, to: key, hashes: [toggled] });
   const final = await remote.setDraft(written.id, fields.draft);
-  await commitWritten(store, key, undefined, final.id, path, fieldsOfRemote(final));
+  await commitWritten(store, key, undefined, final.id, path, fieldsOfRemote(final), tagFor(key, final, store.state.namespace));
   return final;
 }
 
@@ -222,9 +248,10 @@ async function commitWritten(
   id: string,
   path: string,
   fields: TrainingFields,
+  tag?: string | null,
 ) {
   // The state records what the API answered, so a field it did not keep shows up in the next plan.
-  await store.commit({ type: 'written', key, ...(from === undefined ? {} : { from }), id, path, hash: hashFields(fields), fields });
+  await store.commit({ type: 'written', key, ...(from === undefined ? {} : { from }), id, path, hash: hashFields(fields), fields, ...(tag === undefined ? {} : { tag }) });
 }
 
 /** The API's answer must hold what we sent; anything else is reported, not silently accepted. */

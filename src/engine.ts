@@ -12,13 +12,13 @@ import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/gua
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
 import { emptyState, type State, type StateEvent } from './core/state.js';
-import { byCreation, fieldsOfRemote, keyOfRemote, type RemoteTraining } from './core/training.js';
+import { byCreation, fieldsOfRemote, isProbe, keyOfRemote, type RemoteTraining } from './core/training.js';
 import { inNamespace, namespaceName, otherNamespaceOf, tagOf } from './core/namespace.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
-import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
+import { ApiClient, type ApiOptions, type ApiStats, type WaitReason } from './io/api.js';
 import { fetchSegmentDirectory } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
@@ -122,10 +122,21 @@ interface Progress {
 }
 
 function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Connection {
+  const api = apiClientFor(config, hooks, { ...(signal ? { signal } : {}), progress });
+  return { api, remote: new OpencxRemote(api, { namespace: config.namespace, ...(hooks.warn ? { warn: hooks.warn } : {}) }) };
+}
+
+/** The one way a command gets an HTTP client: the config's URL, key, pacing, timeouts and retries. */
+export function apiClientFor(
+  config: Config,
+  hooks: Hooks,
+  o: { signal?: AbortSignal; progress?: Progress; onAnswer?: ApiOptions['onAnswer'] } = {},
+): ApiClient {
   if (!config.apiKey) {
     throw new UserError('OPENCX_API_KEY is not set: create a key with training:read and training:write in Open.cx (Settings > Access) and export it');
   }
-  const api = new ApiClient({
+  const { signal, progress = { done: 0, total: undefined } } = o;
+  return new ApiClient({
     baseUrl: config.apiUrl,
     apiKey: config.apiKey,
     rateLimit: config.rateLimit,
@@ -138,8 +149,8 @@ function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: P
     ...(hooks.log ? { log: hooks.log } : {}),
     ...(signal ? { signal } : {}),
     ...(hooks.onWait ? { onWait: (w: { ms: number; reason: WaitReason }) => hooks.onWait?.({ ...w, ...progress }) } : {}),
+    ...(o.onAnswer ? { onAnswer: o.onAnswer } : {}),
   });
-  return { api, remote: new OpencxRemote(api, { namespace: config.namespace, ...(hooks.warn ? { warn: hooks.warn } : {}) }) };
 }
 
 async function withConnection<T>(
@@ -211,7 +222,8 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  */
 async function readRemote(remote: Remote, state: State, namespace: string): Promise<RemoteTraining[]> {
   // The tag is one exact value per namespace, so the API's filter returns this namespace's trainings only.
-  const listed = await remote.list({ managed_by: tagOf(namespace) });
+  // A doctor probe carries the default tag too, and is no training of ours (nor a sign of a lost state file).
+  const listed = (await remote.list({ managed_by: tagOf(namespace) })).filter((r) => !isProbe(r));
   const ids = new Set(listed.map((r) => r.id));
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));

@@ -2,7 +2,7 @@
 // "dashboard edits" made directly in the sandbox's records.
 import { resolveConfig } from '../src/config.js';
 import { MANAGED_BY } from '../src/core/training.js';
-import { runApply, runPlan, type ApplyOptions } from '../src/engine.js';
+import { runApply, runPlan, type ApplyHooks, type ApplyOptions } from '../src/engine.js';
 import { startSandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import type { TrainingRecord } from '../src/sandbox/model.js';
 import { KEY, workspace } from './helpers.js';
@@ -20,8 +20,8 @@ export async function inProcess(files: Record<string, string>, opts: SandboxOpti
     sandbox,
     ws,
     config,
-    apply: (o: Partial<ApplyOptions> = {}) =>
-      runApply(config, { prune: false, onDrift: 'fail', maxDeletes: 10, lockWaitMs: 0, refresh: true, ...o }),
+    apply: (o: Partial<ApplyOptions> = {}, hooks: ApplyHooks = {}) =>
+      runApply(config, { prune: false, onDrift: 'fail', maxDeletes: 10, lockWaitMs: 0, refresh: true, ...o }, hooks),
     plan: (o: { prune?: boolean; refresh?: boolean } = {}) => runPlan(config, { prune: false, refresh: true, ...o }),
     /** Trainings carrying this key, as the API would list them. */
     withKey: (key: string) => records().filter((r) => r.metadata.managed_by === MANAGED_BY && r.metadata.key === key),

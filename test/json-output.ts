@@ -18,6 +18,7 @@ const BY_COMMAND: Map<string, { file: string; check: ValidateFunction }> = new M
     ['apply', 'apply.schema.json'],
     ['state rebuild', 'state-rebuild.schema.json'],
     ['audience', 'audience.schema.json'],
+    ['doctor', 'doctor.schema.json'],
   ].map(([command, file]) => [command as string, { file: file as string, check: compile(file as string) }]),
 );
 const ERROR = { file: 'error.schema.json', check: compile('error.schema.json') };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { behaviourOf } from '../src/sandbox/readings.js';
 import { DEFAULT_SEGMENTS, startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { CLI } from './helpers.js';
 
@@ -248,5 +249,99 @@ describe('opencx-sync sandbox', () => {
     } finally {
       child.kill();
     }
+  });
+
+  it('--reading switches a behaviour: create-200 answers a create with 200', async () => {
+    const child = spawn(process.execPath, [CLI, 'sandbox', '--port', '0', '--api-key', 'k1', '--reading', 'create-200', '--reading', 'delete-200-body'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = (await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()).value as string;
+      const headers = { authorization: 'Bearer k1', 'content-type': 'application/json' };
+      const res = await fetch(`${url}/training`, { method: 'POST', headers, body: JSON.stringify(minimal) });
+      expect(res.status).toBe(200);
+      const { id } = (await res.json()) as { id: string };
+      expect((await fetch(`${url}/training/${id}`, { method: 'DELETE', headers })).status).toBe(200);
+    } finally {
+      child.kill();
+    }
+  });
+});
+
+describe('readings (where the docs are silent)', () => {
+  const reading = (name: string) => sandbox({ behaviour: behaviourOf([name]) });
+  const created = async (s: Sandbox, extra: Record<string, unknown> = {}) =>
+    (await call(s, 'POST', '/training', { ...minimal, restricted_to_channels: ['api'], metadata: { m: 1 }, ...extra })).body;
+
+  it('strict: PUT resets omitted fields and stores metadata; the draft endpoint sets the state it is given', async () => {
+    const s = await sandbox();
+    const t = await created(s);
+    expect((await call(s, 'PUT', `/training/${t.id}`, { ...minimal, metadata: { m: 2 } })).body).toMatchObject({ restricted_to_channels: [], metadata: { m: 2 } });
+    expect((await call(s, 'PUT', `/training/${t.id}/draft`, { is_draft: true })).body.is_draft).toBe(true);
+  });
+
+  it('put-keeps-omitted: an omitted field keeps its value', async () => {
+    const s = await reading('put-keeps-omitted');
+    const t = await created(s);
+    expect((await call(s, 'PUT', `/training/${t.id}`, { ...minimal, content: 'New.' })).body).toMatchObject({ content: 'New.', restricted_to_channels: ['api'], metadata: { m: 1 } });
+  });
+
+  it('put-rejects-metadata: 400 naming metadata; without it, the stored metadata stays', async () => {
+    const s = await reading('put-rejects-metadata');
+    const t = await created(s);
+    expect(await call(s, 'PUT', `/training/${t.id}`, { ...minimal, metadata: { m: 2 } })).toMatchObject({ status: 400, body: { message: ['property metadata should not exist'] } });
+    expect((await call(s, 'PUT', `/training/${t.id}`, minimal)).body).toMatchObject({ metadata: { m: 1 }, restricted_to_channels: [] });
+  });
+
+  it('put-ignores-metadata: 200, and the stored metadata stays', async () => {
+    const s = await reading('put-ignores-metadata');
+    const t = await created(s);
+    expect(await call(s, 'PUT', `/training/${t.id}`, { ...minimal, metadata: { m: 2 } })).toMatchObject({ status: 200, body: { metadata: { m: 1 } } });
+  });
+
+  it('create-200: a create answers 200', async () => {
+    const s = await reading('create-200');
+    expect((await call(s, 'POST', '/training', minimal)).status).toBe(200);
+  });
+
+  it('draft-toggles: the draft endpoint flips the state whatever the body says, also with no body', async () => {
+    const s = await reading('draft-toggles');
+    const t = await created(s);
+    expect((await call(s, 'PUT', `/training/${t.id}/draft`, { is_draft: true })).body).toMatchObject({ is_draft: false, current_version: 1 });
+    expect((await call(s, 'PUT', `/training/${t.id}/draft`)).body.is_draft).toBe(true);
+  });
+
+  it('list-oldest-first: the list starts with the oldest', async () => {
+    const s = await reading('list-oldest-first');
+    const a = await created(s, { title: 'First one?' });
+    const b = await created(s, { title: 'Second one?' });
+    expect((await call(s, 'GET', '/training')).body.items.map((t: { id: string }) => t.id)).toEqual([a.id, b.id]);
+    const strict = await sandbox();
+    const c = await created(strict, { title: 'First one?' });
+    const d = await created(strict, { title: 'Second one?' });
+    expect((await call(strict, 'GET', '/training')).body.items.map((t: { id: string }) => t.id)).toEqual([d.id, c.id]);
+  });
+
+  it('delete-200-body: 200 with the deleted training, then 404', async () => {
+    const s = await reading('delete-200-body');
+    const t = await created(s);
+    expect(await call(s, 'DELETE', `/training/${t.id}`)).toMatchObject({ status: 200, body: { id: t.id } });
+    expect((await call(s, 'DELETE', `/training/${t.id}`)).status).toBe(404);
+  });
+
+  it('rate-limit-headers: with a limit, every answer carries X-RateLimit-Limit and -Remaining', async () => {
+    const s = await sandbox({ behaviour: behaviourOf(['rate-limit-headers']), rateLimit: 5 });
+    const r = await call(s, 'GET', '/training');
+    expect([r.headers.get('x-ratelimit-limit'), r.headers.get('x-ratelimit-remaining')]).toEqual(['5', '4']);
+    expect((await call(await sandbox({ rateLimit: 5 }), 'GET', '/training')).headers.get('x-ratelimit-limit')).toBeNull();
+  });
+
+  it('an unknown reading name is refused', () => {
+    expect(() => behaviourOf(['put-keeps-everything'])).toThrow(/unknown reading "put-keeps-everything"/);
+  });
+
+  it('dropWhen commits the chosen request and closes the socket unanswered', async () => {
+    const s = await sandbox({ dropWhen: (r) => r.method === 'PUT' });
+    const t = await created(s);
+    await expect(call(s, 'PUT', `/training/${t.id}`, { ...minimal, content: 'Dropped.' })).rejects.toThrow();
+    expect(s.state.trainings.get(t.id)?.content).toBe('Dropped.');
   });
 });

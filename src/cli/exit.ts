@@ -11,6 +11,10 @@ export const EXIT = {
   error: 1,
   /** plan --detailed-exitcode only: changes are pending. */
   changes: 2,
+  /** doctor only: Open.cx differs from the strict reading, and the tool copes. */
+  doctorDiffers: 3,
+  /** doctor only: something Open.cx does would break the tool. */
+  doctorBreaks: 4,
   /** Stopped by Ctrl-C (or SIGTERM): what was in flight finished and was recorded. */
   interrupted: 130,
 } as const;

@@ -14,6 +14,7 @@ import { renderIssues } from '../render/report.js';
 import { EXIT, failureOf, type ExitCode } from './exit.js';
 import { applyCommand } from './apply.js';
 import { audienceCommand } from './audience.js';
+import { doctorCommand } from './doctor.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { rebuildCommand, stateCommand } from './state.js';
@@ -63,6 +64,13 @@ const HELP: Map<string, Help> = new Map([
   }],
   // Its examples are in its own builder.
   ['audience', { examples: [], env: FILES }],
+  ['doctor', {
+    examples: [
+      ['OPENCX_API_KEY=... $0 doctor', 'check your Open.cx; exit 0 all hold, 3 it differs but the tool copes, 4 something breaks it'],
+      ['$0 doctor --json --out report.json', 'the report as JSON, also saved for a bug report'],
+    ],
+    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', 'NO_COLOR, FORCE_COLOR'],
+  }],
   ['sandbox', {
     examples: [['$0 sandbox --port 0 --data /tmp/sandbox.json', 'a local API on a free port; prints its URL and key']],
     env: [],
@@ -151,8 +159,9 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .command({ ...stateCommand, builder: (y: Argv) => y.command(documented(rebuildCommand, 'state rebuild', seen, ctx)).demandCommand(1, 'Name a state command: rebuild.') })
     .command(documented(sandboxCommand, 'sandbox', seen, ctx))
     .command(documented(audienceCommand, 'audience', seen, ctx))
+    .command(documented(doctorCommand, 'doctor', seen, ctx))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
+    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild, doctor or sandbox.')
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -165,7 +174,8 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue(
       `${envHelp([...ENV.keys()])}\n\n` +
-        'Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode), 130 stopped by Ctrl-C.\n' +
+        'Exit codes: 0 success, 1 error (invalid files, failed requests), 2 changes pending (plan --detailed-exitcode),\n' +
+          '3 doctor: the API differs from the strict reading but the tool copes, 4 doctor: something breaks the tool, 130 stopped by Ctrl-C.\n' +
         'With --json, stdout holds one JSON document, or an error document when the command stops (docs/json-output.md).',
     )
     .fail((message, err) => {

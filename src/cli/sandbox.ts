@@ -1,5 +1,7 @@
+// `opencx-sync sandbox`: the local Open.cx API, with its readings and fault switches as flags.
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
+import { behaviourOf, READING_NAMES } from '../sandbox/readings.js';
 import type { Named } from '../sandbox/server.js';
 import { createTerm } from './term.js';
 
@@ -18,6 +20,7 @@ interface Args {
   'fail-every': number;
   'drop-every': number;
   'unknown-directory-status': 400 | 404;
+  reading: string[];
   verbose: boolean;
 }
 
@@ -40,6 +43,13 @@ export const sandboxCommand = {
       .option('fail-every', { type: 'number', default: 0, describe: 'Answer every Nth request with 503' })
       .option('drop-every', { type: 'number', default: 0, describe: 'Commit every Nth POST, then drop the connection unanswered' })
       .option('unknown-directory-status', { choices: [400, 404] as const, default: 400 as const })
+      .option('reading', {
+        type: 'string',
+        array: true,
+        choices: READING_NAMES,
+        default: ['strict'],
+        describe: 'How to behave where the API docs are silent; repeat to combine (see docs/api-assumptions.md)',
+      })
       .option('verbose', { type: 'boolean', default: false, describe: 'Log each request to stderr' }),
   handler: async (args: Args) => {
     const { DEFAULT_DIRECTORIES, DEFAULT_SEGMENTS, startSandbox } = await import('../sandbox/server.js');
@@ -59,6 +69,7 @@ export const sandboxCommand = {
       failEvery: args['fail-every'],
       dropEvery: args['drop-every'],
       unknownDirectoryStatus: args['unknown-directory-status'],
+      behaviour: behaviourOf(args.reading),
     });
     term.out(sandbox.url);
     term.out(sandbox.apiKey);

@@ -1,7 +1,7 @@
 // (desired trainings, state[, remote]) -> Plan. Pure: a value to print, save as JSON and test as a table.
 import { createHash } from 'node:crypto';
 import { hashFields } from './hash.js';
-import type { PendingCreate, State, StateEntry } from './state.js';
+import { tagOfEntry, type PendingCreate, type State, type StateEntry } from './state.js';
 import {
   byCreation,
   FIELD_NAMES,
@@ -288,9 +288,11 @@ function planGone(orphans: string[], ctx: Context, prune: boolean): { changes: C
 export function driftOf(key: string, entry: StateEntry, r: RemoteTraining, namespace: string): ('untagged' | 'changed')[] {
   const hash = hashFields(fieldsOfRemote(r));
   const tag = keyOfRemote(r, namespace);
-  if (entry.writing && tag === entry.writing.key && entry.writing.hashes.includes(hash)) return [];
+  // An Open.cx that keeps no metadata on PUT leaves the old tag: the entry says which one to expect.
+  const expected = tagOfEntry(key, entry);
+  if (entry.writing && (tag === entry.writing.key || tag === expected) && entry.writing.hashes.includes(hash)) return [];
   const kinds: ('untagged' | 'changed')[] = [];
-  if (tag !== key) kinds.push('untagged');
+  if (tag !== expected) kinds.push('untagged');
   if (hash !== entry.hash) kinds.push('changed');
   return kinds;
 }

@@ -29,11 +29,18 @@ const fieldsSchema = z.strictObject({
  */
 const writingSchema = z.strictObject({ key: z.string(), hashes: z.array(z.string()) });
 
+/**
+ * The key the training's metadata carries when it is not the entry's own (null: no key at all). Only
+ * where Open.cx does not take `metadata` on PUT, so a rename could not re-tag it; absent otherwise.
+ */
+const tagSchema = z.string().nullable().optional();
+
 const entrySchema = z.strictObject({
   id: z.string().min(1),
   path: z.string(),
   hash: z.string(),
   applied: fieldsSchema,
+  tag: tagSchema,
   writing: writingSchema.optional(),
 });
 
@@ -77,6 +84,11 @@ const stateSchema = z
 export type State = z.output<typeof stateSchema>;
 export type StateEntry = z.output<typeof entrySchema>;
 export type PendingCreate = z.output<typeof pendingSchema>;
+
+/** The key the training tracked by this entry is tagged with in Open.cx (undefined: none). */
+export function tagOfEntry(key: string, entry: StateEntry): string | undefined {
+  return entry.tag === undefined ? key : (entry.tag ?? undefined);
+}
 
 export function emptyState(lineage: string, namespace = ''): State {
   return { version: namespace === '' ? 1 : 2, namespace, lineage, serial: 0, trainings: new Map(), pending: new Map() };
@@ -139,7 +151,7 @@ export type StateEvent =
   | { type: 'intent-dropped'; key: string }
   /** An update or move of the training tracked under `key` is about to be sent, writing key `to`. */
   | { type: 'writing'; key: string; to: string; hashes: string[] }
-  | { type: 'written'; key: string; from?: string; id: string; path: string; hash: string; fields: TrainingFields }
+  | { type: 'written'; key: string; from?: string; id: string; path: string; hash: string; fields: TrainingFields; tag?: string | null }
   | { type: 'deleted'; key: string };
 
 /** Pure: the state after one event. */
@@ -173,7 +185,7 @@ export function applyEvent(state: State, e: StateEvent): void {
     case 'written':
       if (e.from !== undefined && e.from !== e.key) trainings.delete(e.from);
       pending.delete(e.key);
-      trainings.set(e.key, { id: e.id, path: e.path, hash: e.hash, applied: e.fields });
+      trainings.set(e.key, { id: e.id, path: e.path, hash: e.hash, applied: e.fields, ...(e.tag === undefined ? {} : { tag: e.tag }) });
       break;
     case 'deleted':
       trainings.delete(e.key);
@@ -200,6 +212,7 @@ const eventSchema = z.discriminatedUnion('type', [
     path: z.string(),
     hash: z.string(),
     fields: fieldsSchema,
+    tag: tagSchema,
   }),
   z.strictObject({ type: z.literal('deleted'), key: z.string() }),
 ]);

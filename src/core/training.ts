@@ -1,7 +1,7 @@
 // The Training model: what a Markdown file means, and the one schema for its front-matter.
 // Add a front-matter field here and everything downstream (parse, hash, plan, payload) follows.
 import { z } from 'zod';
-import { tagOf } from './namespace.js';
+import { MANAGED_BY, tagOf } from './namespace.js';
 
 export const TRAINING_TYPES = ['SCENARIO_SPECIFIC', 'BEHAVIORAL'] as const;
 export type TrainingType = (typeof TRAINING_TYPES)[number];
@@ -142,10 +142,18 @@ export function fieldsOfRemote(r: RemoteTraining): TrainingFields {
   };
 }
 
+/** `metadata.probe` of the temporary training `opencx-sync doctor` makes (with `managed_by` and a `run`). */
+export const PROBE_TAG = 'doctor';
+
+/** A doctor probe: never a managed training, never lost state, never imported or adopted. */
+export function isProbe(r: Pick<RemoteTraining, 'metadata'>): boolean {
+  return r.metadata.managed_by === MANAGED_BY && r.metadata.probe === PROBE_TAG;
+}
+
 /** The key a training carries when it is tagged for `namespace` ('' = the default namespace). */
 export function keyOfRemote(r: RemoteTraining, namespace: string): string | undefined {
   const { managed_by, key } = r.metadata;
-  return managed_by === tagOf(namespace) && typeof key === 'string' ? key : undefined;
+  return managed_by === tagOf(namespace) && typeof key === 'string' && !isProbe(r) ? key : undefined;
 }
 
 /** Oldest first by `created_at`; trainings without one keep their listed order, after the dated ones. */

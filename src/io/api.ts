@@ -34,6 +34,15 @@ export interface ApiOptions {
   /** Told when a wait of a few seconds begins, and every few seconds while it lasts. */
   onWait?: (w: { ms: number; reason: WaitReason }) => void;
   log?: (line: string) => void;
+  /** Told of every answer (or its loss: status null), with its headers; for `doctor`'s report. */
+  onAnswer?: (a: Answer) => void;
+}
+
+export interface Answer {
+  method: string;
+  path: string;
+  status: number | null;
+  headers: Record<string, string>;
 }
 
 export interface ApiStats {
@@ -170,6 +179,7 @@ export class ApiClient {
         signal: deadline,
       });
       const status = res.statusCode;
+      this.opts.onAnswer?.({ method: req.method, path: req.path, status, headers: headersOf(res.headers) });
       const { text, complete } = await readCapped(res.body, maxBytes);
       this.log(`${req.method} ${req.path} -> ${status} (${Date.now() - started} ms)`);
       if (status >= 200 && status < 300) {
@@ -197,6 +207,7 @@ export class ApiClient {
       // Also when the body broke off after the status line: the answer is lost, whatever it said.
       const code = (err as { code?: string }).code ?? '';
       const message = deadline.aborted ? `timed out after ${this.opts.timeoutMs} ms (--timeout)` : this.clean(describeNetworkError(err));
+      this.opts.onAnswer?.({ method: req.method, path: req.path, status: null, headers: {} });
       this.log(`${req.method} ${req.path} -> ${message} (${Date.now() - started} ms)`);
       return { status: null, okText: '', failure: { message, sent: !NOT_SENT.has(code), retryable: true } };
     }
@@ -285,6 +296,12 @@ function cut(s: string): string {
 
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : `${n} bytes`;
+}
+
+function headersOf(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
 }
 
 function header(h: string | string[] | undefined): string | undefined {

@@ -50,6 +50,11 @@ const listSchema = z.union([
   z.looseObject({ items: z.array(z.unknown()), has_more: z.boolean().optional(), total: z.number().optional() }),
 ]);
 
+/** A training from any answer, read as leniently as everywhere else (doctor reads raw answers). */
+export function parseTraining(raw: unknown, where: string): RemoteTraining {
+  return toTraining(raw, where);
+}
+
 /** `ambiguous`: the request that got this answer may have changed something (a create). */
 function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line: string) => void): RemoteTraining {
   const r = trainingSchema.safeParse(raw);
@@ -102,6 +107,8 @@ function shown(s: string): string {
 }
 
 const PAGE = 100;
+/** Sends of one draft-state change before giving up. */
+const DRAFT_ATTEMPTS = 5;
 /** Pages beyond what the list's `total` needs before the walk is called endless (rows come and go meanwhile). */
 const EXTRA_PAGES = 2;
 /** A list without a `total` stops here: a million trainings. */
@@ -114,8 +121,13 @@ export interface RemoteOptions {
   namespace?: string;
 }
 
+/** A validation error (400 or 422) that names `metadata`: this API does not take it on PUT. */
+const refusesMetadata = (err: unknown) => err instanceof ApiError && (err.status === 400 || err.status === 422) && /\bmetadata\b/i.test(err.apiMessage);
+
 export class OpencxRemote implements Remote {
   private readonly warned = new Set<string>();
+  /** Set once a PUT with `metadata` was refused: later PUTs leave it out. */
+  private putRefusesMetadata = false;
 
   constructor(
     private readonly api: ApiClient,
@@ -193,15 +205,43 @@ export class OpencxRemote implements Remote {
 
   async update(id: string, payload: TrainingPayload): Promise<RemoteTraining> {
     const path = `/training/${encodeURIComponent(id)}`;
-    const { body } = await this.api.request({ method: 'PUT', path, body: payload }, 'safe');
-    return this.parse(body, path);
+    const { metadata: _metadata, ...withoutMetadata } = payload;
+    const put = (body: unknown) => this.api.request({ method: 'PUT', path, body }, 'safe');
+    if (this.putRefusesMetadata) return this.parse((await put(withoutMetadata)).body, path);
+    try {
+      return this.parse((await put(payload)).body, path);
+    } catch (err) {
+      if (!refusesMetadata(err)) throw err;
+      // The docs never say PUT takes metadata. Without it the fields still land; only the tag cannot change.
+      this.putRefusesMetadata = true;
+      this.warn(`Open.cx refuses metadata on PUT /training/{id} (${(err as ApiError).apiMessage}): updates are sent without it, so a rename cannot re-tag a training (it keeps its old key, tracked by id in the state file)`);
+      return this.parse((await put(withoutMetadata)).body, path);
+    }
   }
 
+  /**
+   * Sends the target state, never blindly twice: if the endpoint toggles whatever the body says (the
+   * docs leave it open), a repeated request would undo the first. A lost answer or one that shows the
+   * other state is checked with a GET, and the request is sent again only when the state is still wrong.
+   */
   async setDraft(id: string, isDraft: boolean): Promise<RemoteTraining> {
     const path = `/training/${encodeURIComponent(id)}/draft`;
-    const { body } = await this.api.request({ method: 'PUT', path, body: { is_draft: isDraft } }, 'safe');
-    // The toggle's response schema is undocumented: re-read when it is not a training.
-    return trainingSchema.safeParse(body).success ? this.parse(body, path) : ((await this.get(id)) ?? this.parse(body, path));
+    for (let attempt = 1; ; attempt++) {
+      let answer: RemoteTraining | undefined;
+      try {
+        const { body } = await this.api.request({ method: 'PUT', path, body: { is_draft: isDraft } }, 'unsafe');
+        // The toggle's response schema is undocumented: re-read when it is not a training.
+        answer = trainingSchema.safeParse(body).success ? this.parse(body, path) : undefined;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.ambiguous) || attempt >= DRAFT_ATTEMPTS) throw err;
+      }
+      if (answer?.is_draft === isDraft) return answer;
+      const now = await this.get(id);
+      if (!now) throw new ApiError('PUT', path, 404, `training ${shown(id)} is gone`, false);
+      if (now.is_draft === isDraft) return now;
+      if (answer) this.warn(`PUT ${path} answered with the other draft state: this Open.cx seems to toggle the draft state whatever the body says; opencx-sync checks the state after each toggle`);
+      if (attempt >= DRAFT_ATTEMPTS) throw new ApiError('PUT', path, null, `the training is still ${isDraft ? 'published' : 'a draft'} after ${attempt} attempts`, false);
+    }
   }
 
   async delete(id: string): Promise<void> {

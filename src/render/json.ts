@@ -94,6 +94,24 @@ export function rebuildDocument(r: { stateFile: string; lineage: string; serial:
   return { format_version: REBUILD_VERSION, command: 'state rebuild', state_file: r.stateFile, lineage: r.lineage, serial: r.serial, tracked: r.tracked, duplicates: r.duplicates };
 }
 
+export const DOCTOR_VERSION = 1;
+const verdictSchema = z.enum(['holds', 'differs', 'breaks', 'unknown']);
+/** `opencx-sync doctor --json` and its report file: the shape of core/doctor.ts's DoctorReport. */
+export const doctorDocumentSchema = z.strictObject({
+  format_version: z.literal(DOCTOR_VERSION),
+  command: z.literal('doctor'),
+  tool_version: z.string(),
+  api_url: z.string(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  result: z.enum(['holds', 'differs', 'breaks', 'error', 'interrupted']),
+  checks: z.array(z.strictObject({ id: z.string(), assumption: z.string(), observed: z.string(), tool: z.string(), verdict: verdictSchema })),
+  probe: z.strictObject({ id: z.string().nullable(), removed: z.boolean(), leftovers_removed: z.array(z.string()) }),
+  requests: z.array(z.strictObject({ method: z.string(), path: z.string(), status: z.number().int().nullable() })),
+  stopped_because: z.string().optional(),
+});
+export type DoctorDocument = z.output<typeof doctorDocumentSchema>;
+
 const audienceItem = { key: z.string(), path: z.string(), title: z.string(), channels: z.array(z.string()), segments: z.array(z.string()) };
 
 export const AUDIENCE_VERSION = 1;

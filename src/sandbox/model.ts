@@ -40,7 +40,34 @@ export interface Behaviour {
   defaultDraft: boolean;
   /** The product guide: changing a scenario's type resets its draft/published state. */
   typeChangeResetsDraft: boolean;
+  /** PUT: an omitted optional field goes back to its default (strict), or keeps its stored value. */
+  putOmitted: 'reset' | 'keep';
+  /** PUT with `metadata`: stored (strict), refused with 400, or dropped silently; the last two keep what is stored. */
+  putMetadata: 'accept' | 'reject' | 'ignore';
+  /** Status of a successful create. */
+  createStatus: 200 | 201;
+  /** PUT /training/{id}/draft: sets the state the body names (strict), or flips it whatever the body says. */
+  draftEndpoint: 'explicit' | 'toggle';
+  /** Default order of GET /training by created_at. */
+  listOrder: 'newest' | 'oldest';
+  /** DELETE: 204 with no body (strict), or 200 with the deleted training. */
+  deleteStatus: 204 | 200;
+  /** With a rate limit set: X-RateLimit-Limit and X-RateLimit-Remaining on every answer (strict: none). */
+  rateLimitHeaders: boolean;
 }
+
+/** The strict reading: where the docs are silent, the behaviour that is hardest on a client. */
+export const STRICT: Behaviour = {
+  defaultDraft: true,
+  typeChangeResetsDraft: true,
+  putOmitted: 'reset',
+  putMetadata: 'accept',
+  createStatus: 201,
+  draftEndpoint: 'explicit',
+  listOrder: 'newest',
+  deleteStatus: 204,
+  rateLimitHeaders: false,
+};
 
 export interface TrainingInput {
   title: string;
@@ -122,6 +149,22 @@ export function createRecord(id: string, seq: number, input: TrainingInput, now:
     updated_at: now,
     seq,
   };
+}
+
+/** The `putOmitted: 'keep'` reading: every optional field the body leaves out keeps its stored value. */
+export function withStoredFields(r: TrainingRecord, input: TrainingInput): TrainingInput {
+  const stored: Omit<TrainingInput, 'title' | 'content'> = {
+    type: r.type,
+    is_draft: r.is_draft,
+    directory_id: r.directory_id,
+    restricted_to_channels: r.restricted_to_channels,
+    restricted_to_segments: r.restricted_to_segments,
+    metadata: r.metadata,
+    start_time: r.start_time,
+    end_time: r.end_time,
+  };
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  return { ...stored, ...given } as TrainingInput;
 }
 
 /** PUT is a whole-object update: an omitted optional field goes back to its default (the strict reading). */

@@ -1,5 +1,6 @@
 // The sandbox: a real HTTP server on loopback that behaves like the documented Open.cx training API,
-// strict where the docs are silent, with switches for rate limits and injected faults.
+// strict where the docs are silent, with switches for the other readings (readings.ts), rate limits
+// and injected faults.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,9 +12,11 @@ import {
   createRecord,
   jsonbContains,
   setDraftRecord,
+  STRICT,
   toApi,
   updateRecord,
   validateTrainingBody,
+  withStoredFields,
   type Behaviour,
   type TrainingRecord,
 } from './model.js';
@@ -42,8 +45,11 @@ export interface SandboxOptions {
   failEvery?: number;
   /** Commit every Nth POST /training, then close the socket without answering. */
   dropEvery?: number;
+  /** Asked as each request arrives: true commits it, then closes the socket without answering. */
+  dropWhen?: (r: RequestRecord, count: number) => boolean;
   /** Status for an unknown directory_id (the docs allow 400 or 404). */
   unknownDirectoryStatus?: 400 | 404;
+  /** Where the docs are silent; the strict reading unless set (see READINGS in readings.ts). */
   behaviour?: Partial<Behaviour>;
   /** Called as each request arrives; handling waits for a returned promise (tests act at exact moments). */
   onRequest?: (r: RequestRecord, count: number) => unknown;
@@ -97,7 +103,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const apiKey = opts.apiKey ?? 'sandbox-key';
   const directories = opts.directories ?? DEFAULT_DIRECTORIES;
   const segments = opts.segments ?? DEFAULT_SEGMENTS;
-  const behaviour: Behaviour = { defaultDraft: true, typeChangeResetsDraft: true, ...opts.behaviour };
+  const behaviour: Behaviour = { ...STRICT, ...opts.behaviour };
   const windowMs = opts.rateWindowMs ?? 60_000;
   const state: SandboxState = { trainings: new Map(), requests: [] };
   let seq = 0;
@@ -105,6 +111,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const recent: number[] = [];
   let requestCount = 0;
   let postCount = 0;
+  /** Answers to drop once the request is committed (dropWhen). */
+  const dropping = new WeakSet<ServerResponse>();
 
   const save = () => {
     if (!opts.dataFile) return;
@@ -113,6 +121,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const reply = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+    if (dropping.has(res)) {
+      res.socket?.destroy();
+      return;
+    }
     if (body === undefined) {
       res.writeHead(status, headers).end();
       return;
@@ -160,13 +172,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           req.socket.destroy(); // committed, but the client never hears: the ambiguous failure
           return;
         }
-        return reply(res, 201, toApi(r));
+        return reply(res, behaviour.createStatus, toApi(r));
       }
       if (parts.length === 2 && id) {
         if (method === 'GET') return reply(res, 200, toApi(find(id)));
         if (method === 'PUT') {
           const r = find(id);
-          const input = validBody(body);
+          let input = validBody(body);
+          if (behaviour.putMetadata === 'reject' && input.metadata !== undefined) throw new HttpError(400, ['property metadata should not exist']);
+          if (behaviour.putMetadata !== 'accept') input = { ...input, metadata: r.metadata };
+          if (behaviour.putOmitted === 'keep') input = withStoredFields(r, input);
           checkRefs(input);
           const next = updateRecord(r, input, now(), behaviour);
           state.trainings.set(id, next);
@@ -174,14 +189,21 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           return reply(res, 200, toApi(next));
         }
         if (method === 'DELETE') {
-          find(id);
+          const r = find(id);
           state.trainings.delete(id);
           save();
-          return reply(res, 204);
+          return behaviour.deleteStatus === 200 ? reply(res, 200, toApi(r)) : reply(res, 204);
         }
       }
       if (parts.length === 3 && id && parts[2] === 'draft' && method === 'PUT') {
         const r = find(id);
+        if (behaviour.draftEndpoint === 'toggle') {
+          // A blind toggle: whatever the body says, the state flips.
+          const flipped = setDraftRecord(r, !r.is_draft, now());
+          state.trainings.set(id, flipped);
+          save();
+          return reply(res, 200, toApi(flipped));
+        }
         const b = body as { is_draft?: unknown } | undefined;
         const extra = Object.keys(b ?? {}).filter((k) => k !== 'is_draft');
         if (typeof b?.is_draft !== 'boolean' || extra.length) {
@@ -241,12 +263,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new HttpError(400, ['metadata must be a JSON object']);
     }
     const search = q.get('search')?.toLowerCase();
-    // Newest first: the harder case for a client paging while others create.
+    // Newest first by default: the harder case for a client paging while others create.
+    const order = behaviour.listOrder === 'oldest' ? -1 : 1;
     const all = [...state.trainings.values()]
       .filter((r) => (type === null || r.type === type) && (isDraft === null || String(r.is_draft) === isDraft))
       .filter((r) => filter === undefined || jsonbContains(r.metadata, filter))
       .filter((r) => !search || `${r.draft_title ?? r.title}\n${r.draft_content ?? r.content}`.toLowerCase().includes(search))
-      .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.seq - a.seq);
+      .sort((a, b) => order * (b.created_at.localeCompare(a.created_at) || b.seq - a.seq));
     const items = all.slice(offset, offset + limit).map(toApi);
     return { items, total: all.length, limit, offset, has_more: offset + items.length < all.length };
   }
@@ -259,7 +282,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const record: RequestRecord = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
     state.requests.push(record);
-    await opts.onRequest?.(record, state.requests.length);
+    const count = state.requests.length;
+    if (opts.dropWhen?.(record, count)) dropping.add(res);
+    await opts.onRequest?.(record, count);
     res.on('finish', () => {
       record.status = res.statusCode;
       opts.onResponse?.(record);
@@ -276,6 +301,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           return reply(res, 429, errorBody(429, 'ThrottlerException: Too Many Requests'), { 'retry-after': String(retry) });
         }
         recent.push(t);
+        if (behaviour.rateLimitHeaders) {
+          res.setHeader('x-ratelimit-limit', String(opts.rateLimit));
+          res.setHeader('x-ratelimit-remaining', String(opts.rateLimit - recent.length));
+        }
       }
       requestCount++;
       if (opts.failEvery && requestCount % opts.failEvery === 0) return reply(res, 503, errorBody(503, 'Service Unavailable'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyState, nextState, parseState, serializeState } from '../../src/core/state.js';
+import { emptyState, nextState, parseState, parseStateEvent, serializeState, tagOfEntry } from '../../src/core/state.js';
 import { fields, stateOf, training } from './builders.js';
 
 describe('state', () => {
@@ -10,6 +10,20 @@ describe('state', () => {
     expect(text.indexOf('"a"')).toBeLessThan(text.indexOf('"b"'));
     expect(text).toContain('"channels": ["web","email"],');
     expect(serializeState(parseStateOk(text))).toBe(text);
+  });
+
+  it('records the tag a training kept when Open.cx took no metadata on PUT, and reads it back', () => {
+    let s = emptyState('l');
+    s = nextState(s, { type: 'written', key: 'a', id: '1', path: 'a.md', hash: 'h', fields: fields() });
+    s = nextState(s, { type: 'written', key: 'b', from: 'a', id: '1', path: 'b.md', hash: 'h', fields: fields(), tag: 'a' });
+    s = nextState(s, { type: 'written', key: 'c', id: '2', path: 'c.md', hash: 'h', fields: fields(), tag: null });
+    const back = parseStateOk(serializeState(s));
+    expect(back.trainings.get('b')?.tag).toBe('a');
+    expect(tagOfEntry('b', back.trainings.get('b') as never)).toBe('a');
+    expect(tagOfEntry('c', back.trainings.get('c') as never)).toBeUndefined();
+    s = nextState(back, { type: 'written', key: 'b', id: '1', path: 'b.md', hash: 'h', fields: fields() });
+    expect(tagOfEntry('b', s.trainings.get('b') as never)).toBe('b');
+    expect(parseStateEvent({ type: 'written', key: 'b', id: '1', path: 'b.md', hash: 'h', fields: fields(), tag: 'a' })).toMatchObject({ event: { tag: 'a' } });
   });
 
   it('refuses damaged files instead of treating them as empty', () => {

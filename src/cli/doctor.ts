@@ -1,0 +1,60 @@
+// `opencx-sync doctor`: checks the real Open.cx API against what the tool assumes where the docs are
+// silent, with one temporary draft probe that is always deleted, and writes a report for bug reports.
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { DoctorDocument } from '../render/json.js';
+import { EXIT, type ExitCode } from './exit.js';
+import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
+import { createTerm, hooksFor } from './term.js';
+
+interface Args extends CommonArgs, ApiArgs {
+  out: string;
+  json: boolean;
+}
+
+export const DEFAULT_DOCTOR_REPORT = 'opencx-doctor.json';
+
+export const doctorCommand = {
+  command: 'doctor',
+  describe: 'Check this Open.cx against what the tool assumes where the API docs are silent (makes and deletes one draft probe)',
+  builder: (y: Argv) =>
+    // No --dir: doctor reads no training files, only the config file (for the API URL and rate limit).
+    withApi(withCommon(y).hide('dir'))
+      .option('out', { type: 'string', default: DEFAULT_DOCTOR_REPORT, describe: 'Write the JSON report here (attach it to a bug report; it never holds the key)' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report instead of the table' }),
+  handler: async (args: Args): Promise<ExitCode> => {
+    const { runDoctor, shownUrl } = await import('../doctor.js');
+    const { exitCodeOf, renderDoctorReport } = await import('../core/doctor.js');
+    const { writeFileDurably } = await import('../io/durable-write.js');
+    const term = createTerm(args.verbose);
+    const config = await configFrom(args);
+    // First Ctrl-C: finish the request in flight, start nothing new, delete the probe, write the report.
+    // Second: stop at once; the next doctor run finds the probe by its tag and deletes it.
+    const stop = new AbortController();
+    const onSignal = () => {
+      if (stop.signal.aborted) {
+        term.err('Stopped. A probe may be left in Open.cx: the next "opencx-sync doctor" removes it.');
+        process.exit(130);
+      }
+      stop.abort();
+      term.err('Stopping: deleting the probe first; press Ctrl-C again to stop at once.');
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    if (!args.json) term.err(`Checking ${shownUrl(config.apiUrl)} with a temporary draft training (deleted at the end)...`);
+    const report = await runDoctor(config, { signal: stop.signal, ...(term.verbose ? { onStep: (id) => term.err(`check: ${id}`) } : {}) }, hooksFor(term));
+    const doc: DoctorDocument = report;
+    const text = JSON.stringify(doc, null, 2) + '\n';
+    // Shown first: a report file that cannot be written still leaves the table on the screen.
+    if (args.json) term.out(text);
+    else term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
+    await writeFileDurably(path.resolve(args.out), text);
+    if (!args.json) term.out(`Report written to ${args.out}.`);
+    return exitCode(exitCodeOf(report));
+  },
+};
+
+/** The core's doctor verdict as one of the exit codes decided in exit.ts. */
+function exitCode(code: number): ExitCode {
+  const known = Object.values(EXIT) as number[];
+  return (known.includes(code) ? code : EXIT.error) as ExitCode;
+}

@@ -1,0 +1,134 @@
+// The built `opencx-sync doctor` against the sandbox: exit codes per outcome, the report file, and
+// Ctrl-C (or a kill) at a chosen request: the probe is deleted (or found and deleted by the next run),
+// and the sandbox holds the same records as before. The key is in no output and no report.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createRecord, STRICT } from '../src/sandbox/model.js';
+import { behaviourOf } from '../src/sandbox/readings.js';
+import { startSandbox, type RequestRecord, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
+import { CLI, collect, KEY, runCli, workspace } from './helpers.js';
+
+const outputs: string[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+afterAll(() => {
+  expect(outputs.length).toBeGreaterThan(0);
+  for (const o of outputs) expect(o).not.toContain(KEY);
+});
+
+const snapshot = (s: Sandbox) => JSON.stringify([...s.state.trainings.values()].sort((a, b) => a.id.localeCompare(b.id)));
+
+async function setup(opts: SandboxOptions = {}) {
+  const sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0, ...opts });
+  const seeded = createRecord('seed', 1, { title: 'Made in the dashboard?', content: 'Yes.', is_draft: false }, '2026-01-01T00:00:00.000Z', STRICT);
+  sandbox.state.trainings.set(seeded.id, seeded);
+  const ws = workspace();
+  cleanups.push(() => sandbox.close(), () => ws.cleanup());
+  const env = { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY };
+  const report = () => {
+    const text = readFileSync(path.join(ws.dir, 'opencx-doctor.json'), 'utf8');
+    outputs.push(text);
+    return JSON.parse(text);
+  };
+  return { sandbox, ws, env, report, before: snapshot(sandbox) };
+}
+
+const doctorArgs = ['doctor', '--rate-limit', '0', '--retry-delay', '5'];
+
+describe('opencx-sync doctor exit codes', () => {
+  it.each([
+    ['strict', 0, 'holds'],
+    ['create-200', 3, 'differs'],
+  ])('under %s: exit %i, the table on stdout, the report in opencx-doctor.json', async (reading, code, result) => {
+    const { sandbox, ws, env, report, before } = await setup({ behaviour: behaviourOf([reading]) });
+    const r = await runCli(doctorArgs, { cwd: ws.dir, env });
+    outputs.push(r.stdout, r.stderr);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stdout).toMatch(/Assumption\s+Observed\s+What the tool does/);
+    expect(r.stdout).toContain('Report written to opencx-doctor.json.');
+    expect(report()).toMatchObject({ format_version: 1, result, probe: { removed: true } });
+    expect(snapshot(sandbox)).toBe(before);
+  });
+
+  it('a key without training:write: exit 4, and --json prints the report it writes to --out', async () => {
+    const { sandbox, ws, env, before } = await setup({ readOnlyKey: `${KEY}-ro` });
+    const r = await runCli([...doctorArgs, '--json', '--out', 'r.json'], { cwd: ws.dir, env: { ...env, OPENCX_API_KEY: `${KEY}-ro` } });
+    outputs.push(r.stdout, r.stderr);
+    expect(r.code).toBe(4);
+    const printed = JSON.parse(r.stdout);
+    expect(printed).toMatchObject({ result: 'breaks', checks: expect.arrayContaining([expect.objectContaining({ id: 'write-scope', verdict: 'breaks' })]) });
+    expect(JSON.parse(ws.read('r.json'))).toEqual(printed);
+    expect(snapshot(sandbox)).toBe(before);
+  });
+
+  it('no key: exit 1 with the usual message, nothing sent', async () => {
+    const { sandbox, ws, env } = await setup();
+    const r = await runCli(doctorArgs, { cwd: ws.dir, env: { OPENCX_API_URL: env.OPENCX_API_URL } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('OPENCX_API_KEY is not set');
+    expect(sandbox.state.requests).toEqual([]);
+  });
+});
+
+describe('opencx-sync doctor interrupted', () => {
+  /** Spawns doctor; at the first request `at` matches, sends `signal` and (for SIGINT) holds that request until the child says it is stopping. */
+  async function interrupted(at: (r: RequestRecord) => boolean, signal: NodeJS.Signals) {
+    const running: { child?: ChildProcess; stopping?: Promise<void> } = {};
+    let fired = false;
+    const s = await setup({
+      onRequest: (r) => {
+        if (fired || !at(r) || !running.child) return;
+        fired = true;
+        running.child.kill(signal);
+        return signal === 'SIGINT' ? running.stopping : undefined;
+      },
+    });
+    const child = (running.child = spawn(process.execPath, [CLI, ...doctorArgs], { cwd: s.ws.dir, env: { PATH: process.env.PATH, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    running.stopping = new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr?.on('data', (d) => {
+        err += d;
+        if (err.includes('Stopping: deleting the probe first')) resolve();
+      });
+    });
+    const r = await collect(child);
+    outputs.push(r.stdout, r.stderr);
+    expect(fired).toBe(true);
+    return { ...s, r };
+  }
+
+  it.each([
+    ['the first list', (r: RequestRecord) => r.method === 'GET' && r.path === '/training', false],
+    ['the create', (r: RequestRecord) => r.method === 'POST', true],
+    ['the draft toggle', (r: RequestRecord) => r.path.endsWith('/draft'), true],
+  ])('Ctrl-C during %s: exit 130, the probe deleted, the report says interrupted', async (_, at, made) => {
+    const { sandbox, r, report, before } = await interrupted(at, 'SIGINT');
+    expect(r.code, r.stderr).toBe(130);
+    const rep = report();
+    expect(rep).toMatchObject({ result: 'interrupted', probe: { removed: true } });
+    expect(rep.checks.find((c: { id: string }) => c.id === 'delete')).toMatchObject({ verdict: 'unknown', observed: 'not checked: interrupted' });
+    expect(rep.probe.id !== null).toBe(made);
+    expect(snapshot(sandbox)).toBe(before);
+    // After the signal, the only writes are the clean-up.
+    const writes = sandbox.state.requests.filter((q) => q.method !== 'GET').map((q) => q.method);
+    if (made) expect(writes.at(-1)).toBe('DELETE');
+    else expect(writes).toEqual([]);
+  });
+
+  it('killed (SIGKILL) after the create: the probe is left, and the next run finds it by its tag and deletes it first', async () => {
+    const { sandbox, ws, env, r, report, before } = await interrupted((q) => q.method === 'PUT', 'SIGKILL');
+    expect(r.signal).toBe('SIGKILL');
+    expect(existsSync(path.join(ws.dir, 'opencx-doctor.json'))).toBe(false);
+    const left = [...sandbox.state.trainings.values()].filter((t) => t.metadata.probe === 'doctor');
+    expect(left).toHaveLength(1);
+    const again = await runCli(doctorArgs, { cwd: ws.dir, env });
+    outputs.push(again.stdout, again.stderr);
+    expect(again.code, again.stderr).toBe(0);
+    expect(report().probe.leftovers_removed).toEqual([left[0]?.id]);
+    expect(snapshot(sandbox)).toBe(before);
+  });
+});

@@ -1,0 +1,216 @@
+// `opencx-sync doctor` in process against the sandbox under every reading: the observed column per
+// reading, nothing left behind (also after a failure mid-way and with a probe a killed run left), the
+// probe never taken for a managed training, and the key never in the report.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config.js';
+import { exitCodeOf, renderDoctorReport, type CheckId, type Verdict } from '../src/core/doctor.js';
+import { MANAGED_BY, PROBE_TAG } from '../src/core/training.js';
+import { runDoctor } from '../src/doctor.js';
+import { runStateRebuild } from '../src/engine.js';
+import { createRecord, STRICT } from '../src/sandbox/model.js';
+import { behaviourOf, READING_NAMES } from '../src/sandbox/readings.js';
+import type { Sandbox, SandboxOptions } from '../src/sandbox/server.js';
+import { trainingFile } from './helpers.js';
+import { inProcess, type InProcess } from './inprocess.js';
+
+let env: InProcess | undefined;
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+  for (const c of closers.splice(0)) await c();
+});
+
+/** Two trainings made "in the dashboard" a day apart, so the list order can be seen. */
+function seed(s: Sandbox) {
+  const a = createRecord('seed-old', 1, { title: 'Old one?', content: 'Old.', is_draft: false }, '2026-01-01T00:00:00.000Z', STRICT);
+  const b = createRecord('seed-new', 2, { title: 'New one?', content: 'New.', metadata: { other: 'tool' } }, '2026-01-02T00:00:00.000Z', STRICT);
+  for (const r of [a, b]) s.state.trainings.set(r.id, r);
+}
+
+const snapshot = (s: Sandbox) => JSON.stringify([...s.state.trainings.values()].sort((a, b) => a.id.localeCompare(b.id)));
+
+async function doctorUnder(opts: SandboxOptions) {
+  env = await inProcess({}, opts);
+  seed(env.sandbox);
+  const before = snapshot(env.sandbox);
+  const report = await runDoctor(env.config);
+  return { report, before, after: snapshot(env.sandbox), e: env };
+}
+
+/** What each reading changes from the strict observations: check -> [verdict, observed]. */
+const DIFFERS: Record<string, [CheckId, Verdict, RegExp][]> = {
+  strict: [],
+  'put-keeps-omitted': [['put-omitted', 'differs', /^kept: restricted_to_channels stayed \[api\]$/]],
+  'put-rejects-metadata': [['put-metadata', 'differs', /^refused: 400 property metadata should not exist$/]],
+  'put-ignores-metadata': [['put-metadata', 'differs', /^accepted \(200\) but not kept/]],
+  'create-200': [['create-status', 'differs', /^200$/], ['write-scope', 'holds', /^200: granted$/]],
+  'draft-toggles': [['draft-endpoint', 'differs', /^toggles: /]],
+  'list-oldest-first': [['list-sort', 'differs', /^oldest first$/]],
+  'delete-200-body': [['delete', 'differs', /^200, with a body; then gone; a second delete: 404$/]],
+  'rate-limit-headers': [['rate-limit', 'differs', /^x-ratelimit-limit: 50; x-ratelimit-remaining: \d+$/]],
+};
+
+const STRICT_OBSERVED: [CheckId, RegExp][] = [
+  ['key', /^200: accepted$/],
+  ['write-scope', /^201: granted$/],
+  ['segments-scope', /^200: granted$/],
+  ['list-paging', /^2 of 2, has_more false$/],
+  ['list-sort', /^newest first$/],
+  ['leftovers', /^none$/],
+  ['create-status', /^201$/],
+  ['create-draft', /^a draft$/],
+  ['metadata-stored', /^stored and returned$/],
+  ['metadata-filter', /^found exactly the probe$/],
+  ['put-metadata', /^accepted and kept$/],
+  ['put-omitted', /^reset: restricted_to_channels went back to \[\]$/],
+  ['draft-endpoint', /^200: sets the state in its body/],
+  ['type-change', /^taken; the draft stayed a draft/],
+  ['delete', /^204, no body; then gone; a second delete: 404$/],
+  ['rate-limit', /^none$/],
+];
+
+/** Each reading alone, then every one that is not strict at once (PUT ignoring metadata wins over rejecting it). */
+const CASES: [string, string[]][] = [
+  ...READING_NAMES.map((n): [string, string[]] => [n, [n]]),
+  ['all the others at once', READING_NAMES.filter((n) => n !== 'strict' && n !== 'put-rejects-metadata')],
+];
+
+describe.each(CASES)('doctor under the reading %s', (_, readings) => {
+  const reading = readings.length === 1 ? (readings[0] as string) : 'combined';
+  it('observes the reading, says what the tool does, and leaves the sandbox as it was', async () => {
+    // Rate-limit headers come with a limit: 50 a minute, under the tool's default of 100.
+    const { report, before, after } = await doctorUnder({ behaviour: behaviourOf(readings), ...(readings.includes('rate-limit-headers') ? { rateLimit: 50 } : {}) });
+    const differs = new Map(readings.flatMap((r) => DIFFERS[r] ?? []).map(([id, verdict, observed]) => [id, { verdict, observed }]));
+    expect(report.checks.map((c) => c.id)).toEqual(STRICT_OBSERVED.map(([id]) => id));
+    for (const [id, strictObserved] of STRICT_OBSERVED) {
+      const check = report.checks.find((c) => c.id === id);
+      const want = differs.get(id) ?? { verdict: 'holds', observed: strictObserved };
+      expect({ id, verdict: check?.verdict }).toEqual({ id, verdict: want.verdict });
+      expect(check?.observed).toMatch(want.observed);
+      expect(check?.tool.length).toBeGreaterThan(10);
+    }
+    if (readings.includes('rate-limit-headers')) expect(report.checks.find((c) => c.id === 'rate-limit')?.tool).toMatch(/pass --rate-limit 50$/);
+    expect(report.result).toBe(reading === 'strict' ? 'holds' : 'differs');
+    expect(exitCodeOf(report)).toBe(reading === 'strict' ? 0 : 3);
+    expect(report.probe).toMatchObject({ removed: true, leftovers_removed: [] });
+    expect(after).toBe(before);
+    expect(report.format_version).toBe(1);
+    // What is printed: one row per check, its mark, assumption, observation and the tool's answer.
+    const plain = (x: string) => x;
+    const lines = renderDoctorReport(report, { c: { green: plain, yellow: plain, red: plain, dim: plain, bold: plain }, width: 2000 }).split('\n');
+    for (const c of report.checks) {
+      const mark = { holds: 'ok', differs: 'differs', breaks: 'BREAKS', unknown: '?' }[c.verdict];
+      expect(lines.some((l) => l.startsWith(`${mark} `) && l.includes(c.assumption) && l.includes(c.observed) && l.includes(c.tool)), c.id).toBe(true);
+    }
+  });
+});
+
+describe('doctor', () => {
+  it('a create that publishes by default: the probe is made a draft again at once', async () => {
+    const { report, before, after, e } = await doctorUnder({ behaviour: { defaultDraft: false } });
+    expect(report.checks.find((c) => c.id === 'create-draft')).toMatchObject({ verdict: 'differs', observed: expect.stringMatching(/^published/) });
+    const post = e.sandbox.state.requests.findIndex((r) => r.method === 'POST');
+    expect(e.sandbox.state.requests[post + 1]).toMatchObject({ method: 'PUT', path: expect.stringMatching(/^\/training\/[^/]+$/) });
+    expect(after).toBe(before);
+  });
+
+  it('a key without write access: write-scope breaks (exit code 4), nothing is left', async () => {
+    env = await inProcess({}, { readOnlyKey: 'read-only-key-1234' });
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: env.sandbox.url, OPENCX_API_KEY: 'read-only-key-1234' }, flags: { rateLimit: 0 } });
+    const report = await runDoctor(config);
+    expect(report.checks.find((c) => c.id === 'write-scope')).toMatchObject({ verdict: 'breaks', observed: '403: the key lacks training:write' });
+    expect(report.result).toBe('breaks');
+    expect(exitCodeOf(report)).toBe(4);
+    expect(env.records()).toEqual([]);
+  });
+
+  it('a failure mid-way (every answer to a PUT lost): the run stops, the probe is still deleted', async () => {
+    const { report, before, after, e } = await doctorUnder({ dropWhen: (r) => r.method === 'PUT' });
+    expect(report.result).toBe('error');
+    expect(report.stopped_because).toMatch(/PUT with metadata/);
+    expect(report.checks.find((c) => c.id === 'draft-endpoint')).toMatchObject({ verdict: 'unknown', observed: 'not checked: an earlier step stopped the run' });
+    expect(report.probe.removed).toBe(true);
+    expect(exitCodeOf(report)).toBe(1);
+    expect(after).toBe(before);
+    expect(e.writes().at(-1)).toMatch(/^DELETE \/training\//);
+  });
+
+  it('a probe an earlier (killed) run left is found by its tag and deleted first; nothing else is touched', async () => {
+    env = await inProcess({});
+    seed(env.sandbox);
+    const before = snapshot(env.sandbox);
+    const left = createRecord('left-probe', 3, { title: 'opencx-sync doctor probe 0', content: 'x', metadata: { managed_by: MANAGED_BY, probe: PROBE_TAG, run: 'old' } }, new Date().toISOString(), STRICT);
+    env.sandbox.state.trainings.set(left.id, left);
+    const report = await runDoctor(env.config);
+    expect(report.probe.leftovers_removed).toEqual(['left-probe']);
+    expect(report.checks.find((c) => c.id === 'leftovers')).toMatchObject({ verdict: 'holds', observed: 'removed 1: left-probe' });
+    expect(snapshot(env.sandbox)).toBe(before);
+  });
+
+  it('an API that ignores the metadata filter: doctor says it breaks the tool, and deletes only its own probe', async () => {
+    // The filter ignored: a proxy in front of the sandbox drops the metadata query parameter.
+    env = await inProcess({});
+    seed(env.sandbox);
+    const before = snapshot(env.sandbox);
+    const target = new URL(env.sandbox.url);
+    const proxy = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      url.searchParams.delete('metadata');
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+        const body = chunks.length ? Buffer.concat(chunks) : undefined;
+        const headers = { authorization: req.headers.authorization ?? '', ...(body ? { 'content-type': 'application/json' } : {}) };
+        void fetch(`${target.origin}${url.pathname}${url.search}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) }).then(
+          async (r) => {
+            const text = await r.text();
+            res.writeHead(r.status, text ? { 'content-type': 'application/json' } : {}).end(text || undefined);
+          },
+          () => res.writeHead(502).end(),
+        );
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { proxy.close(() => r()); proxy.closeAllConnections(); }));
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0 } });
+    const report = await runDoctor(config);
+    expect(report.checks.find((c) => c.id === 'metadata-filter')).toMatchObject({ verdict: 'breaks', observed: 'ignored: 3 trainings answered' });
+    expect(exitCodeOf(report)).toBe(4);
+    expect(snapshot(env.sandbox)).toBe(before);
+  });
+
+  it('a probe left in Open.cx is never a managed training nor a sign of a lost state file', async () => {
+    env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
+    const left = createRecord('left-probe', 1, { title: 'opencx-sync doctor probe 0', content: 'x', metadata: { managed_by: MANAGED_BY, probe: PROBE_TAG, run: 'old' } }, new Date().toISOString(), STRICT);
+    env.sandbox.state.trainings.set(left.id, left);
+    // No state file and a tagged training in Open.cx: apply would refuse, taking it for lost state.
+    expect((await env.apply()).outcomes).toMatchObject([{ status: 'created' }]);
+    const { plan } = await env.plan();
+    expect(plan?.drift).toEqual([]);
+    expect(plan?.changes).toEqual([]);
+    const rebuilt = await runStateRebuild(env.config, { force: true });
+    expect([...rebuilt.state.trainings.keys()]).toEqual(['a']);
+    expect(env.sandbox.state.trainings.get('left-probe')).toEqual(left);
+  });
+
+  it('the key is in no part of the report, even when the server echoes it in errors and headers', async () => {
+    const key = 'sk_live_4f9A+b/Zq=Xy7Lm2Np8Qr0123456789';
+    const server = createServer((req, res) => {
+      const auth = req.headers.authorization ?? '';
+      res.writeHead(401, { 'content-type': 'application/json', 'x-ratelimit-policy': `key ${auth} ${encodeURIComponent(key.slice(4, 20))}` });
+      res.end(JSON.stringify({ statusCode: 401, message: `Unauthorized: ${auth} (${key.slice(3, 14)})`, error: 'Unauthorized' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
+    const env0 = { OPENCX_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/?key=${encodeURIComponent(key)}`, OPENCX_API_KEY: key };
+    const report = await runDoctor(resolveConfig({ cwd: process.cwd(), env: env0, flags: { rateLimit: 0 } }));
+    expect(report.checks.find((c) => c.id === 'key')).toMatchObject({ verdict: 'breaks' });
+    expect(report.checks.find((c) => c.id === 'rate-limit')?.observed).toContain('x-ratelimit-policy: key Bearer ***');
+    const text = JSON.stringify(report);
+    for (let i = 0; i + 8 <= key.length; i++) expect(text).not.toContain(key.slice(i, i + 8));
+    expect(text).not.toContain(encodeURIComponent(key.slice(4, 20)));
+    expect(report.api_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+});
