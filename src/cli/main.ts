@@ -158,8 +158,11 @@ function redact(text: string): string {
   return redactSecret(text, process.env.OPENCX_API_KEY);
 }
 
-async function main() {
-  const argv = hideBin(process.argv);
+/**
+ * One command line, as the program runs it: errors become messages and process.exitCode. Exported so
+ * the tests run most cases in process (test/run-in-process.ts); the program only adds process.argv.
+ */
+export async function run(argv: string[]): Promise<void> {
   try {
     await buildCli(argv).parseAsync();
   } catch (caught) {
@@ -195,4 +198,4 @@ function asUserError(err: NodeJS.ErrnoException & { path: string }): UserError {
 }
 
 // Run only as the program, not when a test imports buildCli (npm's bin link is a symlink: compare real paths).
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await run(hideBin(process.argv));
