@@ -12,7 +12,7 @@ import { UserError } from '../src/errors.js';
 import { tempNameFor, writeFileDurably, type WriteFs } from '../src/io/durable-write.js';
 import { readStateFile, StateStore, writeStateFile } from '../src/io/state-file.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { CLI, collect, KEY, trainingFile, workspace, type Workspace } from './helpers.js';
+import { CLI, collect, KEY, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
 import { runInProcess } from './run-in-process.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -184,8 +184,8 @@ describe('a state write that fails', () => {
     const ids = new Set(made.map((t) => t.id));
     for (const e of Object.values(kept.trainings) as { id: string }[]) expect(ids.has(e.id)).toBe(true);
 
-    // The run on the full disk was a real process (the file size limit is per process); recovery needs none.
-    const rebuild = await runInProcess(['state', 'rebuild', '--force', '--rate-limit', '0'], { cwd: ws.dir, env });
+    // state rebuild as the built CLI (its one run as a real process); the apply after it needs none.
+    const rebuild = await runCli(['state', 'rebuild', '--force', '--rate-limit', '0'], { cwd: ws.dir, env });
     expect(rebuild.code, rebuild.stderr).toBe(0);
     const again = await runInProcess(['apply', '--yes', '--rate-limit', '0'], { cwd: ws.dir, env });
     expect(again.code, again.stdout + again.stderr).toBe(0);
