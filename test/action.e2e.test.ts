@@ -71,7 +71,8 @@ beforeEach(async () => {
   gh = await fakeGitHub();
   runner = mkdtempSync(path.join(tmpdir(), 'runner-'));
   ws = workspace({
-    'opencx-sync.config.json': JSON.stringify({ directories: { Billing: 'dir-billing' } }),
+    // rateLimit 0: the sandbox has no limit, so the Action need not pace (pacing has tests of its own).
+    'opencx-sync.config.json': JSON.stringify({ rateLimit: 0, directories: { Billing: 'dir-billing' } }),
     'trainings/billing/refunds.md': trainingFile('How do I get a refund?', 'Within 30 days.', { directory: 'Billing' }),
     'trainings/shipping.md': trainingFile('Do you ship to Canada?', 'Yes.'),
     'trainings/tone.md': trainingFile('Keep it short', 'Three paragraphs at most.', { type: 'BEHAVIORAL' }),

@@ -8,6 +8,7 @@ import { colorEnabled } from '../src/cli/term.js';
 import { plural } from '../src/core/plural.js';
 import { VERSION } from '../src/version.js';
 import { runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 let ws: Workspace;
 beforeEach(() => {
@@ -21,6 +22,8 @@ beforeEach(() => {
 afterEach(() => ws.cleanup());
 
 const cli = (args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) => runCli(args, { cwd: opts.cwd ?? ws.dir, ...(opts.env ? { env: opts.env } : {}) });
+// Help, version, completion and colours on a real pipe need the built CLI; the rest runs in process.
+const inProcess = (args: string[], opts: { cwd?: string } = {}) => runInProcess(args, { cwd: opts.cwd ?? ws.dir });
 
 describe('CLI conventions', () => {
   it('-h and --help print the usage; -v and --version print the version', async () => {
@@ -36,16 +39,16 @@ describe('CLI conventions', () => {
   });
 
   it('suggests the command meant by a typo', async () => {
-    const r = await cli(['plna']);
+    const r = await inProcess(['plna']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Did you mean plan?');
   });
 
   it('suggests the flag meant by a typo, and exits 1', async () => {
-    const r = await cli(['apply', '--prnue']);
+    const r = await inProcess(['apply', '--prnue']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Unknown argument: prnue\nDid you mean --prune?');
-    const far = await cli(['plan', '--zzzzzz']);
+    const far = await inProcess(['plan', '--zzzzzz']);
     expect(far.stderr).toContain('Unknown argument: zzzzzz');
     expect(far.stderr).not.toContain('Did you mean');
   });
@@ -80,10 +83,10 @@ describe('CLI conventions', () => {
 
   it('finds the config file from a subfolder, up to the repository root', async () => {
     const sub = path.join(ws.dir, 'trainings/billing');
-    const r = await cli(['validate'], { cwd: sub });
+    const r = await inProcess(['validate'], { cwd: sub });
     expect([r.code, r.stderr, r.stdout]).toEqual([0, '', '2 files valid.\n']);
     ws.write('trainings/billing/opencx-sync.config.json', '{"dirr": 1}');
-    const nearer = await cli(['validate'], { cwd: sub });
+    const nearer = await inProcess(['validate'], { cwd: sub });
     expect(nearer.stderr).toContain('opencx-sync.config.json: top level: unknown key dirr');
   });
 });

@@ -1,20 +1,24 @@
-// The built CLI as a child process against a sandbox on port 0, over real HTTP.
+// The CLI against a sandbox on port 0, over real HTTP: in process (same entry, same output and exit
+// code), and as a child process for what only a real process shows (a usage error's exit status).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { KEY, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
 import { parsePlan } from './plan-json.js';
+import { runInProcess } from './run-in-process.js';
 
 let sandbox: Sandbox;
 let ws: Workspace;
 const outputs: string[] = [];
 
 const config = {
+  // The sandbox has no rate limit, so the client need not pace (pacing has tests of its own).
+  rateLimit: 0,
   directories: { Billing: 'dir-billing', Product: 'dir-product' },
   segments: { VIP: '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34' },
 };
 
 async function cli(...args: string[]) {
-  const r = await runCli(args, { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY } });
+  const r = await runInProcess(args, { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY } });
   outputs.push(r.stdout, r.stderr);
   return r;
 }
@@ -178,7 +182,7 @@ describe('apply and plan', () => {
   });
 
   it('one training rejected by the API does not stop the others', async () => {
-    ws.write('opencx-sync.config.json', '{}');
+    ws.write('opencx-sync.config.json', JSON.stringify({ rateLimit: 0 }));
     ws.write('trainings/billing/refunds.md', trainingFile('Refund?', 'Body', { directory: 'no-such-directory' }));
     ws.write('trainings/vip.md', trainingFile('VIP?', 'Body'));
     const r = await cli('apply', '--yes');
@@ -201,15 +205,15 @@ describe('apply and plan', () => {
 describe('validate', () => {
   it('is offline, needs no key, and speaks text, JSON and GitHub annotations', async () => {
     ws.write('trainings/bad.md', '---\ntitle: Bad\ntype: NOPE\n---\nB\n');
-    const text = await runCli(['validate'], { cwd: ws.dir });
+    const text = await runInProcess(['validate'], { cwd: ws.dir });
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('trainings/bad.md:3:7: type: "NOPE" is not allowed');
-    const gh = await runCli(['validate', '--format', 'github'], { cwd: ws.dir });
+    const gh = await runInProcess(['validate', '--format', 'github'], { cwd: ws.dir });
     expect(gh.stdout).toBe('::error file=trainings/bad.md,line=3,col=7::type: "NOPE" is not allowed; use one of: SCENARIO_SPECIFIC, BEHAVIORAL\n');
-    const json = JSON.parse((await runCli(['validate', '--format', 'json'], { cwd: ws.dir })).stdout);
+    const json = JSON.parse((await runInProcess(['validate', '--format', 'json'], { cwd: ws.dir })).stdout);
     expect(json).toMatchObject({ format_version: 1, valid: false, files: 4, issues: [{ file: 'trainings/bad.md', line: 3, col: 7, severity: 'error' }] });
     ws.remove('trainings/bad.md');
-    expect((await runCli(['validate'], { cwd: ws.dir })).stdout).toBe('3 files valid.\n');
+    expect((await runInProcess(['validate'], { cwd: ws.dir })).stdout).toBe('3 files valid.\n');
     expect(sandbox.state.requests).toEqual([]);
   });
 
@@ -222,19 +226,19 @@ describe('validate', () => {
   });
 
   it('explains a missing key, a wrong key and an unsafe URL', async () => {
-    const noKey = await runCli(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
+    const noKey = await runInProcess(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
     expect(noKey.stderr).toContain('OPENCX_API_KEY is not set');
-    const noKeyJson = await runCli(['plan', '--refresh', '--json'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
+    const noKeyJson = await runInProcess(['plan', '--refresh', '--json'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url } });
     expect(JSON.parse(noKeyJson.stdout)).toEqual({
       format_version: 2,
       command: 'plan',
       error: { kind: 'user', message: expect.stringContaining('OPENCX_API_KEY is not set'), exit_code: 1 },
     });
-    const wrong = await runCli(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'wrong-key-123' } });
+    const wrong = await runInProcess(['apply', '--yes'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'wrong-key-123' } });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('401 Unauthorized (the API key is missing or wrong: set OPENCX_API_KEY)');
     expect(wrong.stderr).not.toContain('wrong-key-123');
-    const http = await runCli(['plan', '--refresh'], { cwd: ws.dir, env: { OPENCX_API_URL: 'http://api.example.com', OPENCX_API_KEY: KEY } });
+    const http = await runInProcess(['plan', '--refresh'], { cwd: ws.dir, env: { OPENCX_API_URL: 'http://api.example.com', OPENCX_API_KEY: KEY } });
     expect(http.stderr).toContain('must use https://');
     outputs.push(noKey.stderr, wrong.stderr, http.stderr);
   });

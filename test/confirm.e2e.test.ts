@@ -1,10 +1,12 @@
 // Confirmation and saved plans through the built CLI (issue 10, items 2, 4, 5): what needs a real
 // process: exit codes, no terminal, and a real pseudo-terminal (util-linux `script`) for the prompt.
+// Saved plans, which need none of that, run in process.
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { CLI, KEY, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
 import { parsePlan } from './plan-json.js';
+import { runInProcess } from './run-in-process.js';
 
 let sandbox: Sandbox;
 let ws: Workspace;
@@ -12,6 +14,8 @@ let ws: Workspace;
 beforeEach(async () => {
   sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0 });
   ws = workspace({
+    // The sandbox has no rate limit, so the client need not pace (pacing has tests of its own).
+    'opencx-sync.config.json': JSON.stringify({ rateLimit: 0 }),
     'trainings/a.md': trainingFile('Question A?', 'Answer A.'),
     'trainings/b.md': trainingFile('Question B?', 'Answer B.'),
   });
@@ -23,6 +27,7 @@ afterEach(async () => {
 
 const env = () => ({ OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY });
 const cli = (...args: string[]) => runCli(args, { cwd: ws.dir, env: env() });
+const inProcess = (...args: string[]) => runInProcess(args, { cwd: ws.dir, env: env() });
 const writes = () => sandbox.state.requests.filter((r) => r.method !== 'GET');
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -78,15 +83,15 @@ describe('without a terminal', () => {
   });
 
   it('plan --out then apply <file> applies it without asking; applied twice, the second is stale', async () => {
-    const plan = await cli('plan', '--out', 'plan.json');
+    const plan = await inProcess('plan', '--out', 'plan.json');
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('Saved the plan to plan.json');
     expect(JSON.parse(ws.read('plan.json'))).toMatchObject({ format_version: 2, summary: { create: 2 }, saved: { version: 1, keys: ['a', 'b'] } });
     parsePlan(ws.read('plan.json'), ['saved']);
-    const first = await cli('apply', 'plan.json');
+    const first = await inProcess('apply', 'plan.json');
     expect(first.code).toBe(0);
     expect(writes()).toHaveLength(2);
-    const again = await cli('apply', 'plan.json');
+    const again = await inProcess('apply', 'plan.json');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('the saved plan plan.json is stale: it was made with no state file');
     expect(again.stderr).toContain('"opencx-sync plan --out plan.json"');
@@ -94,9 +99,9 @@ describe('without a terminal', () => {
   });
 
   it('a saved plan brings its own options: --prune, --on-drift, --max-deletes or --no-refresh with it are a usage error', async () => {
-    await cli('plan', '--out', 'plan.json');
+    await inProcess('plan', '--out', 'plan.json');
     for (const flag of [['--prune'], ['--on-drift', 'overwrite'], ['--max-deletes', '3'], ['--no-refresh']]) {
-      const r = await cli('apply', 'plan.json', ...flag);
+      const r = await inProcess('apply', 'plan.json', ...flag);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`drop ${flag[0]?.replace('--no-', '--')}`);
     }

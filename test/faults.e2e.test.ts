@@ -1,11 +1,13 @@
-// Never lose, never duplicate: the built CLI against the sandbox's fault switches, SIGKILL at chosen
-// moments, two runs at once, hand edits and a lost state file.
+// Never lose, never duplicate: the CLI against the sandbox's fault switches, SIGKILL at chosen
+// moments, two runs at once, hand edits and a lost state file. The runs that are killed, interrupted
+// or held are built CLIs in child processes; the runs before and after them go in process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { CLI, KEY, runCli, trainingFile, workspace, type CliResult, type Workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const outputs: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,13 +22,14 @@ afterAll(() => {
 
 async function setup(n: number, opts: SandboxOptions = {}) {
   const sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0, ...opts });
-  const files: Record<string, string> = {};
+  // The client paces only where a test says so (--rate-limit): the sandbox limits only when asked to.
+  const files: Record<string, string> = { 'opencx-sync.config.json': JSON.stringify({ rateLimit: 0 }) };
   for (let i = 0; i < n; i++) files[`trainings/t${String(i).padStart(3, '0')}.md`] = trainingFile(`Question ${i}?`, `Answer ${i}.`);
   const ws = workspace(files);
   cleanups.push(() => sandbox.close(), () => ws.cleanup());
   const env = { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY };
   const cli = async (...args: string[]) => {
-    const r = await runCli(args, { cwd: ws.dir, env });
+    const r = await runInProcess(args, { cwd: ws.dir, env });
     outputs.push(r.stdout, r.stderr);
     return r;
   };

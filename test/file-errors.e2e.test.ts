@@ -1,7 +1,8 @@
-// A path that names a folder, or a disk that is full, is the user's to fix: the built CLI says which file
-// and what to do, exits 1, and never calls it a bug.
+// A path that names a folder, or a disk that is full, is the user's to fix: the CLI (in process, through
+// the program's own error handling) says which file and what to do, exits 1, and never calls it a bug.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, trainingFile, workspace } from './helpers.js';
+import { trainingFile, workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -17,7 +18,7 @@ describe('file errors', () => {
   ])('%s', async (_name, args, message) => {
     const ws = workspace({ 'trainings/a.md': trainingFile('A?') });
     cleanups.push(() => ws.cleanup());
-    const r = await runCli(args, { cwd: ws.dir });
+    const r = await runInProcess(args, { cwd: ws.dir });
     expect(r.stderr).not.toContain('Internal error');
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(1);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitAndPush } from '../src/io/git.js';
-import { runCli, trainingFile } from './helpers.js';
+import { trainingFile } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -63,7 +64,7 @@ describe('validate --staged', () => {
     // The working tree is fixed but the fix is not staged: the commit would still hold the bad version.
     write('trainings/staged.md', trainingFile('Staged', 'Body'));
     write('trainings/unstaged.md', '---\ntitle: Broken but not staged\nbad: 1\n---\nBody\n');
-    const r = await runCli(['validate', '--staged'], { cwd: repo });
+    const r = await runInProcess(['validate', '--staged'], { cwd: repo });
     expect(r.stdout).toBe(
       'trainings/staged.md:3:1: unknown key "chanels": did you mean "channels"?\n1 error in 1 of 1 file. Fix it and run again; nothing was sent to Open.cx.\n',
     );

@@ -1,8 +1,10 @@
-// The content checks and the audience view through the built CLI: exit codes of --strict and of the
-// config switches, the sample trainings, and the audience command.
+// The content checks and the audience view through the CLI, in process: exit codes of --strict and of
+// the config switches, the sample trainings, and the audience command. (The demo test runs validate
+// --strict and audience as real processes.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+import { ROOT, trainingFile, workspace, type Workspace } from './helpers.js';
 import { parsePlan } from './plan-json.js';
+import { runInProcess as runCli } from './run-in-process.js';
 
 let ws: Workspace | undefined;
 afterEach(() => ws?.cleanup());

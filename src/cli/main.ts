@@ -219,8 +219,11 @@ export function reportFailure(caught: unknown, ctx: RunContext, opts: { verbose:
   return { stdout, stderr: stderr + '\n', exitCode: failure.exitCode as ExitCode };
 }
 
-async function main() {
-  const argv = hideBin(process.argv);
+/**
+ * One command line, as the program runs it: errors become messages and process.exitCode. Exported so
+ * the tests run most cases in process (test/run-in-process.ts); the program only adds process.argv.
+ */
+export async function run(argv: string[]): Promise<void> {
   const ctx = contextOf(argv);
   try {
     await buildCli(argv, ctx).parseAsync();
@@ -246,4 +249,4 @@ function asUserError(err: NodeJS.ErrnoException & { path: string }): UserError {
 }
 
 // Run only as the program, not when a test imports buildCli (npm's bin link is a symlink: compare real paths).
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await run(hideBin(process.argv));
