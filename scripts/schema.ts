@@ -24,6 +24,8 @@ const FRONT_MATTER_DOCS: Record<string, { description: string; examples: unknown
   segments: { description: 'Segment ids (UUIDs), or names mapped in opencx-sync.config.json ("segments"); empty or absent = everyone.', examples: [['VIP customers']] },
   key: { description: 'Stable identity across runs; default: the path below the trainings folder without .md. Pin it to rename a file without the tool noticing.', examples: ['billing/refunds'] },
   sync: { description: 'false = this file is left alone: never created, updated or deleted.', examples: [false] },
+  id: { description: 'The Open.cx id of a training made outside opencx-sync (in the dashboard) that this file takes over instead of creating a new one; written by "opencx-sync import". Not the key.', examples: ['7f3c2a9e-2b1d-4c6e-9a51-0d2f4e8b1c77'] },
+  active: { description: 'The active window (Open.cx start_time/end_time): from and until, ISO 8601 date-times with a timezone; either may be left out for no bound, null = no window. Absent: the window stays as Open.cx holds it.', examples: [{ from: '2026-12-01T00:00:00Z', until: '2027-01-06T00:00:00+01:00' }] },
 };
 
 const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> = {
@@ -41,7 +43,7 @@ const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> 
 
 /** The plan's top-level fields; docs/plan-format.md describes every nested one. */
 const PLAN_DOCS: Record<string, { description: string; examples: unknown[] }> = {
-  format_version: { description: 'Version of this format: 2. It changes when a reader of the previous version could misread a plan (docs/plan-format.md).', examples: [2] },
+  format_version: { description: 'Version of this format: 3. It changes when a reader of the previous version could misread a plan (docs/plan-format.md).', examples: [3] },
   lineage: { description: 'The lineage of the state file the plan was made against; null when there was no state file.', examples: ['6f1c2b9e-0d4a-4c55-9a51-2f4b8f0d3e11'] },
   serial: { description: 'The serial of that state file: it moves each time an apply changes something in Open.cx.', examples: [7] },
   fingerprint: { description: 'sha256 of the canonical JSON of the planned changes: equal fingerprints, equal changes.', examples: ['7a665af273faf04f466b2d43d263380b47c7620ad9d9092ca8a88a5c5b12bed2'] },

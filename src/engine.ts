@@ -126,6 +126,8 @@ export interface PlanOptions {
   maxDeletes?: number;
   /** Also return what the plan was made from, for a saved plan (`plan --out`). */
   save?: boolean;
+  /** Adopt trainings made outside the tool instead of creating look-alikes (default true; --no-adopt). */
+  adopt?: boolean;
 }
 
 export interface PlanRunResult extends PlanResult {
@@ -141,19 +143,30 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, verdict: { refusals: [], skips: [] } };
   const existing = await readState(config);
   const state = existing ?? emptyState('none');
-  const options = { prune: opts.prune, refresh: opts.refresh, onDrift: opts.onDrift ?? 'fail', maxDeletes: opts.maxDeletes ?? 10 };
-  const offline = againstState(planChanges({ ...loaded, state, prune: opts.prune }), existing);
+  const adopt = opts.adopt ?? true;
+  const options = { prune: opts.prune, refresh: opts.refresh, onDrift: opts.onDrift ?? 'fail', maxDeletes: opts.maxDeletes ?? 10, adopt };
+  const offline = againstState(planChanges({ ...loaded, state, prune: opts.prune, adopt }), existing);
   const finish = (plan: Plan, remote?: RemoteTraining[]): PlanRunResult => ({
     loaded,
     plan,
     verdict: verdictOf(plan, { trainings: loaded.trainings.length, ...options }),
     ...(opts.save ? { saved: madeFrom({ plan, offline, trainings: loaded.trainings, dir: config.dir, options, ...(remote ? { remote } : {}) }) } : {}),
   });
-  if (!opts.refresh) return finish(offline);
+  if (!opts.refresh) return finish(refuseConflicts(offline));
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state);
-    return { ...finish(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), existing), listed), stats: api.stats };
+    const listed = await readRemote(remote, state, adopt && hasFresh(loaded, state));
+    const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt }), existing));
+    return { ...finish(plan, listed), stats: api.stats };
   });
+}
+
+/** A file the state does not track: a create, or an adoption of a training made outside the tool. */
+const hasFresh = (loaded: Loaded, state: State) => loaded.trainings.some((t) => !state.trainings.has(t.key));
+
+/** Adoptions that cannot be decided stop the run before anything is sent, all of them at once. */
+function refuseConflicts(plan: Plan): Plan {
+  if (plan.conflicts.length === 0) return plan;
+  throw new UserError(`cannot decide what to adopt; nothing was sent:\n${plan.conflicts.map((c) => `  ${c}`).join('\n')}`);
 }
 
 /** A plan made with no state file names no lineage (the one in memory is made up for the run). */
@@ -163,8 +176,9 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
  * whose tag was removed in the dashboard is not deleted, and must never be created again.
  */
-async function readRemote(remote: Remote, state: State): Promise<RemoteTraining[]> {
-  const listed = await remote.list({ managed_by: MANAGED_BY });
+async function readRemote(remote: Remote, state: State, all = false): Promise<RemoteTraining[]> {
+  // Every training when adoption looks for trainings made in the dashboard; else only the tool's own.
+  const listed = await remote.list(all ? {} : { managed_by: MANAGED_BY });
   const ids = new Set(listed.map((r) => r.id));
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));
@@ -200,6 +214,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Apply exactly this saved plan: its options replace prune, onDrift, maxDeletes and refresh. */
   saved?: SavedPlan;
+  /** Adopt trainings made outside the tool instead of creating look-alikes (default true; --no-adopt). */
+  adopt?: boolean;
 }
 
 /**
@@ -210,6 +226,7 @@ export interface ApplyOptions {
 export async function runApply(config: Config, given: ApplyOptions, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const saved = given.saved;
   const opts: ApplyOptions = saved ? { ...given, ...optionsOf(saved.from) } : given;
+  const adopt = opts.adopt ?? true;
   const loaded = await loadTrainings(config);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
   const file = statePath(config);
@@ -219,7 +236,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     // A journal a killed run left is folded in before anything is planned from the state.
     const { state: existing, base } = await recoverState(file);
     const state = existing ?? emptyState(randomUUID());
-    const offline = planChanges({ ...loaded, state, prune: opts.prune });
+    const offline = refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, adopt }));
     if (saved) {
       const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, trainings: loaded.trainings, offline };
       const why = staleLocally(saved.from, now);
@@ -230,9 +247,13 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const progress: Progress = { done: 0, total: undefined };
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const untouched = state.trainings.size === 0 && state.pending.size === 0;
-      const listed = opts.refresh || untouched ? await readRemote(remote, state) : [];
-      if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined);
-      let plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
+      // A create may be an adoption: Open.cx is read whenever one is planned, --no-refresh or not.
+      const all = adopt && hasFresh(loaded, state);
+      const refreshed = opts.refresh || all;
+      const listed = refreshed || untouched ? await readRemote(remote, state, all) : [];
+      const ours = listed.filter((r) => r.metadata.managed_by === MANAGED_BY).length;
+      if (untouched && ours > 0) refuseDuplicates(ours, file, existing !== undefined);
+      let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt })) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
@@ -246,7 +267,8 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
           onDrift: opts.onDrift,
           concurrency: config.concurrency,
           createAttempts: config.attempts,
-          refreshed: opts.refresh,
+          refreshed,
+          listed: new Map(listed.map((r) => [r.id, r])),
           // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
           signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
           onOutcome: (o, done, total) => {

@@ -30,6 +30,7 @@ interface Inputs {
   maxDeletes: number;
   onDrift: OnDrift;
   refresh: boolean;
+  adopt: boolean;
   comment: boolean;
   commitState: boolean;
   requireReviewedPlan: boolean;
@@ -56,6 +57,7 @@ function readInputs(): Inputs {
     maxDeletes,
     onDrift: choice('on-drift', ['fail', 'skip', 'overwrite'] as const, 'fail'),
     refresh: bool('refresh', false),
+    adopt: bool('adopt', true),
     comment: bool('comment', true),
     commitState: bool('commit-state', command === 'apply'),
     requireReviewedPlan: bool('require-reviewed-plan', true),
@@ -168,7 +170,7 @@ export async function run(): Promise<void> {
   const hooks: Hooks = { warn: (line) => core.warning(line), onWait: (w) => core.info(describeWait(w)) };
 
   if (inputs.command === 'plan') {
-    const { loaded, plan, verdict } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh, maxDeletes: inputs.maxDeletes }, hooks);
+    const { loaded, plan, verdict } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh, maxDeletes: inputs.maxDeletes, adopt: inputs.adopt }, hooks);
     annotate(loaded.issues);
     if (!plan) {
       await core.summary.addRaw(issuesMarkdown(loaded.issues, loaded.files)).write();
@@ -216,6 +218,7 @@ export async function run(): Promise<void> {
     maxDeletes: inputs.maxDeletes,
     lockWaitMs: 60_000,
     refresh: true,
+    adopt: inputs.adopt,
     signal: stop.signal,
   }, { ...hooks, ...(inputs.requireReviewedPlan ? { confirm } : {}) });
   annotate(result.loaded.issues);

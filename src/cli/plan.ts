@@ -11,6 +11,7 @@ interface Args extends CommonArgs, ApiArgs {
   prune: boolean;
   'on-drift': OnDrift;
   'max-deletes': number;
+  adopt: boolean;
   out?: string;
 }
 
@@ -33,6 +34,7 @@ export const planCommand = {
         describe: 'As apply will run: with --refresh, shows which drifted trainings apply refuses, skips or overwrites',
       })
       .option('max-deletes', { ...wholeNumber('max-deletes', 'As apply will run: report a refusal when the plan deletes more than this'), default: 10 })
+      .option('adopt', { type: 'boolean', default: true, describe: 'Show files that take over trainings made in Open.cx (same trigger phrase and type, or a pinned "id:"); --no-adopt plans creates' })
       .option('out', { type: 'string', describe: 'Save the plan, with what it was made from, for "opencx-sync apply <file>"' }),
   handler: async (args: Args) => {
     const { runPlan } = await import('../engine.js');
@@ -40,7 +42,7 @@ export const planCommand = {
     const { renderPublicPlan } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
-    const options = { prune: args.prune, refresh: args.refresh, onDrift: args['on-drift'], maxDeletes: args['max-deletes'] };
+    const options = { prune: args.prune, refresh: args.refresh, onDrift: args['on-drift'], maxDeletes: args['max-deletes'], adopt: args.adopt };
     const { loaded, plan, verdict, saved } = await runPlan(config, { ...options, save: args.out !== undefined }, hooksFor(term));
     await printIssues(term, loaded, args.json, !plan);
     if (!plan) return;
