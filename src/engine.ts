@@ -13,6 +13,9 @@ import { emptyState, type State, type StateEvent } from './core/state.js';
 import { byCreation, fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
+import { planImport, type ImportPlan } from './core/import.js';
+import { writeFileDurably } from './io/durable-write.js';
+import { mkdir, readFile } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
@@ -383,5 +386,62 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
     });
   } finally {
     await lock.release();
+  }
+}
+
+export interface ImportOptions {
+  /** Say what would be written, write nothing. */
+  dryRun: boolean;
+  /** Write again the files that pin a training's id, from Open.cx. */
+  force: boolean;
+}
+
+export interface ImportResult extends ImportPlan {
+  /** Every training Open.cx holds. */
+  total: number;
+  stats: ApiStats;
+}
+
+/**
+ * Writes one Markdown file per training in Open.cx that no file tracks yet. Reads every file first:
+ * an invalid one stops the import (it may track a training), as does an adoption that cannot be decided.
+ */
+export async function runImport(config: Config, opts: ImportOptions, hooks: Hooks = {}): Promise<ImportResult> {
+  const loaded = await loadTrainings(config);
+  const errors = loaded.issues.filter((i) => i.severity === 'error');
+  if (errors.length) {
+    const files = new Set(errors.map((i) => i.file));
+    throw new UserError(`${plural(files.size, 'training file')} ${files.size === 1 ? 'has' : 'have'} errors ("opencx-sync validate" shows them): fix them first, since import must know which trainings the files already track. Nothing was written`);
+  }
+  const { files: sources } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const state = (await readState(config)) ?? emptyState('none');
+  return withConnection(config, hooks, async ({ remote, api }) => {
+    const listed = await readRemote(remote, state, true);
+    const plan = refuseConflicts(planChanges({ ...loaded, state, prune: false, remote: listed, adopt: true }));
+    const shown = (p: string) => path.posix.join(config.dir, p);
+    const tracked = new Map<string, string>();
+    for (const e of state.trainings.values()) tracked.set(e.id, shown(e.path));
+    for (const c of plan.changes) {
+      const id = c.action === 'create' ? c.adopt : c.id;
+      if (id) tracked.set(id, shown(c.path));
+    }
+    for (const t of loaded.trainings) if (t.id !== undefined) tracked.set(t.id, shown(t.path));
+    const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
+    const result = planImport({ remote: listed, names: config.names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force });
+    if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), result);
+    return { ...result, total: listed.length, stats: api.stats };
+  });
+}
+
+async function writeImported(root: string, plan: ImportPlan): Promise<void> {
+  for (const f of plan.files) {
+    const file = path.join(root, ...f.path.split('/'));
+    // Chosen free when planned; a file that appeared since is never written over.
+    const there = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    if (there !== undefined && !f.overwrite) throw new UserError(`${file} appeared while importing: nothing more was written; run import again`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileDurably(file, f.text);
+    // The write is checked, not assumed.
+    if ((await readFile(file, 'utf8')) !== f.text) throw new UserError(`${file} does not hold what was written: check the disk, then run import again`);
   }
 }

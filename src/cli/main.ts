@@ -11,6 +11,7 @@ import { hintFor } from '../io/file-error.js';
 import { InterruptedError } from '../io/lock.js';
 import { applyCommand } from './apply.js';
 import { audienceCommand } from './audience.js';
+import { importCommand } from './import.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { rebuildCommand, stateCommand } from './state.js';
@@ -54,6 +55,13 @@ const HELP: Map<string, Help> = new Map([
     ],
     env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
   }],
+  ['import', {
+    examples: [
+      ['$0 import --dry-run', 'list the files it would write for the trainings made in the dashboard'],
+      ['$0 import && $0 plan --refresh', 'write them, then see the adoptions apply will make'],
+    ],
+    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+  }],
   ['rebuild', {
     examples: [['OPENCX_API_KEY=... $0 state rebuild', 'recreate a lost state file from Open.cx, then run plan']],
     env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
@@ -70,7 +78,7 @@ const HELP: Map<string, Help> = new Map([
 const GROUPS: [string, string[]][] = [
   ['Files:', ['dir', 'state', 'config']],
   ['Open.cx API:', ['api-url', 'rate-limit', 'concurrency', 'timeout']],
-  ['Output:', ['json', 'format', 'out', 'detailed-exitcode', 'verbose']],
+  ['Output:', ['json', 'format', 'out', 'detailed-exitcode', 'dry-run', 'verbose']],
 ];
 
 /** yargs keeps the options it knows in getOptions(), which its types leave out. */
@@ -109,11 +117,12 @@ export function buildCli(argv: string[]) {
     .command(documented(validateCommand, seen))
     .command(documented(planCommand, seen))
     .command(documented(applyCommand, seen))
+    .command(documented(importCommand, seen))
     .command({ ...stateCommand, builder: (y: Argv) => y.command(documented(rebuildCommand, seen)).demandCommand(1, 'Name a state command: rebuild.') })
     .command(documented(sandboxCommand, seen))
     .command(documented(audienceCommand, seen))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild or sandbox.')
+    .demandCommand(1, 'Name a command: validate, plan, apply, import, state rebuild or sandbox.')
     .recommendCommands()
     .strict()
     .version(VERSION)

@@ -154,6 +154,12 @@ export interface TrainingPayload {
   end_time?: string | null;
 }
 
+function sameSet<T extends string>(theirs: T[] | undefined, mine: T[]): T[] | undefined {
+  if (!theirs || theirs.length !== mine.length) return undefined;
+  const sorted = [...theirs].sort();
+  return sorted.every((v, i) => v === mine[i]) ? theirs : undefined;
+}
+
 /** The metadata keys this tool owns on a training: the only ones it ever sets. */
 export function managedTag(key: string): { managed_by: string; key: string } {
   return { managed_by: MANAGED_BY, key };
@@ -179,8 +185,9 @@ export function toPayload(key: string, f: TrainingFields, base?: RemoteTraining)
     type: f.type,
     is_draft: f.draft,
     directory_id: f.directory,
-    restricted_to_channels: f.channels,
-    restricted_to_segments: f.segments,
+    // The same set in Open.cx's own order: order means nothing to the tool, but it is not ours to change.
+    restricted_to_channels: sameSet(base?.restricted_to_channels, f.channels) ?? f.channels,
+    restricted_to_segments: sameSet(base?.restricted_to_segments, f.segments) ?? f.segments,
     metadata: { ...(base?.metadata ?? {}), ...managedTag(key) },
   };
   if (f.active) {
