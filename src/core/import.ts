@@ -116,8 +116,16 @@ function fileFor(r: RemoteTraining, path: string, key: string | undefined, names
   } else if (r.start_time !== null || r.end_time !== null) {
     notes.push(`its active window (${r.start_time ?? 'no start'} .. ${r.end_time ?? 'no end'}) cannot be written as "active:": left out, so it stays as Open.cx holds it`);
   }
+  // A body holds the text unless it starts or ends with blank space or carries CRs: then the quoted
+  // front-matter form does, exactly.
+  let body = writableContent(want.content);
+  if (body !== want.content && !want.content.includes('\0') && want.content.trim() !== '') {
+    lines.push(`content: ${yamlString(want.content)}`);
+    notes.push(`its content has ${why(want.content)}, which a body cannot hold: written as a quoted "content:" in the front-matter instead, so it comes back exactly`);
+    body = '';
+  }
   lines.push('---');
-  const text = `${lines.join('\n')}\n${writableContent(want.content)}\n`;
+  const text = `${lines.join('\n')}\n${body}${body ? '\n' : ''}`;
   const pendingEdits = r.draft_title !== null || r.draft_content !== null;
   if (pendingEdits) {
     notes.push('has edits made in the dashboard and not yet published: the file holds them (as opencx-sync reads a training), the published text stays live until they are published');

@@ -192,8 +192,12 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
       at(1, 1, `no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"${later}`);
     }
   }
-  const content = trimBlankLines(body);
-  if (content === '') at(bodyLine, 1, 'the body is empty: below the front-matter, write how the AI should answer');
+  let content = trimBlankLines(body);
+  if (fm.content !== undefined) {
+    // The quoted front-matter form holds the text exactly; a body as well would be two contents.
+    if (content !== '') at(bodyLine, 1, 'the body is not empty, but "content:" in the front-matter sets the content: keep one of them');
+    content = fm.content;
+  } else if (content === '') at(bodyLine, 1, 'the body is empty: below the front-matter, write how the AI should answer');
 
   const directory = fm.directory == null ? null : resolveDirectory(fm.directory, names.directories);
   if (directory && 'error' in directory) {

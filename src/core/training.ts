@@ -68,6 +68,15 @@ export const frontMatterSchema = z.strictObject({
     .min(1, 'must not be empty')
     .refine((k) => !/[\u0000-\u001f\u007f]/.test(k), 'must not contain line breaks, tabs or other control characters')
     .optional(),
+  /**
+   * The content as one quoted string, for text a body cannot hold exactly (leading blank lines, trailing
+   * spaces, carriage returns): import writes it; the body must then be empty. Kept verbatim, never trimmed.
+   */
+  content: z
+    .string()
+    .refine(noNul, 'must not contain NUL characters: remove them')
+    .refine((c) => c.trim() !== '', 'must not be empty')
+    .optional(),
   /** The active window (start_time/end_time); null = none. Absent: the file leaves the window as Open.cx holds it. */
   active: z
     .strictObject({ from: dateTime.optional(), until: dateTime.optional() })

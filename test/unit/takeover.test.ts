@@ -51,6 +51,12 @@ describe('active: the window a file may own', () => {
     expect(isIsoDateTime('2026-01-31')).toBe(false);
   });
 
+  it('content: in the front-matter holds text a body cannot, exactly; never together with a body', () => {
+    const r = parse('---\ntitle: T\ncontent: "\\n\\nLine  \\r\\nend  "\n---\n');
+    expect(r.kind === 'training' && r.training.fields.content).toBe('\n\nLine  \r\nend  ');
+    expect(errors('---\ntitle: T\ncontent: "x"\n---\nBody too\n')).toEqual(['5:1 the body is not empty, but "content:" in the front-matter sets the content: keep one of them']);
+  });
+
   it('leaves the hash of a training without a window as it always was (old state files show no change)', () => {
     // sha256 of the canonical form before `active` existed, as state files written by earlier versions hold it.
     expect(hashFields(fields())).toBe('00ea00b8e2a018c26d1c15f89b49da1704e25879a9cb491893eccd4e413c7cc2');
