@@ -179,9 +179,10 @@ export async function run(): Promise<void> {
     }
     // What apply would refuse (too many deletes, an empty folder) shows in the plan, in apply's words.
     await writePlanJson(plan, config, verdict);
-    const s = plan.summary;
+    // The public plan's counts: an adoption is not a create.
+    const s = planToJson(plan, config.dir, verdict).summary;
     core.setOutput('has-changes', String(plan.changes.length > 0));
-    setCounts({ created: s.create, updated: s.update, moved: s.move, deleted: s.delete, failed: 0 });
+    setCounts({ created: s.create, adopted: s.adopt, updated: s.update + s.retag, moved: s.move, deleted: s.delete, failed: 0 });
     const md = planMarkdown(plan, links, undefined, verdict);
     await core.summary.addRaw(md).write();
     if (inputs.comment && github.context.payload.pull_request) {

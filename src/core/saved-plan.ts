@@ -168,7 +168,7 @@ export function savedChanges(from: MadeFrom, fresh: Plan): { changes: Change[] }
   const keys = new Set(from.keys);
   const changes = fresh.changes.filter((c) => keys.has(c.key));
   // Made offline, it showed creates; Open.cx holds trainings those files adopt instead of duplicating.
-  const adopts = changes.filter((c) => c.action === 'create' && c.match === 'trigger').map((c) => c.key);
+  const adopts = changes.filter((c) => c.action === 'create' && c.match !== undefined).map((c) => c.key);
   if (from.remote === null && adopts.length && fingerprintOf(changes) !== from.fingerprint) {
     return { error: `it was made offline, and Open.cx holds trainings that ${listed(adopts)} would adopt rather than create: make the plan with --refresh to review the adoptions` };
   }
