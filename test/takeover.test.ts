@@ -251,5 +251,24 @@ describe('every PUT keeps what the files do not own', () => {
     // A dashboard edit of a window the file owns is drift; one the file does not own is not.
     e.edit(e.records()[0]!.id, { end_time: '2027-02-01T00:00:00Z' });
     expect((await e.plan()).plan?.drift?.map((d) => `${d.kind} ${d.changes.map((c) => c.field).join()}`)).toEqual(['changed active']);
+    // The file lets go of the window: one write keeps it as it is, and from then on it is not compared.
+    e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer A.'));
+    expect((await e.apply({ onDrift: 'overwrite' })).outcomes.map((o) => o.status)).toEqual(['updated']);
+    expect(e.records()[0]).toMatchObject({ end_time: '2027-02-01T00:00:00Z' });
+    e.edit(e.records()[0]!.id, { end_time: null });
+    expect((await e.plan()).plan).toMatchObject({ changes: [], drift: [] });
+  });
+
+  it('import --force writes again, from Open.cx, a file that pins its id; other files stay', async () => {
+    env = await inProcess({ 'trainings/mine.md': trainingFile('Mine', 'Hand-written.') });
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Theirs', content: 'First.', is_draft: false }, '2025-01-01T00:00:00.000Z', behaviour));
+    await runImport(e.config, { dryRun: false, force: false });
+    e.edit('d1', { content: 'Edited in the dashboard.' });
+    expect((await runImport(e.config, { dryRun: false, force: false })).files).toEqual([]);
+    const forced = await runImport(e.config, { dryRun: false, force: true });
+    expect(forced.files.map((f) => [f.path, f.overwrite])).toEqual([['theirs.md', true]]);
+    expect(e.ws.read('trainings/theirs.md')).toContain('Edited in the dashboard.');
+    expect(e.ws.read('trainings/mine.md')).toContain('Hand-written.');
   });
 });

@@ -304,7 +304,9 @@ function planEntry(d: Desired, entry: StateEntry, ctx: Context): Change | undefi
   // unrecorded write is written once more even when it matches, so the state records it.
   // Offline, a window the file starts (or stops) owning is a change even though the last apply did not own it.
   const held = r ? hashFields(fieldsOfRemote(r, d.fields)) : entry.writing ? undefined : entry.hash;
-  if (held !== d.hash || entry.writing) {
+  // A file that stopped owning the window: written once (the window kept), so the state forgets it too.
+  const released = entry.applied.active !== undefined && d.fields.active === undefined;
+  if (held !== d.hash || entry.writing || released) {
     return { ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(r ? fieldsOfRemote(r, d.fields) : entry.applied, d.fields) };
   }
   if (entry.path !== d.path) return { ...d, action: 'move', id: entry.id, from: d.key, fromPath: entry.path, remote: false, changes: [] };
