@@ -109,6 +109,9 @@ export interface PlanInput {
   adopt?: boolean;
 }
 
+/** An id from the server in a message: its control characters never reach a terminal. */
+const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
 /** Trigger phrases are compared as Open.cx shows them: exactly, after trimming; never fuzzily. */
 export const triggerOf = (type: string, title: string) => `${type}\u0000${title.trim()}`;
 
@@ -223,7 +226,7 @@ function matchAdoptions(
       const rs = byTrigger.get(triggerOf(d.fields.type, d.fields.title));
       if (!rs?.length) continue;
       if (rs.length > 1) {
-        const ids = [...rs].sort(byCreation).map((r) => r.id);
+        const ids = [...rs].sort(byCreation).map((r) => printable(r.id));
         conflicts.push(`${d.path}: ${ids.length} trainings in Open.cx have its trigger phrase and type (${ids.join(', ')}): pin the one to adopt with "id: <id>" in the front-matter, or delete the others`);
         continue;
       }
@@ -238,7 +241,8 @@ function matchAdoptions(
   }
   for (const [id, paths] of files) {
     if (paths.length < 2) continue;
-    conflicts.push(`${paths.join(', ')}: these files all match training ${id} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${id}"`);
+    const shown = printable(id);
+    conflicts.push(`${paths.join(', ')}: these files all match training ${shown} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${shown}"`);
     for (const d of open) if (found.get(d.key)?.id === id) found.delete(d.key);
   }
   return found;
