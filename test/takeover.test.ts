@@ -203,6 +203,15 @@ describe('a first apply over hand-written files', () => {
     const file = path.join(e.ws.dir, 'plan.json');
     await writePlanFile(file, { ...planToJson(offline.plan!, e.config.dir), saved: offline.saved! });
     await expect(e.apply({ saved: { file, from: await readPlanFile(file) } })).rejects.toThrow(/made offline, and Open.cx holds trainings that a would adopt rather than create/);
+    // Saved with --refresh, the plan shows the adoption, and apply <file> makes exactly it.
+    const refreshed = await runPlan(e.config, { prune: false, refresh: true, save: true });
+    expect(refreshed.plan?.changes.map((c) => c.action === 'create' && c.adopt)).toEqual(['d1']);
+    const file2 = path.join(e.ws.dir, 'plan2.json');
+    await writePlanFile(file2, { ...planToJson(refreshed.plan!, e.config.dir), saved: refreshed.saved! });
+    const before = e.sandbox.state.trainings.get('d1');
+    e.edit('d1', { content: 'Edited after the plan.' });
+    await expect(e.apply({ saved: { file: file2, from: await readPlanFile(file2) } })).rejects.toThrow(/a planned training changed in Open.cx since it was made/);
+    e.sandbox.state.trainings.set('d1', before!);
     // Apply with --no-refresh still reads Open.cx before a create: it adopts, never duplicates.
     const r = await e.apply({ refresh: false });
     expect(r.outcomes.map((o) => o.status)).toEqual(['adopted']);
