@@ -10,7 +10,7 @@ import { fileSchema } from '../src/config.js';
 import { CHANNELS, frontMatterSchema } from '../src/core/training.js';
 import { NAMESPACE_MAX_LENGTH } from '../src/core/namespace.js';
 import { publicPlanSchema } from '../src/core/plan-contract.js';
-import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema, doctorDocumentSchema } from '../src/render/json.js';
+import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema, doctorDocumentSchema, importDocumentSchema } from '../src/render/json.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };
 
@@ -26,6 +26,9 @@ const FRONT_MATTER_DOCS: Record<string, { description: string; examples: unknown
   segments: { description: 'Segment ids (UUIDs), names mapped in opencx-sync.config.json ("segments"), or (with a key) names that one segment in Open.cx carries; empty or absent = everyone.', examples: [['VIP customers']] },
   key: { description: 'Stable identity across runs; default: the path below the trainings folder without .md. Pin it to rename a file without the tool noticing.', examples: ['billing/refunds'] },
   sync: { description: 'false = this file is left alone: never created, updated or deleted.', examples: [false] },
+  id: { description: 'The Open.cx id of a training made outside opencx-sync (in the dashboard) that this file takes over instead of creating a new one; written by "opencx-sync import". Not the key.', examples: ['7f3c2a9e-2b1d-4c6e-9a51-0d2f4e8b1c77'] },
+  content: { description: 'The content as one quoted string, kept exactly (not trimmed), for text a body cannot hold: leading blank lines, trailing spaces, carriage returns. The body must then be empty. Written by "opencx-sync import" only where needed.', examples: ['Line one  \r\nline two'] },
+  active: { description: 'The active window (Open.cx start_time/end_time): from and until, ISO 8601 date-times with a timezone; either may be left out for no bound, null = no window. Absent: the window stays as Open.cx holds it.', examples: [{ from: '2026-12-01T00:00:00Z', until: '2027-01-06T00:00:00+01:00' }] },
 };
 
 const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> = {
@@ -83,6 +86,15 @@ const AUDIENCE_DOCS: Docs = {
   drafts: { description: 'Drafts left out (the AI does not use them).', examples: [0] },
 };
 
+const IMPORT_DOCS: Docs = {
+  format_version: VERSION(1),
+  command: COMMAND('import'),
+  dry_run: { description: 'true with --dry-run: nothing was written.', examples: [false] },
+  files: { description: 'One per training imported: path (as given to --dir), id, title, overwrite (--force wrote over a file), pending_edits (dashboard edits not yet published, which the file holds), notes (values a file could not hold exactly, and how they were written).', examples: [[]] },
+  left: { description: 'Trainings left alone, each with why: tracked by a file or the state, tagged by another tool or namespace, or holding values this version does not know.', examples: [[]] },
+  summary: { description: 'trainings (in Open.cx), written, to_write, left, pending_edits.', examples: [{ trainings: 0, written: 0, to_write: 0, left: 0, pending_edits: 0 }] },
+};
+
 const DOCTOR_DOCS: Docs = {
   format_version: VERSION(1),
   command: COMMAND('doctor'),
@@ -105,7 +117,7 @@ const ERROR_DOCS: Docs = {
 
 /** The plan's top-level fields; docs/plan-format.md describes every nested one. */
 const PLAN_DOCS: Record<string, { description: string; examples: unknown[] }> = {
-  format_version: { description: 'Version of this format: 2. It changes when a reader of the previous version could misread a plan (docs/plan-format.md).', examples: [2] },
+  format_version: { description: 'Version of this format: 3. It changes when a reader of the previous version could misread a plan (docs/plan-format.md).', examples: [3] },
   command: COMMAND('plan'),
   lineage: { description: 'The lineage of the state file the plan was made against; null when there was no state file.', examples: ['6f1c2b9e-0d4a-4c55-9a51-2f4b8f0d3e11'] },
   serial: { description: 'The serial of that state file: it moves each time an apply changes something in Open.cx.', examples: [7] },
@@ -180,6 +192,7 @@ export function buildSchemas(): Map<string, string> {
     ['schema/apply.schema.json', text(output('apply.schema.json', applyDocumentSchema, 'opencx-sync apply --json', APPLY_DOCS))],
     ['schema/state-rebuild.schema.json', text(output('state-rebuild.schema.json', rebuildDocumentSchema, 'opencx-sync state rebuild --json', REBUILD_DOCS))],
     ['schema/audience.schema.json', text(output('audience.schema.json', audienceDocumentSchema, 'opencx-sync audience --json', AUDIENCE_DOCS))],
+    ['schema/import.schema.json', text(output('import.schema.json', importDocumentSchema, 'opencx-sync import --json', IMPORT_DOCS))],
     ['schema/doctor.schema.json', text(output('doctor.schema.json', doctorDocumentSchema, 'opencx-sync doctor --json', DOCTOR_DOCS))],
     ['schema/error.schema.json', text(output('error.schema.json', errorDocumentSchema, 'opencx-sync error (any command with --json)', ERROR_DOCS))],
   ]);

@@ -7,6 +7,7 @@ import { driftFailure, driftSkipReason, type DriftKind, type OnDrift } from './c
 import { driftOf, type Change } from './core/plan.js';
 import {
   fieldsOfRemote,
+  isAdoptable,
   keyOfRemote,
   toPayload,
   type RemoteTraining,
@@ -33,6 +34,8 @@ export interface ApplyOptions {
   createAttempts: number;
   /** The plan was made from a fresh listing: its drift flags are current, no per-item read is needed. */
   refreshed: boolean;
+  /** The trainings as the plan's listing read them: each PUT starts from its training's record. */
+  listed?: ReadonlyMap<string, RemoteTraining>;
   /** Once aborted, changes not yet started are skipped; those in flight finish and are recorded. */
   signal?: AbortSignal;
   onOutcome?: (o: Outcome, done: number, total: number) => void;
@@ -88,7 +91,13 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
       if (stop) return stop;
       if (c.adopt) {
         const found = await remote.get(c.adopt);
+        // Tagged by someone since the plan read it: no longer ours to take.
+        if (found && c.match && !isAdoptable(found) && keyOfRemote(found, store.state.namespace) !== c.key) {
+          return { status: 'failed', change: c, message: `training ${c.adopt} was tagged by ${JSON.stringify(String(found.metadata.managed_by))} since the plan: not adopted; run "plan --refresh"` };
+        }
         if (found) return adopt(c, c.fields, found, remote, store, []);
+        // A training the tool did not make, gone since the plan: creating one would surprise.
+        if (c.match) return { status: 'failed', change: c, message: `training ${c.adopt} to adopt is gone from Open.cx since the plan: nothing was created; run "plan --refresh"` };
       }
       return create(c.fields, c.lookup);
     }
@@ -100,21 +109,24 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
       }
       const tracked = c.action === 'move' ? c.from : c.key;
       // A fresh listing already flagged drift for updates; otherwise read the training before writing.
-      const drift = opts.refreshed && c.action === 'update' ? c.drift : await readDrift(remote, c.id, tracked, store.state.trainings.get(tracked), store.state.namespace);
+      const fromList = opts.refreshed && c.action === 'update' ? opts.listed?.get(c.id) : undefined;
+      const read = fromList && c.action === 'update' ? { drift: c.drift, current: fromList } : await readDrift(remote, c.id, tracked, store.state.trainings.get(tracked), store.state.namespace);
+      const drift = read.drift;
       const stop = unlessDrift(drift);
       if (stop) return stop;
       // Gone: a twin carrying the key may have taken its place, so look the key up before creating.
       if (drift === 'deleted') return create(c.fields, true);
       // Recorded first, so a run killed after the PUT landed knows the result as its own write.
       await store.commit({ type: 'writing', key: tracked, to: c.key, hashes: [false, true].map((draft) => hashFields({ ...c.fields, draft })) });
-      const written = await remote.update(c.id, toPayload(c.key, c.fields, store.state.namespace));
+      // The PUT starts from the training as read: what the files do not own goes back as it was.
+      const written = await remote.update(c.id, toPayload(c.key, c.fields, store.state.namespace, read.current));
       const final = await settle(store, remote, c.key, c.action === 'move' ? c.from : undefined, c.path, written, c.fields);
       return withTagNote(checked(c, c.action === 'move' ? 'moved' : 'updated', final, c.fields), final, store.state.namespace);
     }
     case 'delete': {
       // A create started for a file since removed has no id yet: delete whatever it may have made.
       const id = c.id ?? (await remote.findByKey(c.key))[0]?.id ?? null;
-      const drift = id === null ? 'deleted' : await readDrift(remote, id, c.key, store.state.trainings.get(c.key), store.state.namespace);
+      const drift = id === null ? 'deleted' : (await readDrift(remote, id, c.key, store.state.trainings.get(c.key), store.state.namespace)).drift;
       if (drift === 'changed' || drift === 'untagged') {
         const stop = unlessDrift(drift);
         if (stop) return stop;
@@ -127,11 +139,17 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
 }
 
 /** Compares the training in Open.cx with what the state says we last wrote under `key`. */
-async function readDrift(remote: Remote, id: string, key: string, entry: StateEntry | undefined, namespace: string): Promise<DriftKind | null> {
+async function readDrift(
+  remote: Remote,
+  id: string,
+  key: string,
+  entry: StateEntry | undefined,
+  namespace: string,
+): Promise<{ drift: DriftKind | null; current?: RemoteTraining }> {
   const current = await remote.get(id);
-  if (!current) return 'deleted';
+  if (!current) return { drift: 'deleted' };
   const kinds = entry ? driftOf(key, entry, current, namespace) : [];
-  return kinds.includes('untagged') ? 'untagged' : kinds.includes('changed') ? 'changed' : null;
+  return { drift: kinds.includes('untagged') ? 'untagged' : kinds.includes('changed') ? 'changed' : null, current };
 }
 
 /** The outcome when drift stops a change, or undefined when --on-drift overwrite lets it go ahead. */
@@ -187,8 +205,9 @@ async function adopt(
   twins: RemoteTraining[],
   from?: string,
 ): Promise<Outcome> {
-  const same = hashFields(fieldsOfRemote(found)) === hashFields(fields);
-  const written = same ? found : await remote.update(found.id, toPayload(c.key, fields, store.state.namespace));
+  // Already ours and equal: nothing to write. A training the tool did not make is always written, for its tag.
+  const same = keyOfRemote(found, store.state.namespace) === c.key && hashFields(fieldsOfRemote(found, fields)) === hashFields(fields);
+  const written = same ? found : await remote.update(found.id, toPayload(c.key, fields, store.state.namespace, found));
   const final = await settle(store, remote, c.key, from, c.path, written, fields);
   const o = withTagNote(checked(c, 'adopted', final, fields), final, store.state.namespace);
   if (!twins.length || o.status !== 'adopted') return o;
@@ -232,12 +251,12 @@ async function settle(
   written: RemoteTraining,
   fields: TrainingFields,
 ): Promise<RemoteTraining> {
-  await commitWritten(store, key, from, written.id, path, fieldsOfRemote(written), tagFor(key, written, store.state.namespace));
+  await commitWritten(store, key, from, written.id, path, fieldsOfRemote(written, fields), tagFor(key, written, store.state.namespace));
   if (written.is_draft === fields.draft) return written;
-  const toggled = hashFields({ ...fieldsOfRemote(written), draft: fields.draft });
+  const toggled = hashFields({ ...fieldsOfRemote(written, fields), draft: fields.draft });
   await store.commit({ type: 'writing', key, to: key, hashes: [toggled] });
   const final = await remote.setDraft(written.id, fields.draft);
-  await commitWritten(store, key, undefined, final.id, path, fieldsOfRemote(final), tagFor(key, final, store.state.namespace));
+  await commitWritten(store, key, undefined, final.id, path, fieldsOfRemote(final, fields), tagFor(key, final, store.state.namespace));
   return final;
 }
 
@@ -261,7 +280,7 @@ function checked(
   r: RemoteTraining,
   fields: TrainingFields,
 ): Outcome {
-  const got = fieldsOfRemote(r);
+  const got = fieldsOfRemote(r, fields);
   const off = (Object.keys(fields) as (keyof TrainingFields)[]).filter(
     (k) => JSON.stringify(got[k]) !== JSON.stringify(fields[k]),
   );

@@ -16,10 +16,13 @@ import { byCreation, fieldsOfRemote, isProbe, keyOfRemote, type RemoteTraining }
 import { inNamespace, namespaceName, otherNamespaceOf, tagOf } from './core/namespace.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
+import { planImport, type ImportPlan } from './core/import.js';
+import { writeFileDurably } from './io/durable-write.js';
+import { mkdir, readFile } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 import { ApiClient, type ApiOptions, type ApiStats, type WaitReason } from './io/api.js';
-import { fetchSegmentDirectory } from './io/segments.js';
+import { fetchSegmentDirectory, SegmentsForbiddenError } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
@@ -182,6 +185,8 @@ export interface PlanOptions {
   maxDeletes?: number;
   /** Also return what the plan was made from, for a saved plan (`plan --out`). */
   save?: boolean;
+  /** Adopt trainings made outside the tool instead of creating look-alikes (default true; --no-adopt). */
+  adopt?: boolean;
 }
 
 export interface PlanRunResult extends PlanResult {
@@ -198,19 +203,30 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, verdict: { refusals: [], skips: [] } };
   const existing = await readState(config);
   const state = existing ?? emptyState('none', config.namespace);
-  const options = { prune: opts.prune, refresh: opts.refresh, onDrift: opts.onDrift ?? 'fail', maxDeletes: opts.maxDeletes ?? 10 };
-  const offline = againstState(planChanges({ ...loaded, state, prune: opts.prune }), existing);
+  const adopt = opts.adopt ?? true;
+  const options = { prune: opts.prune, refresh: opts.refresh, onDrift: opts.onDrift ?? 'fail', maxDeletes: opts.maxDeletes ?? 10, adopt };
+  const offline = againstState(planChanges({ ...loaded, state, prune: opts.prune, adopt }), existing);
   const finish = (plan: Plan, remote?: RemoteTraining[]): PlanRunResult => ({
     loaded,
     plan,
     verdict: verdictOf(plan, { trainings: loaded.trainings.length, ...options }),
     ...(opts.save ? { saved: madeFrom({ plan, offline, trainings: loaded.trainings, dir: config.dir, options, ...(remote ? { remote } : {}) }) } : {}),
   });
-  if (!opts.refresh) return finish(offline);
+  if (!opts.refresh) return finish(refuseConflicts(offline));
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state, config.namespace);
-    return { ...finish(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), existing), listed), stats: api.stats };
+    const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state));
+    const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt }), existing));
+    return { ...finish(plan, listed), stats: api.stats };
   });
+}
+
+/** A file the state does not track: a create, or an adoption of a training made outside the tool. */
+const hasFresh = (loaded: Loaded, state: State) => loaded.trainings.some((t) => !state.trainings.has(t.key));
+
+/** Adoptions that cannot be decided stop the run before anything is sent, all of them at once. */
+function refuseConflicts(plan: Plan): Plan {
+  if (plan.conflicts.length === 0) return plan;
+  throw new UserError(`cannot decide what to adopt; nothing was sent:\n${plan.conflicts.map((c) => `  ${c}`).join('\n')}`);
 }
 
 /** A plan made with no state file names no lineage (the one in memory is made up for the run). */
@@ -220,10 +236,11 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
  * whose tag was removed in the dashboard is not deleted, and must never be created again.
  */
-async function readRemote(remote: Remote, state: State, namespace: string): Promise<RemoteTraining[]> {
-  // The tag is one exact value per namespace, so the API's filter returns this namespace's trainings only.
-  // A doctor probe carries the default tag too, and is no training of ours (nor a sign of a lost state file).
-  const listed = (await remote.list({ managed_by: tagOf(namespace) })).filter((r) => !isProbe(r));
+async function readRemote(remote: Remote, state: State, namespace: string, all = false): Promise<RemoteTraining[]> {
+  // Every training when adoption looks for trainings made in the dashboard; else only this namespace's
+  // (the tag is one exact value per namespace, so the API's filter returns them alone). A doctor probe
+  // carries the default tag too, and is no training of ours (nor a sign of a lost state file).
+  const listed = (await remote.list(all ? {} : { managed_by: tagOf(namespace) })).filter((r) => !isProbe(r));
   const ids = new Set(listed.map((r) => r.id));
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));
@@ -260,6 +277,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Apply exactly this saved plan: its options replace prune, onDrift, maxDeletes and refresh. */
   saved?: SavedPlan;
+  /** Adopt trainings made outside the tool instead of creating look-alikes (default true; --no-adopt). */
+  adopt?: boolean;
 }
 
 /**
@@ -270,6 +289,7 @@ export interface ApplyOptions {
 export async function runApply(config: Config, given: ApplyOptions, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const saved = given.saved;
   const opts: ApplyOptions = saved ? { ...given, ...optionsOf(saved.from) } : given;
+  const adopt = opts.adopt ?? true;
   const loaded = await loadOnline(config, hooks, opts.signal);
   if (hasErrors(loaded.issues)) return { loaded, plan: undefined, outcomes: [] };
   const file = statePath(config);
@@ -281,7 +301,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const base = recovered.base;
     const existing = recovered.state && ownState(config, recovered.state);
     const state = existing ?? emptyState(randomUUID(), config.namespace);
-    const offline = planChanges({ ...loaded, state, prune: opts.prune });
+    const offline = refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, adopt }));
     if (saved) {
       const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, trainings: loaded.trainings, offline };
       const why = staleLocally(saved.from, now);
@@ -292,9 +312,13 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const progress: Progress = { done: 0, total: undefined };
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const untouched = state.trainings.size === 0 && state.pending.size === 0;
-      const listed = opts.refresh || untouched ? await readRemote(remote, state, config.namespace) : [];
-      if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined, config.namespace);
-      let plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
+      // A create may be an adoption: Open.cx is read whenever one is planned, --no-refresh or not.
+      const all = adopt && hasFresh(loaded, state);
+      const refreshed = opts.refresh || all;
+      const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all) : [];
+      const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
+      if (untouched && ours > 0) refuseDuplicates(ours, file, existing !== undefined, config.namespace);
+      let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt })) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
@@ -307,7 +331,8 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
           onDrift: opts.onDrift,
           concurrency: config.concurrency,
           createAttempts: config.attempts,
-          refreshed: opts.refresh,
+          refreshed,
+          listed: new Map(listed.map((r) => [r.id, r])),
           // A failed state write stops the run like a Ctrl-C: nothing more that could not be recorded.
           signal: opts.signal ? AbortSignal.any([opts.signal, store.stopped]) : store.stopped,
           onOutcome: (o, done, total) => {
@@ -426,5 +451,84 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
     });
   } finally {
     await lock.release();
+  }
+}
+
+export interface ImportOptions {
+  /** Say what would be written, write nothing. */
+  dryRun: boolean;
+  /** Write again the files that pin a training's id, from Open.cx. */
+  force: boolean;
+}
+
+export interface ImportResult extends ImportPlan {
+  /** Every training Open.cx holds. */
+  total: number;
+  stats: ApiStats;
+}
+
+/**
+ * Writes one Markdown file per training in Open.cx that no file tracks yet. Reads every file first:
+ * an invalid one stops the import (it may track a training), as does an adoption that cannot be decided.
+ */
+export async function runImport(config: Config, opts: ImportOptions, hooks: Hooks = {}): Promise<ImportResult> {
+  const loaded = await loadOnline(config, hooks);
+  const errors = loaded.issues.filter((i) => i.severity === 'error');
+  if (errors.length) {
+    const files = new Set(errors.map((i) => i.file));
+    throw new UserError(`${plural(files.size, 'training file')} ${files.size === 1 ? 'has' : 'have'} errors ("opencx-sync validate" shows them): fix them first, since import must know which trainings the files already track. Nothing was written`);
+  }
+  const { files: sources } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const state = (await readState(config)) ?? emptyState('none', config.namespace);
+  return withConnection(config, hooks, async ({ remote, api }) => {
+    const listed = await readRemote(remote, state, config.namespace, true);
+    const plan = refuseConflicts(planChanges({ ...loaded, state, prune: false, remote: listed, adopt: true }));
+    const shown = (p: string) => path.posix.join(config.dir, p);
+    const tracked = new Map<string, string>();
+    for (const e of state.trainings.values()) tracked.set(e.id, shown(e.path));
+    for (const c of plan.changes) {
+      const id = c.action === 'create' ? c.adopt : c.id;
+      if (id) tracked.set(id, shown(c.path));
+    }
+    for (const t of loaded.trainings) if (t.id !== undefined) tracked.set(t.id, shown(t.path));
+    const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
+    const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
+    const result = planImport({ remote: listed, names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
+    if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), result);
+    return { ...result, total: listed.length, stats: api.stats };
+  });
+}
+
+/**
+ * Segment names for imported files: the config's, then each name that exactly one segment carries in
+ * Open.cx's list (read only when a training holds a segment the config does not name). A key without
+ * segments:read still imports, with ids.
+ */
+async function segmentNamesFor(listed: RemoteTraining[], config: Config, api: ApiClient, hooks: Hooks): Promise<Map<string, string>> {
+  const mapped = new Set(config.names.segments.values());
+  if (!listed.some((r) => r.restricted_to_segments.some((id) => !mapped.has(id)))) return new Map(config.names.segments);
+  let directory;
+  try {
+    directory = await fetchSegmentDirectory(api);
+  } catch (err) {
+    if (!(err instanceof SegmentsForbiddenError)) throw err;
+    hooks.warn?.('the key may not read segments (segments:read): segments not named in the config are written as ids');
+    return new Map(config.names.segments);
+  }
+  const fromApi = [...uniqueNamesById(directory)].map(([id, name]): [string, string] => [name, id]);
+  // The config's names come last, so they win where both name one segment.
+  return new Map([...fromApi.filter(([name]) => !config.names.segments.has(name)), ...config.names.segments]);
+}
+
+async function writeImported(root: string, plan: ImportPlan): Promise<void> {
+  for (const f of plan.files) {
+    const file = path.join(root, ...f.path.split('/'));
+    // Chosen free when planned; a file that appeared since is never written over.
+    const there = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    if (there !== undefined && !f.overwrite) throw new UserError(`${file} appeared while importing: nothing more was written; run import again`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileDurably(file, f.text);
+    // The write is checked, not assumed.
+    if ((await readFile(file, 'utf8')) !== f.text) throw new UserError(`${file} does not hold what was written: check the disk, then run import again`);
   }
 }

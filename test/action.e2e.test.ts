@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRecord, STRICT } from '../src/sandbox/model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { KEY, ROOT, trainingFile, workspace, type Workspace } from './helpers.js';
 import { node24 } from './node24.js';
@@ -271,6 +272,25 @@ describe('action', () => {
       // A re-run updates that comment rather than adding another.
       expect((await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push')).code).toBe(1);
       expect(gh.comments).toHaveLength(2);
+    });
+
+    it('a dashboard training the offline reviewed plan could not see: the merge is refused, no duplicate; reviewed with refresh, it is adopted', async () => {
+      const made = createRecord('dash-ship', 1, { title: 'Do you ship to Canada?', content: 'Old answer.', metadata: { crm: 1 } }, '2025-01-01T00:00:00.000Z', { ...STRICT, defaultDraft: false, typeChangeResetsDraft: true });
+      sandbox.state.trainings.set(made.id, made);
+      expect((await runAction({ command: 'plan' })).code).toBe(0);
+      merged();
+      const refused = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push');
+      expect(refused.code).toBe(1);
+      expect(writes()).toEqual([]);
+      expect(refused.summary).toContain('**2** to create, **1** to adopt');
+
+      const reviewed = await runAction({ command: 'plan', refresh: 'true', 'api-key': KEY });
+      expect(reviewed.outputs).toMatchObject({ created: '2', adopted: '1' });
+      const r = await runAction({ command: 'apply', 'api-key': KEY, 'commit-state': 'false' }, 'push');
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.outputs).toMatchObject({ created: '2', adopted: '1', failed: '0' });
+      expect(sandbox.state.trainings.size).toBe(3);
+      expect(sandbox.state.trainings.get('dash-ship')?.metadata).toEqual({ crm: 1, managed_by: 'opencx-sync', key: 'shipping' });
     });
 
     it('a direct push (no pull request) is refused and says how to override; the override applies', async () => {

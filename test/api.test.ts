@@ -115,6 +115,7 @@ describe('OpencxRemote parses older and partial shapes', () => {
     const expected = {
       id: '7', title: 'Old question', content: 'Old answer', draft_title: null, draft_content: null, type: 'SCENARIO_SPECIFIC',
       is_draft: false, directory_id: null, restricted_to_channels: ['web'], restricted_to_segments: [], metadata: {},
+      start_time: null, end_time: null,
     };
     expect(await remote.list({})).toEqual([expected]);
     expect(await remote.get('7')).toEqual(expected);

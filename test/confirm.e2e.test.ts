@@ -86,7 +86,7 @@ describe('without a terminal', () => {
     const plan = await inProcess('plan', '--out', 'plan.json');
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('Saved the plan to plan.json');
-    expect(JSON.parse(ws.read('plan.json'))).toMatchObject({ format_version: 2, summary: { create: 2 }, saved: { version: 1, keys: ['a', 'b'] } });
+    expect(JSON.parse(ws.read('plan.json'))).toMatchObject({ format_version: 3, summary: { create: 2 }, saved: { version: 1, keys: ['a', 'b'] } });
     parsePlan(ws.read('plan.json'), ['saved']);
     const first = await inProcess('apply', 'plan.json');
     expect(first.code).toBe(0);

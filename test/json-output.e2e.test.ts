@@ -44,7 +44,7 @@ describe('--json documents', () => {
   it('plan --json --detailed-exitcode: the plan, exit 2 with changes; apply --json: the outcomes, exit 0', async () => {
     const plan = await cli('plan', '--json', '--detailed-exitcode');
     expect(plan.code).toBe(2);
-    expect(plan.json).toMatchObject({ format_version: 2, command: 'plan', summary: { create: 2 } });
+    expect(plan.json).toMatchObject({ format_version: 3, command: 'plan', summary: { create: 2 } });
     const apply = await cli('apply', '--yes', '--json');
     expect(apply.code).toBe(0);
     expect(apply.json).toMatchObject({ format_version: 1, command: 'apply', summary: { created: 2, failed: 0 } });

@@ -19,6 +19,7 @@ const BY_COMMAND: Map<string, { file: string; check: ValidateFunction }> = new M
     ['state rebuild', 'state-rebuild.schema.json'],
     ['audience', 'audience.schema.json'],
     ['doctor', 'doctor.schema.json'],
+    ['import', 'import.schema.json'],
   ].map(([command, file]) => [command as string, { file: file as string, check: compile(file as string) }]),
 );
 const ERROR = { file: 'error.schema.json', check: compile('error.schema.json') };

@@ -224,3 +224,21 @@ describe('the namespace setting', () => {
     await expect(r.plan()).rejects.toThrow(/has version 3, but this opencx-sync reads versions 1 and 2: upgrade opencx-sync/);
   });
 });
+
+describe('adoption and import stay inside the namespace', () => {
+  it('a training another namespace made, with the same trigger phrase, is neither adopted nor imported', async () => {
+    const { runImport } = await import('../src/engine.js');
+    const s = await sandbox();
+    const billing = repo(s, { 'trainings/refunds.md': trainingFile('Refunds?') }, 'billing');
+    expect(written(await billing.apply())).toEqual(['created refunds']);
+    // The same trigger phrase in the default namespace's repository: a new training of its own, not billing's.
+    const other = repo(s, { 'trainings/refunds.md': trainingFile('Refunds?') });
+    const planned = await other.plan();
+    expect(planned.plan?.changes.map((c) => [c.action, c.action === 'create' ? c.adopt : null])).toEqual([['create', null]]);
+    const imported = await runImport(repo(s, {}, 'product').config, { dryRun: true, force: false });
+    expect(imported.files).toEqual([]);
+    expect(imported.left.map((l) => l.why)).toEqual(['tagged by the repository of namespace "billing": left to it']);
+    expect(written(await other.apply())).toEqual(['created refunds']);
+    expect(tags(s)).toEqual(['opencx-sync refunds', 'opencx-sync:billing refunds']);
+  });
+});

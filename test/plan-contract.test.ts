@@ -22,7 +22,7 @@ function remoteOf(t: Training, id = `id-${t.key}`, metadata: Record<string, stri
   const f = t.fields;
   return {
     id, title: f.title, content: f.content, draft_title: null, draft_content: null, type: f.type, is_draft: f.draft,
-    directory_id: f.directory, restricted_to_channels: f.channels, restricted_to_segments: f.segments, metadata,
+    directory_id: f.directory, restricted_to_channels: f.channels, restricted_to_segments: f.segments, metadata, start_time: null, end_time: null,
   };
 }
 
@@ -37,15 +37,18 @@ function everyKind() {
   const edited = training('shipping', { title: 'Do you ship abroad?', content: 'Yes, to the EU.' });
   const tagless = training('returns', { title: 'Can I return it?' });
   const old = training('old', { title: 'Gift wrapping?' });
+  // Written by hand over a training made in the dashboard (no tag): adopted by its trigger phrase.
+  const hours = training('hours', { title: 'When do you open?', content: 'Nine to six.' });
   const state = { ...stateOf([refundsBefore, vipOld, tone, edited, tagless, old]), lineage: 'lineage-1', serial: 7 };
   const remote = [
     remoteOf(refundsBefore), remoteOf(vipOld), remoteOf(old),
     remoteOf(tone, 'id-tone-twin'), // the tracked id-tone is gone; a training with its key is adopted
     remoteOf(training('shipping', { title: 'Do you ship abroad?', content: 'Only within the country.' })),
     remoteOf(tagless, 'id-returns', {}),
+    { ...remoteOf(training('hours', { title: 'When do you open?', content: 'Nine to five.' }), 'dash-hours', { zendesk_id: '42' }), start_time: '2026-01-01T00:00:00Z' },
   ];
-  const trainings = [refunds, faq, vip, tone, edited, tagless];
-  const plan = planChanges({ trainings, skipped: [], state, prune: true, remote });
+  const trainings = [refunds, faq, hours, vip, tone, edited, tagless];
+  const plan = planChanges({ trainings, skipped: [], state, prune: true, remote, adopt: true });
   const verdict = verdictOf(plan, { trainings: trainings.length, maxDeletes: 0, onDrift: 'fail' });
   return toPublicPlan(plan, { dir: 'trainings', verdict });
 }
@@ -65,6 +68,7 @@ describe('the public plan', () => {
     expect(p.changes.map((c) => `${c.action} ${c.key}: ${c.reason}`)).toEqual([
       'update billing/refunds: file changed',
       'create faq: new file',
+      'adopt hours: same trigger phrase in Open.cx',
       'move offers/vip: renamed',
       'delete old: file removed',
       'retag returns: tag removed',
@@ -89,8 +93,8 @@ describe('the public plan', () => {
   it('keeps drift apart from the changes, and carries the state and the verdict', () => {
     const p = everyKind();
     expect(p.drift?.map((d) => `${d.kind} ${d.key}`)).toEqual(['untagged returns', 'changed shipping', 'deleted tone', 'twin tone']);
-    expect(p).toMatchObject({ format_version: 2, lineage: 'lineage-1', serial: 7, refreshed: true });
-    expect(p.summary).toEqual({ create: 1, adopt: 1, update: 2, retag: 1, move: 1, delete: 1, unchanged: 0 });
+    expect(p).toMatchObject({ format_version: 3, lineage: 'lineage-1', serial: 7, refreshed: true });
+    expect(p.summary).toEqual({ create: 1, adopt: 2, update: 2, retag: 1, move: 1, delete: 1, unchanged: 0 });
     expect(p.refusals[0]).toContain('--max-deletes 0');
     expect(p.refusals.length).toBeGreaterThan(1);
   });
@@ -98,7 +102,7 @@ describe('the public plan', () => {
   it('matches schema/plan.schema.json', () => {
     expect(checkPlan(JSON.parse(JSON.stringify(everyKind())))).toBeTruthy();
     expect(checkPlan(JSON.parse(JSON.stringify(offline())))).toBeTruthy();
-    expect(() => checkPlan({ ...everyKind(), format_version: 1 })).toThrow(/format_version/);
+    expect(() => checkPlan({ ...everyKind(), format_version: 2 })).toThrow(/format_version/);
   });
 });
 

@@ -110,6 +110,20 @@ describe('trainings', () => {
     expect(r.body).toMatchObject({ type: 'BEHAVIORAL', is_draft: true, current_version: null, published_at: null });
   });
 
+  it('stores the active window and any metadata keys; a PUT that omits them resets them (the strict reading)', async () => {
+    const s = await sandbox();
+    const window = { start_time: '2026-01-01T00:00:00+01:00', end_time: '2026-02-01T00:00:00Z' };
+    const metadata = { crm: { id: 7, tags: ['a'] }, managed_by: 'other' };
+    const { body: t } = await call(s, 'POST', '/training', { ...minimal, ...window, metadata });
+    expect(t).toMatchObject({ ...window, metadata });
+    expect((await call(s, 'GET', `/training/${t.id}`)).body).toMatchObject({ ...window, metadata });
+    const kept = await call(s, 'PUT', `/training/${t.id}`, { ...minimal, ...window, metadata });
+    expect(kept.body).toMatchObject({ ...window, metadata });
+    const reset = await call(s, 'PUT', `/training/${t.id}`, minimal);
+    expect(reset.body).toMatchObject({ start_time: null, end_time: null, metadata: {} });
+    expect((await call(s, 'PUT', `/training/${t.id}`, { ...minimal, start_time: 'soon' })).status).toBe(400);
+  });
+
   it('DELETE answers 204, then 404', async () => {
     const s = await sandbox();
     const { body: t } = await call(s, 'POST', '/training', minimal);

@@ -239,3 +239,30 @@ describe('resolving a segment (pure)', () => {
     expect('error' in r && r.error).not.toMatch(/[\u0000-\u001f]/);
   });
 });
+
+describe('import writes segment names from Open.cx', () => {
+  it('a name one segment carries is written; the config name wins; without segments:read, ids with a warning', async () => {
+    const { createRecord, STRICT } = await import('../src/sandbox/model.js');
+    const { runImport } = await import('../src/engine.js');
+    const { readFileSync } = await import('node:fs');
+    const seed = (t: Awaited<ReturnType<typeof setup>>) => {
+      t.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Loyalty discount?', content: 'VIPs get 15%.', is_draft: false, restricted_to_segments: [VIP, TRIAL] }, '2025-01-01T00:00:00.000Z', STRICT));
+    };
+    const t = await setup({}, { config: { segments: { trial: TRIAL } } });
+    seed(t);
+    const imported = await runImport(t.config, { dryRun: false, force: false });
+    const text = readFileSync(path.join(t.ws.dir, 'trainings', imported.files[0]?.path ?? ''), 'utf8');
+    expect(text).toContain('segments: ["VIP customers", "trial"]');
+    expect(t.segmentReads().length).toBeGreaterThan(0);
+    // Round trip: the names resolve back to the same ids, so the imported training is only adopted.
+    const planned = await t.plan();
+    expect(planned.plan?.changes.map((c) => [c.action, c.changes.length])).toEqual([['create', 0]]);
+
+    const warned: string[] = [];
+    const limited = await setup({}, { key: TRAINING_ONLY });
+    seed(limited);
+    const byIds = await runImport(limited.config, { dryRun: true, force: false }, { warn: (l) => warned.push(l) });
+    expect(byIds.files[0]?.text).toContain(`segments: [${[VIP, TRIAL].sort().map((id) => `"${id}"`).join(', ')}]`);
+    expect(warned.join('\n')).toMatch(/segments:read/);
+  });
+});

@@ -32,6 +32,7 @@ interface Inputs {
   maxDeletes: number;
   onDrift: OnDrift;
   refresh: boolean;
+  adopt: boolean;
   comment: boolean;
   commitState: boolean;
   requireReviewedPlan: boolean;
@@ -61,6 +62,7 @@ function readInputs(): Inputs {
     maxDeletes,
     onDrift: choice('on-drift', ['fail', 'skip', 'overwrite'] as const, 'fail'),
     refresh: bool('refresh', false),
+    adopt: bool('adopt', true),
     comment: bool('comment', true),
     commitState: bool('commit-state', command === 'apply'),
     requireReviewedPlan: bool('require-reviewed-plan', true),
@@ -174,7 +176,7 @@ export async function run(): Promise<void> {
   const hooks: Hooks = { warn: (line) => core.warning(line), onWait: (w) => core.info(describeWait(w)) };
 
   if (inputs.command === 'plan') {
-    const { loaded, plan, verdict } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh, maxDeletes: inputs.maxDeletes }, hooks);
+    const { loaded, plan, verdict } = await runPlan(config, { prune: inputs.prune, refresh: inputs.refresh, maxDeletes: inputs.maxDeletes, adopt: inputs.adopt }, hooks);
     annotate(loaded.issues);
     if (!plan) {
       await core.summary.addRaw(issuesMarkdown(loaded.issues, loaded.files)).write();
@@ -183,9 +185,10 @@ export async function run(): Promise<void> {
     }
     // What apply would refuse (too many deletes, an empty folder) shows in the plan, in apply's words.
     await writePlanJson(plan, config, verdict);
-    const s = plan.summary;
+    // The public plan's counts: an adoption is not a create.
+    const s = planToJson(plan, config.dir, verdict).summary;
     core.setOutput('has-changes', String(plan.changes.length > 0));
-    setCounts({ created: s.create, updated: s.update, moved: s.move, deleted: s.delete, failed: 0 });
+    setCounts({ created: s.create, adopted: s.adopt, updated: s.update + s.retag, moved: s.move, deleted: s.delete, failed: 0 });
     const md = planMarkdown(plan, links, undefined, verdict);
     await core.summary.addRaw(md).write();
     if (inputs.comment && github.context.payload.pull_request) {
@@ -222,6 +225,7 @@ export async function run(): Promise<void> {
     maxDeletes: inputs.maxDeletes,
     lockWaitMs: 60_000,
     refresh: true,
+    adopt: inputs.adopt,
     signal: stop.signal,
   }, { ...hooks, ...(inputs.requireReviewedPlan ? { confirm } : {}) });
   annotate(result.loaded.issues);

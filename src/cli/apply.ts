@@ -21,9 +21,10 @@ interface Args extends CommonArgs, ApiArgs {
   'on-drift'?: OnDrift;
   'lock-wait': number;
   refresh?: boolean;
+  adopt?: boolean;
 }
 
-const PLAN_FLAGS = ['prune', 'max-deletes', 'on-drift', 'refresh'] as const;
+const PLAN_FLAGS = ['prune', 'max-deletes', 'on-drift', 'refresh', 'adopt'] as const;
 
 export const applyCommand = {
   command: 'apply [plan]',
@@ -40,6 +41,7 @@ export const applyCommand = {
         describe: 'When a training was edited in Open.cx since the last apply [default: fail]',
       })
       .option('refresh', { type: 'boolean', describe: 'List Open.cx first to catch edits made there (--no-refresh skips) [default: true]' })
+      .option('adopt', { type: 'boolean', describe: 'Take over trainings made in Open.cx with the same trigger phrase and type (or a pinned "id:") instead of creating look-alikes (--no-adopt creates) [default: true]' })
       .option('lock-wait', { ...wholeNumber('lock-wait', 'Milliseconds to wait for another apply to finish'), default: 5_000 }),
   handler: async (args: Args): Promise<ExitCode> => {
     // Checked before anything is read or sent.
@@ -80,6 +82,7 @@ export const applyCommand = {
         maxDeletes,
         lockWaitMs: args['lock-wait'],
         refresh: args.refresh ?? true,
+        adopt: args.adopt ?? true,
         signal: stop.signal,
         ...(saved ? { saved } : {}),
       },

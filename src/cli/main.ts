@@ -15,6 +15,7 @@ import { EXIT, failureOf, type ExitCode } from './exit.js';
 import { applyCommand } from './apply.js';
 import { audienceCommand } from './audience.js';
 import { doctorCommand } from './doctor.js';
+import { importCommand } from './import.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { rebuildCommand, stateCommand } from './state.js';
@@ -58,6 +59,13 @@ const HELP: Map<string, Help> = new Map([
     ],
     env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
   }],
+  ['import', {
+    examples: [
+      ['$0 import --dry-run', 'list the files it would write for the trainings made in the dashboard'],
+      ['$0 import && $0 plan --refresh', 'write them, then see the adoptions apply will make'],
+    ],
+    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+  }],
   ['rebuild', {
     examples: [['OPENCX_API_KEY=... $0 state rebuild', 'recreate a lost state file from Open.cx, then run plan']],
     env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
@@ -81,7 +89,7 @@ const HELP: Map<string, Help> = new Map([
 const GROUPS: [string, string[]][] = [
   ['Files:', ['dir', 'state', 'config']],
   ['Open.cx API:', ['api-url', 'rate-limit', 'concurrency', 'timeout']],
-  ['Output:', ['json', 'format', 'out', 'detailed-exitcode', 'verbose']],
+  ['Output:', ['json', 'format', 'out', 'detailed-exitcode', 'dry-run', 'verbose']],
 ];
 
 /** yargs keeps the options it knows in getOptions(), which its types leave out. */
@@ -156,12 +164,13 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .command(documented(validateCommand, 'validate', seen, ctx))
     .command(documented(planCommand, 'plan', seen, ctx))
     .command(documented(applyCommand, 'apply', seen, ctx))
+    .command(documented(importCommand, 'import', seen, ctx))
     .command({ ...stateCommand, builder: (y: Argv) => y.command(documented(rebuildCommand, 'state rebuild', seen, ctx)).demandCommand(1, 'Name a state command: rebuild.') })
     .command(documented(sandboxCommand, 'sandbox', seen, ctx))
     .command(documented(audienceCommand, 'audience', seen, ctx))
     .command(documented(doctorCommand, 'doctor', seen, ctx))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild, doctor or sandbox.')
+    .demandCommand(1, 'Name a command: validate, plan, apply, import, state rebuild, doctor or sandbox.')
     .recommendCommands()
     .strict()
     .version(VERSION)

@@ -13,6 +13,7 @@ interface Args extends CommonArgs, ApiArgs {
   prune: boolean;
   'on-drift': OnDrift;
   'max-deletes': number;
+  adopt: boolean;
   out?: string;
 }
 
@@ -35,6 +36,7 @@ export const planCommand = {
         describe: 'As apply will run: with --refresh, shows which drifted trainings apply refuses, skips or overwrites',
       })
       .option('max-deletes', { ...wholeNumber('max-deletes', 'As apply will run: report a refusal when the plan deletes more than this'), default: 10 })
+      .option('adopt', { type: 'boolean', default: true, describe: 'Show files that take over trainings made in Open.cx (same trigger phrase and type, or a pinned "id:"); --no-adopt plans creates' })
       .option('out', { type: 'string', describe: 'Save the plan, with what it was made from, for "opencx-sync apply <file>"' }),
   handler: async (args: Args): Promise<ExitCode> => {
     const { runPlan, shownNames } = await import('../engine.js');
@@ -43,7 +45,7 @@ export const planCommand = {
     const { jsonText } = await import('../render/json.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
-    const options = { prune: args.prune, refresh: args.refresh, onDrift: args['on-drift'], maxDeletes: args['max-deletes'] };
+    const options = { prune: args.prune, refresh: args.refresh, onDrift: args['on-drift'], maxDeletes: args['max-deletes'], adopt: args.adopt };
     const { loaded, plan, verdict, saved } = await runPlan(config, { ...options, save: args.out !== undefined }, hooksFor(term));
     await checkIssues(term, loaded, args.json, !plan);
     if (!plan) throw new Error('no plan for valid files');

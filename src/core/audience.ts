@@ -132,9 +132,11 @@ export function affectedAudiences(plan: Plan): AffectedAudience[] {
   const segments = new Set<string>([EVERYONE]);
   for (const ch of plan.changes) {
     if (ch.changes.length === 0) continue;
-    const before = ch.action === 'create' ? undefined : beforeFields(ch.action === 'delete' ? undefined : ch.fields, ch.changes);
+    // An adoption read from Open.cx changes a training its audience already hears.
+    const isNew = ch.action === 'create' && !(ch.adopt && plan.drift !== null);
+    const before = isNew ? undefined : beforeFields(ch.action === 'delete' ? undefined : ch.fields, ch.changes);
     const after = ch.action === 'delete' ? undefined : ch.fields;
-    const kind = ch.action === 'create' ? 'created' : ch.action === 'delete' ? 'removed' : 'changed';
+    const kind = isNew ? 'created' : ch.action === 'delete' ? 'removed' : 'changed';
     if (!before && !after) continue;
     sides.push({ before, after, kind });
     for (const f of [before, after]) for (const s of f?.segments ?? []) segments.add(s);

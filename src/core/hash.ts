@@ -4,15 +4,10 @@ import type { TrainingFields } from './training.js';
 
 /** Canonical form: fixed key order, sorted sets. Two equal trainings always give the same string. */
 export function canonicalFields(f: TrainingFields): string {
-  return JSON.stringify([
-    f.title,
-    f.content,
-    f.type,
-    f.draft,
-    f.directory,
-    [...f.channels].sort(),
-    [...f.segments].sort(),
-  ]);
+  const base = [f.title, f.content, f.type, f.draft, f.directory, [...f.channels].sort(), [...f.segments].sort()];
+  // Appended only when owned: a training without `active` hashes exactly as before the field existed,
+  // so an old state file shows nothing changed.
+  return JSON.stringify(f.active ? [...base, [f.active.from, f.active.until]] : base);
 }
 
 export function hashFields(f: TrainingFields): string {

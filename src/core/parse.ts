@@ -8,6 +8,7 @@ import { resolveSegment, type SegmentLookup } from './segments.js';
 import {
   FRONT_MATTER_ALIASES,
   FRONT_MATTER_KEYS,
+  canonicalInstant,
   frontMatterSchema,
   type Channel,
   type FrontMatter,
@@ -193,8 +194,12 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
       at(1, 1, `no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"${later}`);
     }
   }
-  const content = trimBlankLines(body);
-  if (content === '') at(bodyLine, 1, 'the body is empty: below the front-matter, write how the AI should answer');
+  let content = trimBlankLines(body);
+  if (fm.content !== undefined) {
+    // The quoted front-matter form holds the text exactly; a body as well would be two contents.
+    if (content !== '') at(bodyLine, 1, 'the body is not empty, but "content:" in the front-matter sets the content: keep one of them');
+    content = fm.content;
+  } else if (content === '') at(bodyLine, 1, 'the body is empty: below the front-matter, write how the AI should answer');
 
   const directory = fm.directory == null ? null : resolveDirectory(fm.directory, names.directories);
   if (directory && 'error' in directory) {
@@ -220,24 +225,25 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
 
   if (issues.some((i) => i.severity === 'error') || title === undefined) return { kind: 'invalid', issues };
   const leading = lineOf(body, body.length - body.replace(/^(?:[ \t]*\n)+/, '').length) - 1;
+  const fields: Training['fields'] = {
+    title: title.trim(),
+    content,
+    type: fm.type ?? 'SCENARIO_SPECIFIC',
+    draft: fm.draft ?? false,
+    directory: directory && 'id' in directory ? directory.id : null,
+    channels: [...new Set<Channel>(fm.channels ?? [])].sort(),
+    segments: [...new Set(segments)].sort(),
+  };
+  // `active: null` owns the window too: it clears one set in the dashboard.
+  if (fm.active !== undefined) {
+    fields.active = { from: canonicalInstant(fm.active?.from ?? null), until: canonicalInstant(fm.active?.until ?? null) };
+  }
   return {
     kind: 'training',
     issues,
     positions: { title: titleAt, bodyLine, leading, ...(headingLine === undefined ? {} : { heading: headingLine }) },
     ...(lookups.length ? { lookups } : {}),
-    training: {
-      key,
-      path: file.path,
-      fields: {
-        title: title.trim(),
-        content,
-        type: fm.type ?? 'SCENARIO_SPECIFIC',
-        draft: fm.draft ?? false,
-        directory: directory && 'id' in directory ? directory.id : null,
-        channels: [...new Set<Channel>(fm.channels ?? [])].sort(),
-        segments: [...new Set(segments)].sort(),
-      },
-    },
+    training: { key, path: file.path, fields, ...(fm.id === undefined ? {} : { id: fm.id }) },
   };
 }
 
@@ -328,6 +334,10 @@ function describeSchemaIssue(
   const value = path.reduce<unknown>(own, data);
   switch (zi.code) {
     case 'unrecognized_keys': {
+      // Inside a nested value (active:), named at its own line with what that value takes.
+      if (path.length > 0) {
+        return zi.keys.map((k) => ({ path: [...path, k], target: 'key' as const, message: `${field}: unknown key ${shown(k)}: ${field} takes from and until` }));
+      }
       const named = zi.keys.slice(0, UNKNOWN_KEYS_SHOWN).map((k) => ({
         path: [k], target: 'key' as const, message: `unknown key ${shown(k)}${suggestKey(k, own(data, k))}`,
       }));

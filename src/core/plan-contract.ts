@@ -12,10 +12,12 @@ import { FIELD_NAMES, type FieldName } from './training.js';
  * Bumped when a reader of the previous version could misread a plan: a field removed, renamed or given
  * another meaning or type, or a new action or reason value. Adding an optional field does not bump it.
  */
-export const PUBLIC_PLAN_VERSION = 2;
+export const PUBLIC_PLAN_VERSION = 3;
 
 const fieldName = z.enum(FIELD_NAMES);
-const fieldValue = z.union([z.string(), z.boolean(), z.array(z.string()), z.null()]);
+/** An active window: each end an ISO date-time in UTC, or null for no bound. */
+const windowSchema = z.strictObject({ from: z.string().nullable(), until: z.string().nullable() });
+const fieldValue = z.union([z.string(), z.boolean(), z.array(z.string()), windowSchema, z.null()]);
 
 /** A body is named by its hash and size; its text only where a reviewer needs it for a diff. */
 const contentSchema = z.strictObject({
@@ -33,6 +35,8 @@ const fieldsSchema = z.strictObject({
   directory: z.string().nullable(),
   channels: z.array(z.string()).nullable(),
   segments: z.array(z.string()).nullable(),
+  /** Null: the file does not set `active:`, so the window stays as Open.cx holds it. */
+  active: windowSchema.nullable(),
 });
 
 export const ACTIONS = ['create', 'adopt', 'update', 'retag', 'move', 'delete'] as const;
@@ -41,6 +45,8 @@ export const REASONS = [
   'interrupted create',
   'recreated after deletion',
   'same key in Open.cx',
+  'same trigger phrase in Open.cx',
+  'pinned id',
   'file changed',
   'dashboard edit overwritten',
   'tag removed',
@@ -116,6 +122,12 @@ export function contentOf(text: string, withText: boolean): PublicContent {
 
 type FieldMap = Partial<Record<FieldName, unknown>>;
 
+function windowOf(v: unknown): z.output<typeof windowSchema> | null {
+  if (!v || typeof v !== 'object') return null;
+  const w = v as { from?: unknown; until?: unknown };
+  return { from: typeof w.from === 'string' ? w.from : null, until: typeof w.until === 'string' ? w.until : null };
+}
+
 function publicFields(values: FieldMap, withText: boolean): PublicFields {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : null);
@@ -127,6 +139,7 @@ function publicFields(values: FieldMap, withText: boolean): PublicFields {
     directory: str(values.directory),
     channels: list(values.channels),
     segments: list(values.segments),
+    active: windowOf(values.active),
   };
 }
 
@@ -136,7 +149,10 @@ const overlay = (base: FieldMap, changes: FieldChange[], side: 'before' | 'after
 function actionAndReason(ch: Change): { action: PublicAction; reason: PublicChange['reason'] } {
   switch (ch.action) {
     case 'create':
-      if (ch.adopt) return { action: 'adopt', reason: ch.drift ? 'recreated after deletion' : 'same key in Open.cx' };
+      if (ch.adopt) {
+        if (ch.drift) return { action: 'adopt', reason: 'recreated after deletion' };
+        return { action: 'adopt', reason: ch.match === 'pin' ? 'pinned id' : ch.match === 'trigger' ? 'same trigger phrase in Open.cx' : 'same key in Open.cx' };
+      }
       if (ch.drift) return { action: 'create', reason: 'recreated after deletion' };
       return { action: 'create', reason: ch.lookup ? 'interrupted create' : 'new file' };
     case 'update':
@@ -172,7 +188,7 @@ function publicChange(ch: Change, dir: string): PublicChange {
 }
 
 const value = (v: unknown): z.output<typeof fieldValue> =>
-  typeof v === 'string' || typeof v === 'boolean' || v === null ? v : Array.isArray(v) ? v.map(String) : null;
+  typeof v === 'string' || typeof v === 'boolean' || v === null ? v : Array.isArray(v) ? v.map(String) : windowOf(v);
 
 function publicDrift(d: Drift): NonNullable<PublicPlan['drift']>[number] {
   return { key: d.key, kind: d.kind, id: d.id, changes: d.changes.map((c) => ({ field: c.field, before: value(c.before), after: value(c.after) })) };

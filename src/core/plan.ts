@@ -1,11 +1,13 @@
 // (desired trainings, state[, remote]) -> Plan. Pure: a value to print, save as JSON and test as a table.
 import { createHash } from 'node:crypto';
 import { hashFields } from './hash.js';
+import { namespaceName, otherNamespaceOf } from './namespace.js';
 import { tagOfEntry, type PendingCreate, type State, type StateEntry } from './state.js';
 import {
   byCreation,
   FIELD_NAMES,
   fieldsOfRemote,
+  isAdoptable,
   keyOfRemote,
   type FieldName,
   type RemoteTraining,
@@ -26,7 +28,12 @@ interface Desired {
   path: string;
   fields: TrainingFields;
   hash: string;
+  /** `id:` pinned in the file. */
+  id?: string;
 }
+
+/** How a training the tool did not make was matched to a file: its pinned `id:`, or its trigger phrase and type. */
+export type AdoptMatch = 'pin' | 'trigger';
 
 export type Change =
   | (Desired & {
@@ -35,6 +42,8 @@ export type Change =
       lookup: boolean;
       /** Found by refresh: an existing managed training with this key, to adopt instead of creating. */
       adopt: string | null;
+      /** Set when `adopt` names a training the tool did not make: apply tags it. Absent for one found by key. */
+      match?: AdoptMatch;
       drift: 'deleted' | null;
       changes: FieldChange[];
     })
@@ -79,6 +88,8 @@ export interface Plan {
   /** The state the plan was made against; lineage null when there was no state file. */
   lineage: string | null;
   serial: number;
+  /** Adoptions that cannot be decided (two candidates, a pinned id not found...): nothing may be sent. */
+  conflicts: string[];
 }
 
 export interface PlanInput {
@@ -92,7 +103,18 @@ export interface PlanInput {
    * missing from that list that a lookup by id still found (its tag was removed in the dashboard).
    */
   remote?: RemoteTraining[];
+  /**
+   * Adopt instead of create: a file with no state entry takes over the training it pins (`id:`), or
+   * the one training the tool did not make with the same trigger phrase (trimmed, exact) and type.
+   */
+  adopt?: boolean;
 }
+
+/** An id from the server in a message: its control characters never reach a terminal. */
+const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
+/** Trigger phrases are compared as Open.cx shows them: exactly, after trimming; never fuzzily. */
+export const triggerOf = (type: string, title: string) => `${type}\u0000${title.trim()}`;
 
 export function diffFields(before: TrainingFields | undefined, after: TrainingFields | undefined): FieldChange[] {
   const changes: FieldChange[] = [];
@@ -126,10 +148,30 @@ export function planChanges(input: PlanInput): Plan {
     driftByKey: new Map(),
   };
   for (const x of drift ?? []) ctx.driftByKey.set(x.key, [...(ctx.driftByKey.get(x.key) ?? []), x]);
+  const conflicts: string[] = [];
+  const idOwner = new Map([...input.state.trainings].map(([k, e]) => [e.id, k]));
+  for (const d of desired) {
+    const e = d.id === undefined ? undefined : input.state.trainings.get(d.key);
+    if (e && e.id !== d.id) conflicts.push(`${d.path}: pins id ${d.id}, but the state tracks key "${d.key}" as ${e.id}: remove "id:" or fix it`);
+  }
   const tracked = planTracked(desired, ctx);
   const orphans = [...input.state.trainings.keys()].filter((k) => !ctx.present.has(k)).sort(byText);
-  const renames = pairRenames(tracked.fresh, orphans, input.state);
-  const fresh = tracked.fresh.map((d) => planFresh(d, renames.get(d.key), ctx));
+  // A pinned id the state tracks under a key whose file is gone: that file was renamed to this one.
+  const pinnedRenames = new Map<string, string>();
+  for (const d of tracked.fresh) {
+    const owner = d.id === undefined ? undefined : idOwner.get(d.id);
+    if (owner === undefined) continue;
+    if (ctx.present.has(owner)) conflicts.push(`${d.path}: pins id ${d.id}, which the state tracks for the file of key "${owner}": two files cannot hold one training`);
+    else pinnedRenames.set(d.key, owner);
+  }
+  const taken = new Set(pinnedRenames.values());
+  const renames = new Map([
+    ...pinnedRenames,
+    ...pairRenames(tracked.fresh.filter((d) => d.id === undefined), orphans.filter((k) => !taken.has(k)), input.state),
+  ]);
+  const unpaired = tracked.fresh.filter((d) => !renames.has(d.key));
+  const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, conflicts) : new Map<string, { id: string; match: AdoptMatch }>();
+  const fresh = tracked.fresh.map((d) => planFresh(d, renames.get(d.key), ctx, adoptions.get(d.key)));
   const renamed = new Set(renames.values());
   const gone = planGone(orphans.filter((k) => !renamed.has(k)), ctx, input.prune);
 
@@ -138,8 +180,77 @@ export function planChanges(input: PlanInput): Plan {
   for (const c of changes) summary[c.action]++;
   return {
     format_version: PLAN_FORMAT_VERSION, changes, orphans: gone.kept, drift, summary,
-    fingerprint: fingerprintOf(changes), lineage: input.state.lineage, serial: input.state.serial,
+    fingerprint: fingerprintOf(changes), lineage: input.state.lineage, serial: input.state.serial, conflicts,
   };
+}
+
+/**
+ * Files the state does not track, matched to trainings the tool did not make: by pinned id (offline
+ * too), else by trigger phrase and type (only with the remote read). Ambiguity is a conflict, never a guess.
+ */
+function matchAdoptions(
+  fresh: Desired[],
+  ctx: Context,
+  idOwner: ReadonlyMap<string, string>,
+  conflicts: string[],
+): Map<string, { id: string; match: AdoptMatch }> {
+  const found = new Map<string, { id: string; match: AdoptMatch }>();
+  const byKey = (d: Desired) => oldestOf(ctx.driftByKey.get(d.key) ?? [], 'untracked', ctx);
+  const open = fresh.filter((d) => byKey(d) === undefined);
+  const pinnedIds = new Set(open.flatMap((d) => (d.id === undefined ? [] : [d.id])));
+  for (const d of open) {
+    if (d.id === undefined) continue;
+    const r = ctx.remoteById.get(d.id);
+    if (ctx.remote && !r) {
+      conflicts.push(`${d.path}: pins id ${d.id}, which Open.cx does not hold: check the id, or remove "id:" to create a new training`);
+      continue;
+    }
+    if (r && !isAdoptable(r) && !(idOwner.has(r.id))) {
+      const key = keyOfRemote(r, ctx.state.namespace);
+      const ns = otherNamespaceOf(r.metadata, ctx.state.namespace);
+      const owner =
+        key !== undefined ? `made by opencx-sync for key "${key}"`
+        : ns !== undefined ? `tagged by the repository of ${namespaceName(ns)}`
+        : `tagged by another tool (managed_by ${JSON.stringify(String(r.metadata.managed_by))})`;
+      conflicts.push(`${d.path}: pins id ${d.id}, which is ${owner}: it is not adopted`);
+      continue;
+    }
+    found.set(d.key, { id: d.id, match: 'pin' });
+  }
+  if (ctx.remote) {
+    const trackedIds = new Set(idOwner.keys());
+    const byTrigger = new Map<string, RemoteTraining[]>();
+    for (const r of ctx.remote) {
+      if (!isAdoptable(r) || trackedIds.has(r.id) || pinnedIds.has(r.id)) continue;
+      const f = fieldsOfRemote(r);
+      const t = triggerOf(f.type, f.title);
+      byTrigger.set(t, [...(byTrigger.get(t) ?? []), r]);
+    }
+    for (const d of open) {
+      if (d.id !== undefined) continue;
+      const rs = byTrigger.get(triggerOf(d.fields.type, d.fields.title));
+      if (!rs?.length) continue;
+      if (rs.length > 1) {
+        const ids = [...rs].sort(byCreation).map((r) => printable(r.id));
+        conflicts.push(`${d.path}: ${ids.length} trainings in Open.cx have its trigger phrase and type (${ids.join(', ')}): pin the one to adopt with "id: <id>" in the front-matter, or delete the others`);
+        continue;
+      }
+      found.set(d.key, { id: (rs[0] as RemoteTraining).id, match: 'trigger' });
+    }
+  }
+  // One training, one file.
+  const files = new Map<string, string[]>();
+  for (const d of open) {
+    const f = found.get(d.key);
+    if (f) files.set(f.id, [...(files.get(f.id) ?? []), d.path]);
+  }
+  for (const [id, paths] of files) {
+    if (paths.length < 2) continue;
+    const shown = printable(id);
+    conflicts.push(`${paths.join(', ')}: these files all match training ${shown} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${shown}"`);
+    for (const d of open) if (found.get(d.key)?.id === id) found.delete(d.key);
+  }
+  return found;
 }
 
 /** The plan narrowed to some of its changes (a saved plan's), its summary and fingerprint to match. */
@@ -189,20 +300,23 @@ function planEntry(d: Desired, entry: StateEntry, ctx: Context): Change | undefi
   if (kinds.has('deleted')) {
     // A twin carrying the key is the training now: take it over rather than make another copy.
     const found = oldestOf(facts, 'twin', ctx);
-    return { ...d, action: 'create', lookup: false, adopt: found?.id ?? null, drift: 'deleted', changes: diffFields(found && fieldsOfRemote(found), d.fields) };
+    return { ...d, action: 'create', lookup: false, adopt: found?.id ?? null, drift: 'deleted', changes: diffFields(found && fieldsOfRemote(found, d.fields), d.fields) };
   }
   const r = ctx.remoteById.get(entry.id);
   if (r && (kinds.has('untagged') || kinds.has('changed'))) {
     // Edited by hand to exactly what the file now says is no conflict: the write only updates the state.
-    const toFile = diffFields(fieldsOfRemote(r), d.fields);
+    const toFile = diffFields(fieldsOfRemote(r, d.fields), d.fields);
     const drift = kinds.has('untagged') ? 'untagged' : toFile.length ? 'changed' : null;
     return { ...d, action: 'update', id: entry.id, drift, changes: toFile };
   }
   // What Open.cx holds as far as we know: unknown offline while a write of ours may have landed. An
   // unrecorded write is written once more even when it matches, so the state records it.
-  const held = r ? hashFields(fieldsOfRemote(r)) : entry.writing ? undefined : entry.hash;
-  if (held !== d.hash || entry.writing) {
-    return { ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(r ? fieldsOfRemote(r) : entry.applied, d.fields) };
+  // Offline, a window the file starts (or stops) owning is a change even though the last apply did not own it.
+  const held = r ? hashFields(fieldsOfRemote(r, d.fields)) : entry.writing ? undefined : entry.hash;
+  // A file that stopped owning the window: written once (the window kept), so the state forgets it too.
+  const released = entry.applied.active !== undefined && d.fields.active === undefined;
+  if (held !== d.hash || entry.writing || released) {
+    return { ...d, action: 'update', id: entry.id, drift: null, changes: diffFields(r ? fieldsOfRemote(r, d.fields) : entry.applied, d.fields) };
   }
   if (entry.path !== d.path) return { ...d, action: 'move', id: entry.id, from: d.key, fromPath: entry.path, remote: false, changes: [] };
   return undefined;
@@ -247,15 +361,22 @@ function oldestOf(facts: readonly Drift[], kind: Drift['kind'], ctx: Context): R
 }
 
 /** A key the state does not track: a rename of a tracked training, or a create (adopting a match). */
-function planFresh(d: Desired, from: string | undefined, ctx: Context): Change {
+function planFresh(d: Desired, from: string | undefined, ctx: Context, match: { id: string; match: AdoptMatch } | undefined): Change {
   const entry = from === undefined ? undefined : ctx.state.trainings.get(from);
   if (from !== undefined && entry) {
     return { ...d, action: 'move', id: entry.id, from, fromPath: entry.path, remote: true, changes: diffFields(entry.applied, d.fields) };
   }
   const found = oldestOf(ctx.driftByKey.get(d.key) ?? [], 'untracked', ctx);
+  if (!found && match) {
+    const r = ctx.remoteById.get(match.id);
+    return {
+      ...d, action: 'create', lookup: false, adopt: match.id, match: match.match, drift: null,
+      changes: diffFields(r && fieldsOfRemote(r, d.fields), d.fields),
+    };
+  }
   return {
     ...d, action: 'create', lookup: ctx.state.pending.has(d.key) && !ctx.remote, adopt: found?.id ?? null, drift: null,
-    changes: diffFields(found && fieldsOfRemote(found), d.fields),
+    changes: diffFields(found && fieldsOfRemote(found, d.fields), d.fields),
   };
 }
 
@@ -286,11 +407,14 @@ function planGone(orphans: string[], ctx: Context, prune: boolean): { changes: C
  * holds exactly that, or what a write of ours that was never recorded (a killed run) made it.
  */
 export function driftOf(key: string, entry: StateEntry, r: RemoteTraining, namespace: string): ('untagged' | 'changed')[] {
-  const hash = hashFields(fieldsOfRemote(r));
+  // Compared as far as the last apply owned: a window it left alone may change in the dashboard freely.
+  const hash = hashFields(fieldsOfRemote(r, entry.applied));
   const tag = keyOfRemote(r, namespace);
   // An Open.cx that keeps no metadata on PUT leaves the old tag: the entry says which one to expect.
   const expected = tagOfEntry(key, entry);
-  if (entry.writing && (tag === entry.writing.key || tag === expected) && entry.writing.hashes.includes(hash)) return [];
+  // An unrecorded write may have started owning the window (or stopped): either reading is ours.
+  const ours = [hash, hashFields(fieldsOfRemote(r, entry.applied.active ? {} : { active: { from: null, until: null } }))];
+  if (entry.writing && (tag === entry.writing.key || tag === expected) && ours.some((h) => entry.writing?.hashes.includes(h))) return [];
   const kinds: ('untagged' | 'changed')[] = [];
   if (tag !== expected) kinds.push('untagged');
   if (hash !== entry.hash) kinds.push('changed');
@@ -309,7 +433,7 @@ export function detectDrift(state: State, remote: RemoteTraining[]): Drift[] {
       continue;
     }
     for (const kind of driftOf(key, entry, r, state.namespace)) {
-      drift.push({ key, kind, id: entry.id, changes: kind === 'changed' ? diffFields(entry.applied, fieldsOfRemote(r)) : [] });
+      drift.push({ key, kind, id: entry.id, changes: kind === 'changed' ? diffFields(entry.applied, fieldsOfRemote(r, entry.applied)) : [] });
     }
   }
   for (const r of remote) {

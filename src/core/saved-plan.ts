@@ -15,6 +15,8 @@ export interface SavedOptions {
   refresh: boolean;
   onDrift: OnDrift;
   maxDeletes: number;
+  /** Absent in plans saved before adoption existed: on, as it is by default. */
+  adopt?: boolean;
 }
 
 const madeFromSchema = z.strictObject({
@@ -29,6 +31,7 @@ const madeFromSchema = z.strictObject({
     refresh: z.boolean(),
     on_drift: z.enum(['fail', 'skip', 'overwrite']),
     max_deletes: z.number().int().nonnegative(),
+    adopt: z.boolean().optional(),
   }),
   /** Of the changes saved; and of the plan the same files and state give offline (equal without --refresh). */
   fingerprint: z.string(),
@@ -82,7 +85,10 @@ export function madeFrom(input: {
     lineage: plan.lineage,
     serial: plan.serial,
     dir: input.dir,
-    options: { prune: options.prune, refresh: options.refresh, on_drift: options.onDrift, max_deletes: options.maxDeletes },
+    options: {
+      prune: options.prune, refresh: options.refresh, on_drift: options.onDrift, max_deletes: options.maxDeletes,
+      ...(options.adopt === false ? { adopt: false } : {}),
+    },
     fingerprint: plan.fingerprint,
     offline_fingerprint: input.offline.fingerprint,
     keys: plan.changes.map((c) => c.key),
@@ -111,6 +117,7 @@ export const optionsOf = (from: MadeFrom): SavedOptions => ({
   refresh: from.options.refresh,
   onDrift: from.options.on_drift,
   maxDeletes: from.options.max_deletes,
+  adopt: from.options.adopt ?? true,
 });
 
 /** The command that makes this plan again, with the options it was made with. */
@@ -121,6 +128,7 @@ export function replanCommand(from: MadeFrom, file: string): string {
     o.refresh ? ' --refresh' : '',
     o.on_drift !== 'fail' ? ` --on-drift ${o.on_drift}` : '',
     o.max_deletes !== 10 ? ` --max-deletes ${o.max_deletes}` : '',
+    o.adopt === false ? ' --no-adopt' : '',
   ].join('');
   return `opencx-sync plan${flags} --out ${file}`;
 }
@@ -163,6 +171,11 @@ export function staleRemotely(from: MadeFrom, remote: RemoteTraining[], keyOf: (
 export function savedChanges(from: MadeFrom, fresh: Plan): { changes: Change[] } | { error: string } {
   const keys = new Set(from.keys);
   const changes = fresh.changes.filter((c) => keys.has(c.key));
+  // Made offline, it showed creates; Open.cx holds trainings those files adopt instead of duplicating.
+  const adopts = changes.filter((c) => c.action === 'create' && c.match !== undefined).map((c) => c.key);
+  if (from.remote === null && adopts.length && fingerprintOf(changes) !== from.fingerprint) {
+    return { error: `it was made offline, and Open.cx holds trainings that ${listed(adopts)} would adopt rather than create: make the plan with --refresh to review the adoptions` };
+  }
   if (changes.length !== keys.size || fingerprintOf(changes) !== from.fingerprint) {
     return { error: 'Open.cx changed since it was made in a way that changes the planned changes' };
   }

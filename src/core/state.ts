@@ -20,6 +20,8 @@ const fieldsSchema = z.strictObject({
   directory: z.string().nullable(),
   channels: z.array(z.string()),
   segments: z.array(z.string()),
+  // Only for a file that sets `active:`; state files written before it existed simply lack it.
+  active: z.strictObject({ from: z.string().nullable(), until: z.string().nullable() }).optional(),
 });
 
 /**

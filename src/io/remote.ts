@@ -41,6 +41,9 @@ const trainingSchema = z.looseObject({
   restricted_to_channels: z.array(z.string()).nullish(),
   restricted_to_segments: z.array(z.string()).nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
+  // Newest docs only, meaning undocumented: a value of another type is read as no bound, never a failure.
+  start_time: z.string().nullish().catch(null),
+  end_time: z.string().nullish().catch(null),
   created_at: z.string().nullish(),
   updated_at: z.string().nullish(),
 });
@@ -75,6 +78,8 @@ function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line
     restricted_to_channels: t.restricted_to_channels ?? [],
     restricted_to_segments: t.restricted_to_segments ?? [],
     metadata: t.metadata ?? {},
+    start_time: t.start_time ?? null,
+    end_time: t.end_time ?? null,
     ...(t.created_at ? { created_at: t.created_at } : {}),
     ...(t.updated_at ? { updated_at: t.updated_at } : {}),
   };

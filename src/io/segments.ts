@@ -22,6 +22,9 @@ const pageSchema = z.union([
   }),
 ]);
 
+/** A key without `segments:read`: what the segment list answered (a UserError that says what to do). */
+export class SegmentsForbiddenError extends UserError {}
+
 /** Every segment, all pages, de-duplicated by id. A key without `segments:read` is a clear error. */
 export async function fetchSegments(api: ApiClient): Promise<Segment[]> {
   const seen = new Map<string, Segment>();
@@ -31,7 +34,7 @@ export async function fetchSegments(api: ApiClient): Promise<Segment[]> {
       ({ body } = await api.request({ method: 'GET', path: '/contacts/segments', query: { page, limit: PAGE } }, 'safe'));
     } catch (err) {
       if (err instanceof ApiError && err.status === 403) {
-        throw new UserError(
+        throw new SegmentsForbiddenError(
           'the API key may not read segments (403 on GET /contacts/segments): a segment in the files is given by name, and names are looked up in Open.cx. Add the segments:read scope to the key in Open.cx (Settings > Access), or map the names to their ids under "segments" in the config file',
         );
       }

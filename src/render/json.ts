@@ -94,6 +94,35 @@ export function rebuildDocument(r: { stateFile: string; lineage: string; serial:
   return { format_version: REBUILD_VERSION, command: 'state rebuild', state_file: r.stateFile, lineage: r.lineage, serial: r.serial, tracked: r.tracked, duplicates: r.duplicates };
 }
 
+export const IMPORT_VERSION = 1;
+/** `opencx-sync import --json`: the files written (or, with --dry-run, to write) and the trainings left alone. */
+export const importDocumentSchema = z.strictObject({
+  format_version: z.literal(IMPORT_VERSION),
+  command: z.literal('import'),
+  dry_run: z.boolean(),
+  files: z.array(
+    z.strictObject({ path: z.string(), id: z.string(), title: z.string(), overwrite: z.boolean(), pending_edits: z.boolean(), notes: z.array(z.string()) }),
+  ),
+  left: z.array(z.strictObject({ id: z.string(), title: z.string(), why: z.string() })),
+  summary: z.strictObject({ trainings: count, written: count, to_write: count, left: count, pending_edits: count }),
+});
+
+export function importDocument(
+  r: { total: number; files: { path: string; id: string; title: string; overwrite: boolean; pendingEdits: boolean; notes: string[] }[]; left: { id: string; title: string; why: string }[] },
+  o: { dryRun: boolean; shown: (path: string) => string },
+): z.output<typeof importDocumentSchema> {
+  const files = r.files.map((f) => ({ path: o.shown(f.path), id: f.id, title: f.title, overwrite: f.overwrite, pending_edits: f.pendingEdits, notes: f.notes }));
+  const pending = r.files.filter((f) => f.pendingEdits).length;
+  return {
+    format_version: IMPORT_VERSION,
+    command: 'import',
+    dry_run: o.dryRun,
+    files,
+    left: r.left,
+    summary: { trainings: r.total, written: o.dryRun ? 0 : files.length, to_write: files.length, left: r.left.length, pending_edits: pending },
+  };
+}
+
 export const DOCTOR_VERSION = 1;
 const verdictSchema = z.enum(['holds', 'differs', 'breaks', 'unknown']);
 /** `opencx-sync doctor --json` and its report file: the shape of core/doctor.ts's DoctorReport. */

@@ -76,7 +76,9 @@ function publicFieldSummary(ch: PublicChange, names: NameMaps | undefined): stri
     .map((f) => fieldChangeOf(ch, f, names))
     .filter((f) => !isNew || f.field === 'title' || !isDefaultValue(f.after))
     .map((f) => (f.field === 'content' ? 'content' : isNew && f.before === null ? `${f.field}: ${short(f.after)}` : `${f.field}: ${short(f.before)} → ${short(f.after)}`));
-  return cell(parts.join('; '));
+  // A reviewer must see which existing training is taken over, and why.
+  const adopts = ch.action === 'adopt' && ch.id ? [`adopts ${ch.id} (${ch.reason})`] : [];
+  return cell([...adopts, ...parts].join('; '));
 }
 
 /** The job summary and pull-request comment: everything it shows comes from the public plan. */

@@ -61,6 +61,10 @@ export function renderPublicPlan(plan: PublicPlan, opts: PlanTextOptions): strin
     out.push(...renderAffectedAudiences(internalAudiences(plan), { c, names: opts.names }));
     out.push('', planSummaryLine(plan.summary) + c.dim(` ${plan.summary.unchanged} unchanged.`));
   }
+  // Offline, trainings made in the dashboard are unknown: a create there may well be an adoption.
+  if (!plan.refreshed && plan.summary.create > 0) {
+    out.push(c.dim('An offline plan cannot see trainings already in Open.cx: apply adopts a training with the same trigger phrase (or a pinned "id:") instead of creating it; "plan --refresh" shows which.'));
+  }
   if (plan.orphans.length) {
     out.push(
       c.yellow(`${plural(plan.orphans.length, 'training')} whose file is gone ${plan.orphans.length === 1 ? 'is' : 'are'} kept; pass --prune to delete them: `) +
@@ -89,6 +93,10 @@ function describeTarget(ch: PublicChange): string {
       return ch.action === 'adopt' ? `${where}, deleted in Open.cx: adopts ${ch.id}, which carries the same key` : `${where}, deleted in Open.cx: recreate`;
     case 'same key in Open.cx':
       return `${where}, adopts existing ${ch.id}`;
+    case 'same trigger phrase in Open.cx':
+      return `${where}, adopts ${ch.id}: same trigger phrase and type, made outside opencx-sync`;
+    case 'pinned id':
+      return `${where}, adopts ${ch.id}: pinned by "id:"`;
     case 'dashboard edit overwritten':
       return `${where}, edited in Open.cx: overwrite`;
     case 'tag removed':
@@ -164,6 +172,10 @@ export function bodyDiff(before: unknown, after: unknown): { sign: '+' | '-' | '
 
 /** Values may come from the server: never print its escape sequences. */
 function show(v: unknown): string {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const w = v as { from?: string | null; until?: string | null };
+    return `${w.from ? stripControl(w.from) : '(no start)'} .. ${w.until ? stripControl(w.until) : '(no end)'}`;
+  }
   return Array.isArray(v) ? (v.length ? `[${v.map((x) => stripControl(String(x))).join(', ')}]` : '[] (all)') : JSON.stringify(v);
 }
 

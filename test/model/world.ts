@@ -349,7 +349,9 @@ export class World {
     let error: unknown;
     let planned = true;
     try {
-      const r = await runApply(config, { prune: o.prune, onDrift: o.onDrift, maxDeletes: 1000, lockWaitMs: 300, refresh: o.refresh });
+      // Adoption off: this model's dashboard trainings share the files' titles on purpose and must stay
+      // untouched; adoption has its own end-to-end tests (test/takeover.test.ts).
+      const r = await runApply(config, { prune: o.prune, onDrift: o.onDrift, maxDeletes: 1000, lockWaitMs: 300, refresh: o.refresh, adopt: false });
       outcomes = r.outcomes;
       planned = r.plan !== undefined;
     } catch (err) {
@@ -457,7 +459,7 @@ export class World {
     }
     // And nothing is left to do: a fresh plan is empty and sees no drift but the dashboard's copies.
     this.checkIdentity(loaded.trainings, entries);
-    const plan = (await runPlan(config, { prune: pruned, refresh: true })).plan;
+    const plan = (await runPlan(config, { prune: pruned, refresh: true, adopt: false })).plan;
     if (!plan) throw new Violation('plan did not validate after a clean apply');
     if (plan.changes.length) throw new Violation(`plan after a clean apply still has changes: ${plan.changes.map((c) => `${c.action} ${c.key}`).join(', ')}`);
     const odd = (plan.drift ?? []).filter((d) => !((d.kind === 'untracked' || d.kind === 'twin') && this.twins.has(d.id)) && !(!pruned && !got.has(d.key)));

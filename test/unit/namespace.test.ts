@@ -10,6 +10,7 @@ function remote(key: string, managedBy: string, id = `id-${key}`): RemoteTrainin
   return {
     id, title: t.fields.title, content: t.fields.content, draft_title: null, draft_content: null, type: t.fields.type,
     is_draft: false, directory_id: null, restricted_to_channels: [], restricted_to_segments: [], metadata: { managed_by: managedBy, key },
+    start_time: null, end_time: null,
   };
 }
 

@@ -167,7 +167,7 @@ describe('parseTrainingFile', () => {
     for (let i = 0; keys.length < 30_000; i++) keys += `k${i}: 1\n`;
     const lines = keys.split('\n').length; // the keys and title:
     for (const broken of ['', 'k0: 2\n', 'x: [\n']) {
-      const message = `1:1 the front-matter has ${lines + (broken ? 1 : 0)} keys, more than the 100 allowed: a training uses only title, type, draft, directory, channels, segments, key, sync`;
+      const message = `1:1 the front-matter has ${lines + (broken ? 1 : 0)} keys, more than the 100 allowed: a training uses only title, type, draft, directory, channels, segments, key, sync, id, content, active`;
       const started = performance.now();
       const issues = errors(`---\ntitle: T\n${keys}${broken}---\nB`);
       expect(performance.now() - started).toBeLessThan(1_500);
@@ -180,8 +180,8 @@ describe('parseTrainingFile', () => {
     for (let i = 0; i < 60; i++) keys += `unknown_${i}: 1\n`;
     const issues = errors(`---\ntitle: T\n${keys}---\nB`);
     expect(issues).toHaveLength(11);
-    expect(issues[0]).toBe('3:1 unknown key "unknown_0": allowed keys are title, type, draft, directory, channels, segments, key, sync');
-    expect(issues[10]).toBe('13:1 50 more unknown keys: allowed keys are title, type, draft, directory, channels, segments, key, sync');
+    expect(issues[0]).toBe('3:1 unknown key "unknown_0": allowed keys are title, type, draft, directory, channels, segments, key, sync, id, content, active');
+    expect(issues[10]).toBe('13:1 50 more unknown keys: allowed keys are title, type, draft, directory, channels, segments, key, sync, id, content, active');
   });
 
   it('reports a repeated key once, at the repeat', () => {
@@ -248,7 +248,7 @@ describe('parseTrainingFile', () => {
       expect(noNames.kind).toBe('invalid');
 
       expect(errors(`---\ntitle: T\n${n}: 1\n---\nB`)).toEqual([
-        `3:1 unknown key "${n}": allowed keys are title, type, draft, directory, channels, segments, key, sync`,
+        `3:1 unknown key "${n}": allowed keys are title, type, draft, directory, channels, segments, key, sync, id, content, active`,
       ]);
     });
   });

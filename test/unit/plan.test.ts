@@ -14,7 +14,7 @@ function remoteOf(t: Training, id = `id-${t.key}`): RemoteTraining {
   return {
     id, title: f.title, content: f.content, draft_title: null, draft_content: null, type: f.type, is_draft: f.draft,
     directory_id: f.directory, restricted_to_channels: f.channels, restricted_to_segments: f.segments,
-    metadata: { managed_by: MANAGED_BY, key: t.key },
+    metadata: { managed_by: MANAGED_BY, key: t.key }, start_time: null, end_time: null,
   };
 }
 
