@@ -18,7 +18,7 @@ const behaviour = { ...STRICT, defaultDraft: false, typeChangeResetsDraft: true 
 
 beforeEach(async () => {
   sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0 });
-  ws = workspace({ 'opencx-sync.config.json': JSON.stringify({ directories: { Billing: 'dir-billing' }, segments: { VIP: '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34' } }) });
+  ws = workspace({ 'opencx-sync.config.json': JSON.stringify({ rateLimit: 0, directories: { Billing: 'dir-billing' }, segments: { VIP: '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34' } }) });
   const seed = (id: string, title: string, over: object = {}) =>
     sandbox.state.trainings.set(id, createRecord(id, sandbox.state.trainings.size + 1, { title, content: `About ${title}.`, ...over }, '2025-01-01T00:00:00.000Z', behaviour));
   seed('d1', 'How do I get a refund?', { directory_id: 'dir-billing', restricted_to_segments: ['0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34'], start_time: '2026-01-01T00:00:00Z' });

@@ -12,7 +12,8 @@ let ws: Workspace;
 
 beforeEach(async () => {
   sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0 });
-  ws = workspace({ 'trainings/a.md': trainingFile('Question A?'), 'trainings/b.md': trainingFile('Question B?') });
+  // No pacing against the sandbox: the client's default 100 requests a minute would only add waits.
+  ws = workspace({ 'opencx-sync.config.json': JSON.stringify({ rateLimit: 0 }), 'trainings/a.md': trainingFile('Question A?'), 'trainings/b.md': trainingFile('Question B?') });
 });
 afterEach(async () => {
   await sandbox.close();
