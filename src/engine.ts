@@ -1,7 +1,7 @@
 // scan -> parse -> validate -> plan -> apply -> state. One engine for the CLI and the Action alike.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { applyPlan, type OnDrift, type Outcome } from './apply.js';
+import type { OnDrift, Outcome } from './apply.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
@@ -15,9 +15,11 @@ import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
-import { ApiClient, type ApiStats, type WaitReason } from './io/api.js';
+// The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
+// or validate never pays for them (undici alone costs ~70 ms of start-up).
+import type { ApiClient, ApiStats, WaitReason } from './io/api.js';
 import { acquireLock } from './io/lock.js';
-import { OpencxRemote, type Remote } from './io/remote.js';
+import type { Remote } from './io/remote.js';
 import { existingPaths, readSourceFiles } from './io/scan.js';
 import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
@@ -76,10 +78,11 @@ interface Progress {
   total: number | undefined;
 }
 
-function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Connection {
+async function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Promise<Connection> {
   if (!config.apiKey) {
     throw new UserError('OPENCX_API_KEY is not set: create a key with training:read and training:write in Open.cx (Settings > Access) and export it');
   }
+  const [{ ApiClient }, { OpencxRemote }] = await Promise.all([import('./io/api.js'), import('./io/remote.js')]);
   const api = new ApiClient({
     baseUrl: config.apiUrl,
     apiKey: config.apiKey,
@@ -104,7 +107,7 @@ async function withConnection<T>(
   signal?: AbortSignal,
   progress?: Progress,
 ): Promise<T> {
-  const c = connect(config, hooks, signal, progress);
+  const c = await connect(config, hooks, signal, progress);
   try {
     return await fn(c);
   } finally {
@@ -242,6 +245,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       try {
         bumpSerialOnFirstChange(store);
         progress.total = plan.changes.length;
+        const { applyPlan } = await import('./apply.js');
         outcomes = await applyPlan(plan.changes, remote, store, {
           onDrift: opts.onDrift,
           concurrency: config.concurrency,

@@ -50,8 +50,11 @@ export const planCommand = {
       const { writePlanFile } = await import('../io/plan-file.js');
       await writePlanFile(args.out, { ...json, saved });
     }
-    if (args.json) term.out(JSON.stringify(json, null, 2));
-    else {
+    if (args.json) {
+      // Streamed: 100,000 changes as one string would be ~3 copies of the text in memory at once.
+      const { writeJson } = await import('../io/json-out.js');
+      await writeJson(process.stdout, json);
+    } else {
       term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: config.names }));
       if (args.out) term.out(`\nSaved the plan to ${args.out}: "opencx-sync apply ${args.out}" applies exactly these changes, or refuses if anything moved since.`);
     }

@@ -1,5 +1,5 @@
 // (desired trainings, state[, remote]) -> Plan. Pure: a value to print, save as JSON and test as a table.
-import { createHash } from 'node:crypto';
+import { canonicalSha256 } from './canonical-json.js';
 import { hashFields } from './hash.js';
 import type { PendingCreate, State, StateEntry } from './state.js';
 import {
@@ -150,17 +150,7 @@ export function withChanges(plan: Plan, changes: Change[]): Plan {
 }
 
 export function fingerprintOf(changes: Change[]): string {
-  return createHash('sha256').update(canonicalJson(changes)).digest('hex');
-}
-
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
+  return canonicalSha256(changes);
 }
 
 const byText = (a: string, b: string) => a.localeCompare(b);
