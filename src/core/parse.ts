@@ -3,6 +3,7 @@ import jsyaml from 'js-yaml';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { readSimpleFrontMatter } from './front-matter-fast.js';
 import type { Issue } from './issue.js';
 import {
   FRONT_MATTER_ALIASES,
@@ -429,7 +430,8 @@ function warnDuplicates(
 function quickFrontMatter(src: string): { keys: number; result: ReturnType<typeof frontMatterSchema.safeParse> } | undefined {
   let data: unknown;
   try {
-    data = jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
+    // The simple shape nearly every file has is read without a YAML parser (front-matter-fast.ts).
+    data = readSimpleFrontMatter(src) ?? jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
   } catch {
     return undefined;
   }

@@ -99,9 +99,15 @@ export function diffFields(before: TrainingFields | undefined, after: TrainingFi
   for (const field of FIELD_NAMES) {
     const b = before?.[field] ?? null;
     const a = after?.[field] ?? null;
-    if (JSON.stringify(b) !== JSON.stringify(a)) changes.push({ field, before: b, after: a });
+    if (!sameValue(b, a)) changes.push({ field, before: b, after: a });
   }
   return changes;
+}
+
+/** Equal as JSON text; two strings (a content) compared without writing them out. */
+function sameValue(b: unknown, a: unknown): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a === b || JSON.stringify(b) === JSON.stringify(a);
 }
 
 /** Everything the phases of planChanges share: the desired trainings and what the remote holds. */
@@ -153,7 +159,8 @@ export function fingerprintOf(changes: Change[]): string {
   return canonicalSha256(changes);
 }
 
-const byText = (a: string, b: string) => a.localeCompare(b);
+// The same order as localeCompare (which is defined as a default collator's compare), made once.
+const byText = new Intl.Collator().compare;
 
 /** Files whose key the state tracks: unchanged, updated, moved (pinned key), or recreated. */
 function planTracked(desired: Desired[], ctx: Context): { changes: Change[]; unchanged: number; fresh: Desired[] } {

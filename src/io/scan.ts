@@ -28,7 +28,9 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   if (!info?.isDirectory()) {
     throw new UserError(`trainings folder "${opts.dir}" not found: create it, or point --dir (or "dir" in the config) at it`);
   }
-  const display = (p: string) => toPosix(path.relative(opts.cwd, path.join(root, p))) || '.';
+  // The folder's own display path once, not a path.relative per file (fast-glob's paths are normalised).
+  const base = toPosix(path.relative(opts.cwd, root));
+  const display = (p: string) => (p === '' ? base || '.' : base ? `${base}/${p}` : p);
   const issues: Issue[] = [];
   const at = (p: string, message: string, severity: Issue['severity']) => issues.push({ file: display(p), line: 1, col: 1, message, severity });
 
