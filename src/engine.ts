@@ -5,7 +5,7 @@ import type { OnDrift, Outcome } from './apply.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
-import { asSkipped, parseTrainingFile } from './core/parse.js';
+import { asSkipped, parseTrainingFile, type ParseResult } from './core/parse.js';
 import { deleteRefusal, verdictOf, type OnDrift as PlanOnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
@@ -13,7 +13,7 @@ import { emptyState, type State, type StateEvent } from './core/state.js';
 import { byCreation, fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
-import { linkTargets } from './core/rules/index.js';
+import { ACROSS_FILES, defaultRuleSettings, linkTargets, runRules } from './core/rules/index.js';
 import { UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
 // or validate never pays for them (undici alone costs ~70 ms of start-up).
@@ -49,11 +49,34 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
     const result = parseTrainingFile(file, config.names);
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
+  const set = validateParsed(config, results);
+  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length };
+}
+
+/**
+ * `validate --staged`: the staged files' issues. The checks across files (one key per training,
+ * duplicate triggers, the always-on budget) see every file; the other content checks only the staged.
+ */
+export function validateStaged(config: Config, results: { displayPath: string; result: ParseResult }[], staged: Set<string>): Issue[] {
+  const rules = config.rules ?? defaultRuleSettings();
+  const only = (keep: (id: string) => boolean) => new Map([...rules].map(([id, s]) => [id, keep(id) ? s : { ...s, severity: 'off' as const }]));
+  const across = validateParsed({ ...config, rules: only((id) => ACROSS_FILES.has(id)) }, results);
+  const files = results.flatMap(({ displayPath, result }) =>
+    staged.has(displayPath) && result.kind === 'training' ? [{ displayPath, training: result.training, ...(result.positions ? { positions: result.positions } : {}) }] : [],
+  );
+  const own = only((id) => !ACROSS_FILES.has(id));
+  const linked = own.get('relative-link')?.severity === 'off' ? [] : linkTargets(files);
+  const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));
+  const mine = runRules(files, own, { existingPaths: existingPaths(config.cwd, linked), segmentNames });
+  return sortIssues([...across.issues, ...mine].filter((i) => staged.has(i.file)));
+}
+
+/** The checks across files (one key per training, the content checks) over files already parsed. */
+export function validateParsed(config: Config, results: { displayPath: string; result: ParseResult }[]): ValidatedSet {
   // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
   const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
   const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));
-  const set = validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
-  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length };
+  return validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
 }
 
 export const hasErrors = (issues: Issue[]) => issues.some((i) => i.severity === 'error');

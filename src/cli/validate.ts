@@ -18,16 +18,25 @@ export const validateCommand = {
       .option('staged', { type: 'boolean', default: false, describe: 'Check the staged version of staged files only (pre-commit)' })
       .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors (exit 1 on any warning)' }),
   handler: async (args: Args) => {
-    const { hasErrors, loadTrainings } = await import('../engine.js');
-    const { readStagedMarkdown } = await import('../io/git.js');
+    const { hasErrors, loadTrainings, validateStaged } = await import('../engine.js');
     const { renderIssues } = await import('../io/report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
-    const staged = args.staged ? await readStagedMarkdown(config.cwd) : undefined;
-    const loaded = await loadTrainings(config, staged);
-    const found = staged ? loaded.issues.filter((i) => staged.has(i.file)) : loaded.issues;
+    let found, files;
+    // From git's index: the staged files parsed, the others known by a cached index entry.
+    const fromIndex = args.staged ? await (await import('../io/staged.js')).readStagedTrainings(config) : undefined;
+    if (fromIndex) {
+      const { staged, results } = fromIndex;
+      found = validateStaged(config, results, staged);
+      files = staged.size;
+    } else {
+      // A config with ignore globs: the whole scan, with the staged text of the staged files.
+      const staged = args.staged ? await (await import('../io/git.js')).readStagedMarkdown(config.cwd) : undefined;
+      const loaded = await loadTrainings(config, staged);
+      found = staged ? loaded.issues.filter((i) => staged.has(i.file)) : loaded.issues;
+      files = staged ? staged.size : loaded.files;
+    }
     const issues = args.strict ? found.map((i) => ({ ...i, severity: 'error' as const })) : found;
-    const files = staged ? staged.size : loaded.files;
     const text = renderIssues(issues, args.format, files);
     if (text) term.out(text);
     process.exitCode = hasErrors(issues) ? 1 : 0;
