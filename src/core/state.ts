@@ -1,5 +1,6 @@
 // The state model: what we last wrote to Open.cx, per key. Versioned; unknown versions are refused.
 import { z } from 'zod';
+import { readStateQuickly } from './state-fast.js';
 import type { TrainingFields } from './training.js';
 
 export const STATE_VERSION = 1;
@@ -79,6 +80,14 @@ export function parseState(text: string): { state: State } | { error: string } {
   if (typeof version === 'number' && version !== STATE_VERSION) {
     return { error: `has version ${version}, but this opencx-sync reads version ${STATE_VERSION}: upgrade opencx-sync` };
   }
+  // A file this version wrote passes the quick check; anything else goes to the schema, which words the error.
+  const quick = readStateQuickly(json, STATE_VERSION);
+  if (quick) return { state: quick };
+  return parseStateSlowly(json);
+}
+
+/** The schema's reading of the state JSON (parseState's answer when the quick check does not answer). */
+export function parseStateSlowly(json: unknown): { state: State } | { error: string } {
   const r = stateSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
