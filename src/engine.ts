@@ -13,14 +13,15 @@ import { emptyState, type State, type StateEvent } from './core/state.js';
 import { byCreation, fieldsOfRemote, keyOfRemote, MANAGED_BY, type RemoteTraining } from './core/training.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
-import { ACROSS_FILES, defaultRuleSettings, linkTargets, runRules } from './core/rules/index.js';
+import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
 // or validate never pays for them (undici alone costs ~70 ms of start-up).
 import type { ApiClient, ApiStats, WaitReason } from './io/api.js';
 import { acquireLock } from './io/lock.js';
 import type { Remote } from './io/remote.js';
-import { existingPaths, readSourceFiles } from './io/scan.js';
+import { existingPaths } from './io/paths.js';
+import { readSourceFiles } from './io/scan.js';
 import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 import { plural } from './plural.js';
@@ -53,26 +54,8 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
   return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length };
 }
 
-/**
- * `validate --staged`: the staged files' issues. The checks across files (one key per training,
- * duplicate triggers, the always-on budget) see every file; the other content checks only the staged.
- */
-export function validateStaged(config: Config, results: { displayPath: string; result: ParseResult }[], staged: Set<string>): Issue[] {
-  const rules = config.rules ?? defaultRuleSettings();
-  const only = (keep: (id: string) => boolean) => new Map([...rules].map(([id, s]) => [id, keep(id) ? s : { ...s, severity: 'off' as const }]));
-  const across = validateParsed({ ...config, rules: only((id) => ACROSS_FILES.has(id)) }, results);
-  const files = results.flatMap(({ displayPath, result }) =>
-    staged.has(displayPath) && result.kind === 'training' ? [{ displayPath, training: result.training, ...(result.positions ? { positions: result.positions } : {}) }] : [],
-  );
-  const own = only((id) => !ACROSS_FILES.has(id));
-  const linked = own.get('relative-link')?.severity === 'off' ? [] : linkTargets(files);
-  const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));
-  const mine = runRules(files, own, { existingPaths: existingPaths(config.cwd, linked), segmentNames });
-  return sortIssues([...across.issues, ...mine].filter((i) => staged.has(i.file)));
-}
-
 /** The checks across files (one key per training, the content checks) over files already parsed. */
-export function validateParsed(config: Config, results: { displayPath: string; result: ParseResult }[]): ValidatedSet {
+function validateParsed(config: Config, results: { displayPath: string; result: ParseResult }[]): ValidatedSet {
   // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
   const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
   const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));

@@ -6,7 +6,7 @@ import type { Term } from './term.js';
  * otherwise text on stderr. `stopped`: the files are invalid, so the command ends with exit 1.
  */
 export async function printIssues(term: Term, loaded: Loaded, json: boolean, stopped: boolean): Promise<void> {
-  const { renderIssues } = await import('../io/report.js');
+  const { renderIssues } = await import('../io/issue-report.js');
   if (stopped) {
     if (json) term.out(renderIssues(loaded.issues, 'json', loaded.files));
     else term.err(renderIssues(loaded.issues, 'text', loaded.files));

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { IssueFormat } from '../io/report.js';
+import type { IssueFormat } from '../io/issue-report.js';
 import { configFrom, withCommon, type CommonArgs } from './options.js';
 import { createTerm } from './term.js';
 
@@ -18,8 +18,7 @@ export const validateCommand = {
       .option('staged', { type: 'boolean', default: false, describe: 'Check the staged version of staged files only (pre-commit)' })
       .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors (exit 1 on any warning)' }),
   handler: async (args: Args) => {
-    const { hasErrors, loadTrainings, validateStaged } = await import('../engine.js');
-    const { renderIssues } = await import('../io/report.js');
+    const { renderIssues } = await import('../io/issue-report.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     let found, files;
@@ -27,11 +26,13 @@ export const validateCommand = {
     const fromIndex = args.staged ? await (await import('../io/staged.js')).readStagedTrainings(config) : undefined;
     if (fromIndex) {
       const { staged, results } = fromIndex;
+      const { validateStaged } = await import('../validate-staged.js');
       found = validateStaged(config, results, staged);
       files = staged.size;
     } else {
       // A config with ignore globs: the whole scan, with the staged text of the staged files.
       const staged = args.staged ? await (await import('../io/git.js')).readStagedMarkdown(config.cwd) : undefined;
+      const { loadTrainings } = await import('../engine.js');
       const loaded = await loadTrainings(config, staged);
       found = staged ? loaded.issues.filter((i) => staged.has(i.file)) : loaded.issues;
       files = staged ? staged.size : loaded.files;
@@ -39,6 +40,6 @@ export const validateCommand = {
     const issues = args.strict ? found.map((i) => ({ ...i, severity: 'error' as const })) : found;
     const text = renderIssues(issues, args.format, files);
     if (text) term.out(text);
-    process.exitCode = hasErrors(issues) ? 1 : 0;
+    process.exitCode = issues.some((i) => i.severity === 'error') ? 1 : 0;
   },
 };

@@ -1,9 +1,8 @@
-// Everything people and machines read: the plan, apply results, issues; as text, JSON or GitHub annotations.
+// Everything people and machines read: the plan and apply results, as text or JSON (issues: issue-report.ts).
 // Pure string building: the caller decides where it goes and whether colours are on.
 import { diffLines } from 'diff';
 import pc from 'picocolors';
 import type { Outcome } from '../apply.js';
-import { formatIssue, issueText, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
 import { displayPath, toPublicPlan, type PublicChange, type PublicContent, type PublicPlan } from '../core/plan-contract.js';
@@ -239,34 +238,4 @@ export function applyToJson(outcomes: Outcome[], plan: Plan | undefined, dir: st
     })),
     summary: { ...countOutcomes(outcomes), unchanged: plan?.summary.unchanged ?? 0 },
   };
-}
-
-export type IssueFormat = 'text' | 'json' | 'github';
-
-export function renderIssues(issues: Issue[], format: IssueFormat, files: number): string {
-  const errors = issues.filter((i) => i.severity === 'error');
-  if (format === 'json') {
-    return JSON.stringify({ format_version: 1, valid: errors.length === 0, files, issues }, null, 2);
-  }
-  if (format === 'github') {
-    return issues
-      .map((i) => `::${i.severity} file=${escProperty(i.file)},line=${i.line},col=${i.col}::${escData(issueText(i))}`)
-      .join('\n');
-  }
-  const lines = issues.map(formatIssue);
-  const bad = new Set(errors.map((i) => i.file)).size;
-  lines.push(
-    errors.length
-      ? `${plural(errors.length, 'error')} in ${bad} of ${plural(files, 'file')}. Fix ${errors.length === 1 ? 'it' : 'them'} and run again; nothing was sent to Open.cx.`
-      : `${plural(files, 'file')} valid.`,
-  );
-  return lines.join('\n');
-}
-
-/** GitHub workflow-command escaping, so a message with newlines stays one annotation. */
-function escData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-function escProperty(s: string): string {
-  return escData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }

@@ -11,7 +11,7 @@ import { parseTrainingFile, type ParseResult } from '../core/parse.js';
 import { FRONT_MATTER_KEYS, type TrainingFields } from '../core/training.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { toPosix } from './scan.js';
+import { toPosix } from './paths.js';
 
 const run = promisify(execFile);
 const MAX_LISTING = 256 * 1024 * 1024;
@@ -116,12 +116,29 @@ function blank(n: number): string {
   return s;
 }
 
+/** One cache row per file: [blob id and path, entry], the entry as a flat array (half the size of objects). */
+type Row = [string, 0, string, string, string, boolean, string | null, string[], string[], number] | [string, 1, string] | [string, 2];
+
+function toRow(id: string, e: IndexEntry): Row {
+  if (e.kind === 'invalid') return [id, 2];
+  if (e.kind === 'skipped') return [id, 1, e.key];
+  const f = e.fields;
+  return [id, 0, e.key, f.title, f.type, f.draft, f.directory, f.channels, f.segments, e.contentLength];
+}
+
+function fromRow(r: Row): IndexEntry {
+  if (r[1] === 2) return { kind: 'invalid' };
+  if (r[1] === 1) return { kind: 'skipped', key: r[2] };
+  const [, , key, title, type, draft, directory, channels, segments, contentLength] = r;
+  return { kind: 'training', key, fields: { title, type, draft, directory, channels, segments }, contentLength };
+}
+
 function readCache(file: string, stamp: string): Map<string, IndexEntry> {
   try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as { stamp?: unknown; entries?: unknown };
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { stamp?: unknown; rows?: unknown };
     // Anything unexpected (another version, other names in the config, a damaged file): start again.
-    if (json.stamp !== stamp || !Array.isArray(json.entries)) return new Map();
-    return new Map(json.entries as [string, IndexEntry][]);
+    if (json.stamp !== stamp || !Array.isArray(json.rows)) return new Map();
+    return new Map((json.rows as Row[]).map((r) => [r[0], fromRow(r)]));
   } catch {
     return new Map();
   }
@@ -132,7 +149,7 @@ function writeCache(file: string, stamp: string, entries: Map<string, IndexEntry
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ stamp, entries: [...entries] }));
+    writeFileSync(temp, JSON.stringify({ stamp, rows: [...entries].map(([id, e]) => toRow(id, e)) }));
     renameSync(temp, file);
   } catch {
     // Read-only repository or full disk: the next run parses again.
