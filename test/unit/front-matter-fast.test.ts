@@ -1,4 +1,4 @@
-// The quick front-matter reader is a fast path: wherever it answers, its answer is exactly what js-yaml
+// The quick front-matter reader and schema check are fast paths: wherever it answers, its answer is exactly what js-yaml
 // (the former fast path) and `yaml` (the full parser, which gives the positions) read from the same
 // text. Checked over many generated front-matters, tricky pieces included; it must also answer for the
 // plain shape files have, or it saves nothing.
@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import jsyaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parse as yamlParse } from 'yaml';
+import { checkFrontMatterQuickly } from '../../src/core/front-matter-check.js';
 import { readSimpleFrontMatter } from '../../src/core/front-matter-fast.js';
+import { CHANNELS, FRONT_MATTER_KEYS, frontMatterSchema, TRAINING_TYPES } from '../../src/core/training.js';
 
 const jsYaml = (src: string): unknown => jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
 const fullYaml = (src: string): unknown => yamlParse(src) ?? {};
@@ -96,5 +98,53 @@ describe('the quick front-matter reader', () => {
     ['a key YAML reads as true', 'true: x'],
   ])('leaves %s to the YAML parsers', (_, src) => {
     expect(readSimpleFrontMatter(src)).toBeUndefined();
+  });
+});
+
+describe('the quick front-matter schema check', () => {
+  // Values the readers give: text (padded, empty, with NUL, control characters and slashes), booleans,
+  // null, numbers, lists of those, and nested maps; keys known and unknown.
+  const TEXT = ['web', 'sms', 'fax', ' web', 'BEHAVIORAL', 'SCENARIO_SPECIFIC', 'behavioral', '', '  ', ' a ', 'a\0b', 'a\tb', 'a\nb', '/a', 'a/', 'a/../b', 'a/b', 'x'.repeat(50), 'é'];
+  const leaf = fc.oneof(fc.constantFrom(...TEXT), fc.string(), fc.boolean(), fc.constant(null), fc.integer());
+  const val = fc.oneof(leaf, fc.array(leaf, { maxLength: 4 }), fc.dictionary(fc.constantFrom('a', 'b'), leaf, { maxKeys: 2 }));
+  const data = fc.dictionary(fc.constantFrom(...FRONT_MATTER_KEYS, 'chanels', 'published', '__proto__'), val, { maxKeys: 6 });
+  const valid = fc.record(
+    {
+      title: fc.constantFrom('How?', '  padded  ', 'é'),
+      type: fc.constantFrom(...TRAINING_TYPES),
+      draft: fc.boolean(),
+      directory: fc.constantFrom(null, 'Billing', ' spaced '),
+      channels: fc.subarray([...CHANNELS]),
+      segments: fc.array(fc.constantFrom('vip', ' x '), { maxLength: 2 }),
+      key: fc.constantFrom('a/b', ' k ', 'billing/refunds'),
+      sync: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('gives the schema value wherever it answers, and no answer where the schema refuses', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.oneof(data, valid), (d) => {
+        const quick = checkFrontMatterQuickly(d as Record<string, unknown>);
+        const schema = frontMatterSchema.safeParse(d);
+        if (!schema.success) expect(quick).toBeUndefined();
+        if (quick !== undefined) {
+          answered++;
+          expect(quick).toEqual(schema.data);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(answered).toBeGreaterThan(5_000);
+  });
+
+  it('answers for every valid front-matter of the usual kind', () => {
+    fc.assert(
+      fc.property(valid, (d) => {
+        expect(checkFrontMatterQuickly(d)).toEqual(frontMatterSchema.parse(d));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
