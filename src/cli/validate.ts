@@ -23,10 +23,12 @@ export const validateCommand = {
     const config = await configFrom(args);
     let found, files;
     // From git's index: the staged files parsed, the others known by a cached index entry.
+    // The checks load while git reads the index.
+    const checks = args.staged ? import('../validate-staged.js') : undefined;
     const fromIndex = args.staged ? await (await import('../io/staged.js')).readStagedTrainings(config) : undefined;
-    if (fromIndex) {
+    if (fromIndex && checks) {
       const { staged, results } = fromIndex;
-      const { validateStaged } = await import('../validate-staged.js');
+      const { validateStaged } = await checks;
       found = validateStaged(config, results, staged);
       files = staged.size;
     } else {

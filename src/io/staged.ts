@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config.js';
-import { parseTrainingFile, type ParseResult } from '../core/parse.js';
+import type { ParseResult } from '../core/parse.js';
 import { FRONT_MATTER_KEYS, type TrainingFields } from '../core/training.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -42,15 +42,19 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
   if (config.ignore.length) return undefined;
   const git = (args: string[]) => run('git', args, { cwd: config.cwd, maxBuffer: MAX_LISTING, encoding: 'utf8' });
   let listing: string, stagedNames: string, gitDir: string;
+  const reads = Promise.all([
+    git(['rev-parse', '--absolute-git-dir']),
+    git(['ls-files', '--stage', '-z', '--', config.dir]),
+    git(['diff', '--cached', '--name-only', '--relative', '--diff-filter=ACMR', '-z', '--', '*.md']),
+  ]);
+  // The parser is loaded while git runs (module loading is most of this command's time).
+  const parsing = import('../core/parse.js');
   try {
-    [{ stdout: gitDir }, { stdout: listing }, { stdout: stagedNames }] = await Promise.all([
-      git(['rev-parse', '--absolute-git-dir']),
-      git(['ls-files', '--stage', '-z', '--', config.dir]),
-      git(['diff', '--cached', '--name-only', '--relative', '--diff-filter=ACMR', '-z', '--', '*.md']),
-    ]);
+    [{ stdout: gitDir }, { stdout: listing }, { stdout: stagedNames }] = await reads;
   } catch {
     throw new UserError('--staged needs a git repository (run it from inside your checkout)');
   }
+  const { parseTrainingFile } = await parsing;
   const root = path.resolve(config.cwd, config.dir);
   const base = toPosix(path.relative(config.cwd, root));
   const blobs: Blob[] = [];
