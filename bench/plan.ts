@@ -1,60 +1,86 @@
-// npm run bench (1/2): plan over 10,000 training files. Prints wall time and peak memory of a fresh
-// process doing scan + parse + validate + plan (the work of `opencx-sync plan`), and the whole CLI's time.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// npm run bench (1/4): whole-process `opencx-sync plan` and `plan --json` over 10,000 and 100,000 training
+// files, with no state file and with a state where 1% of the files changed since, against the floor (a
+// process that walks the folder, reads every .md and sha256-hashes it) measured in the same run.
+// Runs are interleaved (floor, plan, floor, plan --json, ...) so the machine's load hits all alike;
+// figures are medians, and peak memory is each whole process's max RSS.
+// BENCH_SIZES=10000,100000 (default) and BENCH_RUNS=5 (runs per figure; 3 at 100,000) change the work.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../src/config.js';
 import { hashFields } from '../src/core/hash.js';
 import { emptyState, serializeState } from '../src/core/state.js';
-import { loadTrainings, runPlan } from '../src/engine.js';
+import { loadTrainings } from '../src/engine.js';
 import { generateTrainings } from './generate.js';
+import { CLI, machine, median, runFloor, runProcess, type Run } from './measure.js';
 
-const N = Number(process.env.BENCH_FILES ?? 10_000);
-const self = fileURLToPath(import.meta.url);
-const cli = path.resolve(path.dirname(self), '../src/cli/main.js');
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Targets from issue 12: ratio to the floor, and peak RSS in MB. */
+const TARGET = (n: number) => (n > 10_000 ? { ratio: 3.5, rssMb: 600 } : { ratio: 3, rssMb: 150 });
 
-if (process.argv[2] === '--measure') {
-  // Child mode: one cold run in a fresh process, so the memory figure is this run's own.
-  const cwd = process.argv[3] as string;
-  const config = resolveConfig({ cwd, env: {}, flags: {} });
-  const t0 = performance.now();
-  const { plan } = await runPlan(config, { prune: false, refresh: false });
-  const ms = performance.now() - t0;
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ ms, rssMb, summary: plan?.summary }));
-} else {
-  const root = mkdtempSync(path.join(tmpdir(), 'opencx-bench-'));
+/** A state as after an apply, with 1% of the files edited since: the usual shape of a plan. */
+async function writeState(root: string, file: string): Promise<void> {
+  const loaded = await loadTrainings(resolveConfig({ cwd: root, env: {}, flags: {} }));
+  const state = emptyState('bench');
+  loaded.trainings.forEach((t, i) => {
+    const applied = i % 100 === 0 ? { ...t.fields, content: `${t.fields.content}\nOld line.` } : t.fields;
+    state.trainings.set(t.key, { id: `id-${i}`, path: t.path, hash: hashFields(applied), applied });
+  });
+  writeFileSync(path.join(root, file), serializeState(state));
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+let failed = false;
+console.log(`machine: ${machine()}`);
+for (const n of SIZES) {
+  const runs = n > 10_000 ? Math.min(RUNS, 3) : RUNS;
+  const root = mkdtempSync(path.join(tmpdir(), 'opencx-bench-plan-'));
   try {
-    generateTrainings(root, N);
-    // A state as after an apply, with 1% of the files edited since: the usual shape of a plan.
-    const config = resolveConfig({ cwd: root, env: {}, flags: {} });
-    const loaded = await loadTrainings(config);
-    const state = emptyState('bench');
-    loaded.trainings.forEach((t, i) => {
-      const applied = i % 100 === 0 ? { ...t.fields, content: `${t.fields.content}\nOld line.` } : t.fields;
-      state.trainings.set(t.key, { id: `id-${i}`, path: t.path, hash: hashFields(applied), applied });
-    });
-    writeFileSync(path.join(root, 'opencx-sync.state.json'), serializeState(state));
-
-    const runs = [1, 2, 3].map(() => {
-      const r = spawnSync(process.execPath, [self, '--measure', root], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(r.stderr);
-      return JSON.parse(r.stdout) as { ms: number; rssMb: number; summary: Record<string, number> };
-    });
-    const cliMs = [1, 2, 3].map(() => {
-      const t0 = performance.now();
-      const r = spawnSync(process.execPath, [cli, 'plan', '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
-      if (r.status !== 0) throw new Error(r.stderr);
-      return performance.now() - t0;
-    });
-    const best = (xs: number[]) => Math.min(...xs).toFixed(0);
-    console.log(`plan of ${N} files (${runs[0]?.summary.update} to update, ${runs[0]?.summary.unchanged} unchanged):`);
-    console.log(`  scan + parse + validate + plan: best ${best(runs.map((r) => r.ms))} ms of 3 (target < 1000 ms)`);
-    console.log(`  peak memory (max RSS):          ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} MB (target < 200 MB)`);
-    console.log(`  whole CLI, "plan --json":       best ${best(cliMs)} ms of 3, node start-up included`);
+    generateTrainings(root, n);
+    await writeState(root, 'state.json');
+    const scenarios = [
+      { name: 'plan, no state', args: ['plan', '--state', 'none.json'] },
+      { name: 'plan --json, no state', args: ['plan', '--json', '--state', 'none.json'] },
+      { name: 'plan, 1% changed', args: ['plan', '--state', 'state.json'] },
+      { name: 'plan --json, 1% changed', args: ['plan', '--json', '--state', 'state.json'] },
+    ];
+    // One untimed round first: the page cache and the disk then serve every timed run alike.
+    runFloor(root);
+    for (const s of scenarios) runProcess([CLI, ...s.args], { cwd: root });
+    const floor: Run[] = [];
+    const measured = new Map<string, Run[]>(scenarios.map((s) => [s.name, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const s of scenarios) {
+        floor.push(runFloor(root));
+        measured.get(s.name)?.push(runProcess([CLI, ...s.args], { cwd: root }));
+      }
+    }
+    // The --json output really is the plan: every file planned, as the summary says.
+    const out = path.join(root, 'plan.json');
+    runProcess([CLI, 'plan', '--json', '--state', 'state.json'], { cwd: root, stdout: out });
+    const summary = (JSON.parse(readFileSync(out, 'utf8')) as { summary: Record<string, number> }).summary;
+    const floorMs = median(floor.map((r) => r.ms));
+    const target = TARGET(n);
+    console.log(
+      `\nplan of ${n.toLocaleString('en')} files (1% changed: ${summary.update} to update, ${summary.unchanged} unchanged), ` +
+        `median of ${runs} runs each, whole processes:`,
+    );
+    console.log(`  ${pad('floor (walk, read, sha256)', 28)} ${floorMs.toFixed(0).padStart(6)} ms  1.00x  peak ${Math.max(...floor.map((r) => r.rssMb)).toFixed(0)} MB`);
+    for (const s of scenarios) {
+      const rs = measured.get(s.name) ?? [];
+      const ms = median(rs.map((r) => r.ms));
+      const ratio = ms / floorMs;
+      const rss = Math.max(...rs.map((r) => r.rssMb));
+      const ok = ratio <= target.ratio && rss < target.rssMb;
+      if (!ok) failed = true;
+      console.log(
+        `  ${pad(s.name, 28)} ${ms.toFixed(0).padStart(6)} ms  ${ratio.toFixed(2)}x  peak ${rss.toFixed(0)} MB` +
+          `  (target <= ${target.ratio}x, < ${target.rssMb} MB${ok ? '' : ': MISSED'})`,
+      );
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
+if (failed) process.exitCode = 1;

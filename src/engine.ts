@@ -1,12 +1,12 @@
 // scan -> parse -> validate -> plan -> apply -> state. One engine for the CLI and the Action alike.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { applyPlan, type StateSink } from './apply.js';
+import type { StateSink } from './apply.js';
 import type { Outcome } from './core/outcome.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
-import { asSkipped, parseTrainingFile, type NameMaps } from './core/parse.js';
+import { asSkipped, parseTrainingFile, type NameMaps, type ParseResult } from './core/parse.js';
 import { uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
@@ -21,11 +21,14 @@ import { writeFileDurably } from './io/durable-write.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
-import { ApiClient, type ApiOptions, type ApiStats, type WaitReason } from './io/api.js';
+// The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
+// or validate never pays for them (undici alone costs ~70 ms of start-up).
+import type { ApiClient, ApiOptions, ApiStats, WaitReason } from './io/api.js';
 import { fetchSegmentDirectory, SegmentsForbiddenError } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
-import { OpencxRemote, type Remote } from './io/remote.js';
-import { existingPaths, readSourceFiles } from './io/scan.js';
+import type { Remote } from './io/remote.js';
+import { existingPaths } from './io/paths.js';
+import { readSourceFiles } from './io/scan.js';
 import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 import { plural } from './core/plural.js';
@@ -62,13 +65,20 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
     const result = parseTrainingFile(file, names);
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
-  // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
-  const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
-  const fromApi = typeof segments === 'object' ? uniqueNamesById(segments) : new Map<string, string>();
-  const segmentNames = new Map([...fromApi, ...[...config.names.segments].map(([name, id]): [string, string] => [id, name])]);
-  const set = validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
+  const set = validateParsed(config, results, typeof segments === 'object' ? uniqueNamesById(segments) : undefined);
   const lookups = [...new Set(results.flatMap(({ result }) => (result.kind === 'training' ? (result.lookups ?? []) : [])))];
   return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length, lookups };
+}
+
+/**
+ * The checks across files (one key per training, the content checks) over files already parsed.
+ * `fromApi`: segment names Open.cx's list resolved, by id, for messages (the config's names win).
+ */
+function validateParsed(config: Config, results: { displayPath: string; result: ParseResult }[], fromApi = new Map<string, string>()): ValidatedSet {
+  // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
+  const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
+  const segmentNames = new Map([...fromApi, ...[...config.names.segments].map(([name, id]): [string, string] => [id, name])]);
+  return validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
 }
 
 /**
@@ -124,21 +134,23 @@ interface Progress {
   total: number | undefined;
 }
 
-function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Connection {
-  const api = apiClientFor(config, hooks, { ...(signal ? { signal } : {}), progress });
+async function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Promise<Connection> {
+  const api = await apiClientFor(config, hooks, { ...(signal ? { signal } : {}), progress });
+  const { OpencxRemote } = await import('./io/remote.js');
   return { api, remote: new OpencxRemote(api, { namespace: config.namespace, ...(hooks.warn ? { warn: hooks.warn } : {}) }) };
 }
 
 /** The one way a command gets an HTTP client: the config's URL, key, pacing, timeouts and retries. */
-export function apiClientFor(
+export async function apiClientFor(
   config: Config,
   hooks: Hooks,
   o: { signal?: AbortSignal; progress?: Progress; onAnswer?: ApiOptions['onAnswer'] } = {},
-): ApiClient {
+): Promise<ApiClient> {
   if (!config.apiKey) {
     throw new UserError('OPENCX_API_KEY is not set: create a key with training:read and training:write in Open.cx (Settings > Access) and export it');
   }
   const { signal, progress = { done: 0, total: undefined } } = o;
+  const { ApiClient } = await import('./io/api.js');
   return new ApiClient({
     baseUrl: config.apiUrl,
     apiKey: config.apiKey,
@@ -163,7 +175,7 @@ async function withConnection<T>(
   signal?: AbortSignal,
   progress?: Progress,
 ): Promise<T> {
-  const c = connect(config, hooks, signal, progress);
+  const c = await connect(config, hooks, signal, progress);
   try {
     return await fn(c);
   } finally {
@@ -327,6 +339,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       let outcomes: Outcome[];
       try {
         progress.total = plan.changes.length;
+        const { applyPlan } = await import('./apply.js');
         outcomes = await applyPlan(plan.changes, remote, serialOnFirstChange(store), {
           onDrift: opts.onDrift,
           concurrency: config.concurrency,

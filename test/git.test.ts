@@ -1,6 +1,6 @@
 // The git adapters with real repositories in temp folders: the state commit-back and the pre-commit mode.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,5 +69,55 @@ describe('validate --staged', () => {
       'trainings/staged.md:3:1: unknown key "chanels": did you mean "channels"?\n1 error in 1 of 1 file. Fix it and run again; nothing was sent to Open.cx.\n',
     );
     expect(r.code).toBe(1);
+  });
+});
+
+describe('validate --staged against the rest of the next commit', () => {
+  function repoWith(files: Record<string, string>) {
+    const repo = temp();
+    git(repo, 'init', '-q', '-b', 'main');
+    for (const [rel, text] of Object.entries(files)) {
+      execFileSync('mkdir', ['-p', path.dirname(path.join(repo, rel))]);
+      writeFileSync(path.join(repo, rel), text);
+    }
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'seed');
+    return repo;
+  }
+
+  it('finds a key and a trigger phrase taken by a committed file, the same with its index cached, and sees a new commit of that file', async () => {
+    const repo = repoWith({
+      'trainings/a.md': trainingFile('How do I get a refund?', 'Body', { key: 'shared' }),
+      'trainings/b.md': trainingFile('Where is my parcel?', 'Body'),
+    });
+    writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('How do I get a refund?', 'Other body', { key: 'shared' }));
+    writeFileSync(path.join(repo, 'trainings/dup.md'), trainingFile('Where is my parcel?', 'Other body'));
+    git(repo, 'add', 'trainings/new.md', 'trainings/dup.md');
+    const first = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(first.stdout).toContain('trainings/new.md:1:1: key "shared" is already used by trainings/a.md');
+    expect(first.stdout).toMatch(/trainings\/dup\.md:2:\d+: .*trigger phrase .*trainings\/b\.md/);
+    expect(first.stdout).not.toMatch(/^trainings\/(a|b)\.md/m);
+    expect(first.code).toBe(1);
+    // The other files' index entries are cached in the git folder, and the answer does not change.
+    expect(existsSync(path.join(repo, '.git/opencx-sync/staged-index.json'))).toBe(true);
+    expect((await runInProcess(['validate', '--staged'], { cwd: repo })).stdout).toBe(first.stdout);
+
+    // b.md changes in a commit (a new blob): its cached entry no longer applies.
+    writeFileSync(path.join(repo, 'trainings/b.md'), trainingFile('Can I change my address?', 'Body'));
+    git(repo, 'commit', '-qm', 'b changed', '--', 'trainings/b.md');
+    const after = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(after.stdout).toContain('trainings/new.md:1:1: key "shared"');
+    expect(after.stdout).not.toContain('trainings/dup.md');
+  });
+
+  it('ignores an edit that is not staged: the commit holds the staged text of every file', async () => {
+    const repo = repoWith({ 'trainings/a.md': trainingFile('First', 'Body', { key: 'k' }) });
+    writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('Second', 'Body', { key: 'k2' }));
+    git(repo, 'add', 'trainings/new.md');
+    // In the working tree only: a.md takes the staged file's key, but that edit is not in the commit.
+    writeFileSync(path.join(repo, 'trainings/a.md'), trainingFile('First', 'Body', { key: 'k2' }));
+    const r = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(r.stdout).toBe('1 file valid.\n');
+    expect(r.code).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import type { Term } from './term.js';
  */
 export async function checkIssues(term: Term, loaded: Loaded, json: boolean, stopped: boolean): Promise<void> {
   const { InvalidFilesError } = await import('../errors.js');
-  const { issuesSummaryLine, renderIssues } = await import('../render/report.js');
+  const { issuesSummaryLine, renderIssues } = await import('../render/issues.js');
   if (stopped) throw new InvalidFilesError(loaded.issues, loaded.files, issuesSummaryLine(loaded.issues, loaded.files));
   if (loaded.issues.length && !json) term.err(renderIssues(loaded.issues, 'text', loaded.files));
 }

@@ -10,6 +10,14 @@ export function canonicalFields(f: TrainingFields): string {
   return JSON.stringify(f.active ? [...base, [f.active.from, f.active.until]] : base);
 }
 
+/**
+ * Each fields object is hashed once: a plan, the refreshed plan, a saved plan and apply all ask for the
+ * same trainings' hashes. Fields objects are never changed once made (a change makes a new object).
+ */
+const hashed = new WeakMap<TrainingFields, string>();
+
 export function hashFields(f: TrainingFields): string {
-  return createHash('sha256').update(canonicalFields(f)).digest('hex');
+  let h = hashed.get(f);
+  if (h === undefined) hashed.set(f, (h = createHash('sha256').update(canonicalFields(f)).digest('hex')));
+  return h;
 }

@@ -3,6 +3,8 @@ import jsyaml from 'js-yaml';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { checkFrontMatterQuickly } from './front-matter-check.js';
+import { readSimpleFrontMatter } from './front-matter-fast.js';
 import type { Issue } from './issue.js';
 import { resolveSegment, type SegmentLookup } from './segments.js';
 import {
@@ -439,10 +441,13 @@ function warnDuplicates(
 function quickFrontMatter(src: string): { keys: number; result: ReturnType<typeof frontMatterSchema.safeParse> } | undefined {
   let data: unknown;
   try {
-    data = jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
+    // The simple shape nearly every file has is read without a YAML parser (front-matter-fast.ts).
+    data = readSimpleFrontMatter(src) ?? jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
   } catch {
     return undefined;
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  return { keys: Object.keys(data).length, result: frontMatterSchema.safeParse(data) };
+  // A valid front-matter of the usual kind is checked without zod (front-matter-check.ts); zod words the errors.
+  const quick = checkFrontMatterQuickly(data as Record<string, unknown>);
+  return { keys: Object.keys(data).length, result: quick ? { success: true, data: quick } : frontMatterSchema.safeParse(data) };
 }

@@ -1,5 +1,5 @@
 // (desired trainings, state[, remote]) -> Plan. Pure: a value to print, save as JSON and test as a table.
-import { createHash } from 'node:crypto';
+import { canonicalSha256 } from './canonical-json.js';
 import { hashFields } from './hash.js';
 import { namespaceName, otherNamespaceOf } from './namespace.js';
 import { tagOfEntry, type PendingCreate, type State, type StateEntry } from './state.js';
@@ -121,9 +121,15 @@ export function diffFields(before: TrainingFields | undefined, after: TrainingFi
   for (const field of FIELD_NAMES) {
     const b = before?.[field] ?? null;
     const a = after?.[field] ?? null;
-    if (JSON.stringify(b) !== JSON.stringify(a)) changes.push({ field, before: b, after: a });
+    if (!sameValue(b, a)) changes.push({ field, before: b, after: a });
   }
   return changes;
+}
+
+/** Equal as JSON text; two strings (a content) compared without writing them out. */
+function sameValue(b: unknown, a: unknown): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a === b || JSON.stringify(b) === JSON.stringify(a);
 }
 
 /** Everything the phases of planChanges share: the desired trainings and what the remote holds. */
@@ -261,20 +267,11 @@ export function withChanges(plan: Plan, changes: Change[]): Plan {
 }
 
 export function fingerprintOf(changes: Change[]): string {
-  return createHash('sha256').update(canonicalJson(changes)).digest('hex');
+  return canonicalSha256(changes);
 }
 
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
-}
-
-const byText = (a: string, b: string) => a.localeCompare(b);
+// The same order as localeCompare (which is defined as a default collator's compare), made once.
+const byText = new Intl.Collator().compare;
 
 /** Files whose key the state tracks: unchanged, updated, moved (pinned key), or recreated. */
 function planTracked(desired: Desired[], ctx: Context): { changes: Change[]; unchanged: number; fresh: Desired[] } {

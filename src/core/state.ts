@@ -1,6 +1,7 @@
 // The state model: what we last wrote to Open.cx, per key. Versioned; unknown versions are refused.
 import { z } from 'zod';
 import { checkNamespace } from './namespace.js';
+import { readStateQuickly } from './state-fast.js';
 import type { TrainingFields } from './training.js';
 
 /**
@@ -108,6 +109,14 @@ export function parseState(text: string): { state: State } | { error: string } {
   if (typeof version === 'number' && !READS.includes(version)) {
     return { error: `has version ${version}, but this opencx-sync reads versions ${READS.join(' and ')}: upgrade opencx-sync` };
   }
+  // A file this version wrote passes the quick check; anything else goes to the schema, which words the error.
+  const quick = readStateQuickly(json);
+  if (quick) return { state: quick };
+  return parseStateSlowly(json);
+}
+
+/** The schema's reading of the state JSON (parseState's answer when the quick check does not answer). */
+export function parseStateSlowly(json: unknown): { state: State } | { error: string } {
   const r = stateSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];

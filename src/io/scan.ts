@@ -1,7 +1,7 @@
 // Reads the trainings folder: Markdown files, POSIX relative paths, sorted, so every run sees the same order.
 // A file that looks like a training but is skipped gets a warning, and one that cannot be read an error
 // for its path, because a training missed silently is a training `--prune` deletes.
-import { existsSync, readdir, readFileSync } from 'node:fs';
+import { readdir, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -9,6 +9,7 @@ import type { Issue } from '../core/issue.js';
 import type { SourceFile } from '../core/parse.js';
 import { UserError } from '../errors.js';
 import { hintFor } from './file-error.js';
+import { toPosix } from './paths.js';
 
 export interface ScanResult {
   files: (SourceFile & { ignored: boolean })[];
@@ -28,7 +29,9 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   if (!info?.isDirectory()) {
     throw new UserError(`trainings folder "${opts.dir}" not found: create it, or point --dir (or "dir" in the config) at it`);
   }
-  const display = (p: string) => toPosix(path.relative(opts.cwd, path.join(root, p))) || '.';
+  // The folder's own display path once, not a path.relative per file (fast-glob's paths are normalised).
+  const base = toPosix(path.relative(opts.cwd, root));
+  const display = (p: string) => (p === '' ? base || '.' : base ? `${base}/${p}` : p);
   const issues: Issue[] = [];
   const at = (p: string, message: string, severity: Issue['severity']) => issues.push({ file: display(p), line: 1, col: 1, message, severity });
 
@@ -91,13 +94,3 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   return { files, issues };
 }
 
-export function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
-}
-
-/** Which of these paths (relative to `cwd`) exist: only the linked ones are looked up, not the whole tree. */
-export function existingPaths(cwd: string, paths: Iterable<string>): Set<string> {
-  const out = new Set<string>();
-  for (const p of paths) if (existsSync(path.resolve(cwd, p))) out.add(p);
-  return out;
-}

@@ -1,9 +1,8 @@
-// What people read in a terminal: the plan, apply results, issues; as text or GitHub annotations (JSON: json.ts).
+// What people read in a terminal: the plan and apply results, as text (issues: issues.ts; JSON: json.ts).
 // Pure string building: the caller decides where it goes and whether colours are on.
 import { diffLines } from 'diff';
 import type pc from 'picocolors';
 import { countOutcomes, type Outcome } from '../core/outcome.js';
-import { formatIssue, issueText, type Issue } from '../core/issue.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
 import { displayPath, toPublicPlan, type PublicChange, type PublicContent, type PublicPlan } from '../core/plan-contract.js';
@@ -236,33 +235,4 @@ export function renderOutcome(o: Outcome, opts: { dir: string; c: Colors }): str
       return `  ${sym} ${o.status.padEnd(7)} ${c.bold(o.change.key)} ${where}${o.id ? c.dim(` ${o.id}`) : ''}${note}`;
     }
   }
-}
-
-export type IssueFormat = 'text' | 'github';
-
-/** The issues as text (with the summary line) or GitHub annotations; JSON is validateDocument (json.ts). */
-export function renderIssues(issues: Issue[], format: IssueFormat, files: number): string {
-  if (format === 'github') {
-    return issues
-      .map((i) => `::${i.severity} file=${escProperty(i.file)},line=${i.line},col=${i.col}::${escData(issueText(i))}`)
-      .join('\n');
-  }
-  return [...issues.map(formatIssue), issuesSummaryLine(issues, files)].join('\n');
-}
-
-/** "2 errors in 1 of 4 files. Fix them ...", or "4 files valid.": the last line of the text report. */
-export function issuesSummaryLine(issues: Issue[], files: number): string {
-  const errors = issues.filter((i) => i.severity === 'error');
-  const bad = new Set(errors.map((i) => i.file)).size;
-  return errors.length
-    ? `${plural(errors.length, 'error')} in ${bad} of ${plural(files, 'file')}. Fix ${errors.length === 1 ? 'it' : 'them'} and run again; nothing was sent to Open.cx.`
-    : `${plural(files, 'file')} valid.`;
-}
-
-/** GitHub workflow-command escaping, so a message with newlines stays one annotation. */
-function escData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-function escProperty(s: string): string {
-  return escData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }

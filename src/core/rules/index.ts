@@ -15,6 +15,8 @@ export { linkTargets } from './relative-link.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each rule has its own options type
 export const RULES: readonly Rule<any>[] = [duplicateTrigger, behavioralBudget, personalData, channelFormat, placeholder, relativeLink];
 export const RULE_IDS = RULES.map((r) => r.id);
+/** The rules whose findings on a file depend on the other files (validate --staged runs them over every file). */
+export const ACROSS_FILES: ReadonlySet<string> = new Set([duplicateTrigger.id, behavioralBudget.id]);
 
 export interface RuleSetting {
   /** undefined: the rule's own default per finding (duplicate-trigger: error when identical). */

@@ -1,0 +1,52 @@
+// Large JSON output (`plan --json`), written in pieces: exactly JSON.stringify(value, null, 2) plus a
+// newline, without building that text as one string (which 100,000s of changes would push past V8's
+// maximum string length) and with the stream's backpressure respected.
+import type { Writable } from 'node:stream';
+
+/** Pieces are joined into writes of about this many characters. */
+const CHUNK = 64 * 1024;
+
+const indented = (v: unknown, pad: string): string | undefined => JSON.stringify(v, null, 2)?.replace(/\n/g, `\n${pad}`);
+
+/**
+ * The text of JSON.stringify(value, null, 2), in pieces: the top level and its arrays element by element,
+ * everything below one element at a time. Values JSON cannot hold are left out (or null in an array), as
+ * JSON.stringify does.
+ */
+export function* jsonPieces(value: object): Generator<string> {
+  if (Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    yield JSON.stringify(value, null, 2);
+    return;
+  }
+  let first = true;
+  for (const [k, v] of Object.entries(value)) {
+    const element = Array.isArray(v) && v.length > 0 ? v : undefined;
+    const text = element ? '' : indented(v, '  ');
+    if (text === undefined) continue;
+    yield `${first ? '{' : ','}\n  ${JSON.stringify(k)}: `;
+    first = false;
+    if (!element) {
+      yield text;
+      continue;
+    }
+    for (let i = 0; i < element.length; i++) yield `${i ? ',' : '['}\n    ${indented(element[i], '    ') ?? 'null'}`;
+    yield '\n  ]';
+  }
+  yield first ? '{}' : '\n}';
+}
+
+/** Writes `value` as `JSON.stringify(value, null, 2)` and a newline, piece by piece. */
+export async function writeJson(out: Writable, value: object): Promise<void> {
+  let buf = '';
+  const flush = async () => {
+    const chunk = buf;
+    buf = '';
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  };
+  for (const piece of jsonPieces(value)) {
+    buf += piece;
+    if (buf.length >= CHUNK) await flush();
+  }
+  buf += '\n';
+  await flush();
+}

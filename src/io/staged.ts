@@ -1,0 +1,189 @@
+// `validate --staged` (the pre-commit hook): what the next commit holds, read from git's index. Only the
+// staged files are parsed in full; every other file is known by a small index entry (its key, title,
+// audience and size: what the checks across files need), cached in the git folder by blob id, so a
+// commit of 3 files in a 10,000-file repository reads and parses 3 files, not 10,000.
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Config } from '../config.js';
+import type { ParseResult } from '../core/parse.js';
+import { FRONT_MATTER_KEYS, type TrainingFields } from '../core/training.js';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { toPosix } from './paths.js';
+
+const run = promisify(execFile);
+const MAX_LISTING = 256 * 1024 * 1024;
+const CACHE_VERSION = 1;
+
+/** What the checks across files need from a file that is not staged. */
+type IndexEntry =
+  | { kind: 'training'; key: string; fields: Omit<TrainingFields, 'content'>; contentLength: number }
+  | { kind: 'skipped'; key: string }
+  | { kind: 'invalid' };
+
+export interface StagedFiles {
+  /** Every training file of the next commit, in scan order, parsed (staged) or from the index (others). */
+  results: { displayPath: string; result: ParseResult }[];
+  /** Display paths of the staged files. */
+  staged: Set<string>;
+}
+
+interface Blob {
+  sha: string;
+  /** Relative to the trainings folder, as scan.ts gives it. */
+  path: string;
+  displayPath: string;
+}
+
+/** The trainings of the next commit, for `validate --staged`. Undefined when the config has ignore globs (use the full scan). */
+export async function readStagedTrainings(config: Config): Promise<StagedFiles | undefined> {
+  if (config.ignore.length) return undefined;
+  const git = (args: string[]) => run('git', args, { cwd: config.cwd, maxBuffer: MAX_LISTING, encoding: 'utf8' });
+  let listing: string, stagedNames: string, gitDir: string;
+  const reads = Promise.all([
+    git(['rev-parse', '--absolute-git-dir']),
+    git(['ls-files', '--stage', '-z', '--', config.dir]),
+    git(['diff', '--cached', '--name-only', '--relative', '--diff-filter=ACMR', '-z', '--', '*.md']),
+  ]);
+  // The parser is loaded while git runs (module loading is most of this command's time).
+  const parsing = import('../core/parse.js');
+  try {
+    [{ stdout: gitDir }, { stdout: listing }, { stdout: stagedNames }] = await reads;
+  } catch {
+    throw new UserError('--staged needs a git repository (run it from inside your checkout)');
+  }
+  const { parseTrainingFile } = await parsing;
+  const root = path.resolve(config.cwd, config.dir);
+  const base = toPosix(path.relative(config.cwd, root));
+  const blobs: Blob[] = [];
+  for (const record of listing.split('\0')) {
+    // "<mode> <sha> <stage>\t<path>"; symlinks (120000) and submodules (160000) are no trainings.
+    const m = /^(100644|100755) ([0-9a-f]+) 0\t(.+)$/s.exec(record);
+    if (!m) continue;
+    const displayPath = m[3] as string;
+    const rel = base ? displayPath.slice(base.length + 1) : displayPath;
+    if (base && !displayPath.startsWith(`${base}/`)) continue;
+    if (!/\.md$/i.test(rel) || rel.split('/').some((s) => s.startsWith('.'))) continue;
+    blobs.push({ sha: m[2] as string, path: rel, displayPath });
+  }
+  // The order scan.ts reads files in: the first of two files with one key keeps it.
+  blobs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const staged = new Set(stagedNames.split('\0').filter((n) => blobs.some((b) => b.displayPath === n)));
+
+  const cacheFile = path.join(gitDir.trim(), 'opencx-sync', 'staged-index.json');
+  const stamp = JSON.stringify([CACHE_VERSION, VERSION, FRONT_MATTER_KEYS, [...config.names.directories], [...config.names.segments]]);
+  const cached = readCache(cacheFile, stamp);
+  const id = (b: Blob) => `${b.sha} ${b.path}`;
+  const wanted = blobs.filter((b) => staged.has(b.displayPath) || !cached.has(id(b)));
+  const texts = await readBlobs(config.cwd, wanted.map((b) => b.sha));
+
+  const fresh = new Map<string, IndexEntry>();
+  const results = blobs.map((b) => {
+    const text = texts.get(b.sha);
+    if (text !== undefined) {
+      const result = parseTrainingFile({ path: b.path, displayPath: b.displayPath, text }, config.names);
+      fresh.set(id(b), entryOf(result));
+      if (staged.has(b.displayPath)) return { displayPath: b.displayPath, result };
+    }
+    const entry = fresh.get(id(b)) ?? (cached.get(id(b)) as IndexEntry);
+    fresh.set(id(b), entry);
+    return { displayPath: b.displayPath, result: resultOf(entry, b.path) };
+  });
+  if (wanted.length > staged.size || fresh.size !== cached.size) writeCache(cacheFile, stamp, fresh);
+  return { results, staged };
+}
+
+function entryOf(r: ParseResult): IndexEntry {
+  if (r.kind === 'invalid') return { kind: 'invalid' };
+  if (r.kind === 'skipped') return { kind: 'skipped', key: r.key };
+  const { content, ...fields } = r.training.fields;
+  return { kind: 'training', key: r.training.key, fields, contentLength: content.length };
+}
+
+/**
+ * A file that is not staged, as the checks across files see it. Its issues are not reported (only the
+ * staged files' are), so none are kept; its body is only its length (the always-on budget counts it).
+ */
+function resultOf(e: IndexEntry, p: string): ParseResult {
+  if (e.kind === 'invalid') return { kind: 'invalid', issues: [] };
+  if (e.kind === 'skipped') return { kind: 'skipped', key: e.key, path: p };
+  return { kind: 'training', issues: [], training: { key: e.key, path: p, fields: { ...e.fields, content: blank(e.contentLength) } } };
+}
+
+/** A body of the same length, one string per length: only the checks across files read it, for its size. */
+const blanks = new Map<number, string>();
+function blank(n: number): string {
+  let s = blanks.get(n);
+  if (s === undefined) blanks.set(n, (s = ' '.repeat(n)));
+  return s;
+}
+
+/** One cache row per file: [blob id and path, entry], the entry as a flat array (half the size of objects). */
+type Row = [string, 0, string, string, string, boolean, string | null, string[], string[], number] | [string, 1, string] | [string, 2];
+
+function toRow(id: string, e: IndexEntry): Row {
+  if (e.kind === 'invalid') return [id, 2];
+  if (e.kind === 'skipped') return [id, 1, e.key];
+  const f = e.fields;
+  return [id, 0, e.key, f.title, f.type, f.draft, f.directory, f.channels, f.segments, e.contentLength];
+}
+
+function fromRow(r: Row): IndexEntry {
+  if (r[1] === 2) return { kind: 'invalid' };
+  if (r[1] === 1) return { kind: 'skipped', key: r[2] };
+  const [, , key, title, type, draft, directory, channels, segments, contentLength] = r;
+  return { kind: 'training', key, fields: { title, type, draft, directory, channels, segments }, contentLength };
+}
+
+function readCache(file: string, stamp: string): Map<string, IndexEntry> {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { stamp?: unknown; rows?: unknown };
+    // Anything unexpected (another version, other names in the config, a damaged file): start again.
+    if (json.stamp !== stamp || !Array.isArray(json.rows)) return new Map();
+    return new Map((json.rows as Row[]).map((r) => [r[0], fromRow(r)]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Best effort: the cache only saves time, so a folder that cannot be written is no error. */
+function writeCache(file: string, stamp: string, entries: Map<string, IndexEntry>): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify({ stamp, rows: [...entries].map(([id, e]) => toRow(id, e)) }));
+    renameSync(temp, file);
+  } catch {
+    // Read-only repository or full disk: the next run parses again.
+  }
+}
+
+/** The blobs' text, through one `git cat-file --batch` for all of them. */
+async function readBlobs(cwd: string, shas: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (shas.length === 0) return out;
+  const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  child.stdin.end(shas.join('\n') + '\n');
+  const code = await done;
+  if (code !== 0) throw new UserError(`git cat-file failed (exit ${code}) while reading the staged files`);
+  const data = Buffer.concat(chunks);
+  // "<sha> blob <size>\n<content>\n" per blob, in the order asked.
+  for (let at = 0; at < data.length; ) {
+    const eol = data.indexOf(10, at);
+    const [sha, type, size] = data.toString('utf8', at, eol).split(' ');
+    if (type !== 'blob' || sha === undefined) throw new UserError(`git cat-file could not read ${sha ?? 'a staged file'}`);
+    const start = eol + 1;
+    const end = start + Number(size);
+    out.set(sha, data.toString('utf8', start, end));
+    at = end + 1;
+  }
+  return out;
+}

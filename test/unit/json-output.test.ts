@@ -1,0 +1,65 @@
+// The streamed plan JSON and the streamed fingerprint are the same text as the one-string versions they
+// replace, for any JSON value: checked against JSON.stringify and the former canonicalJson.
+import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, canonicalSha256 } from '../../src/core/canonical-json.js';
+import { createHash } from 'node:crypto';
+import { jsonPieces, writeJson } from '../../src/io/json-out.js';
+
+/** canonicalJson as plan.ts had it before it was streamed: the reference. */
+function reference(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${reference(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+// Objects with undefined values and keys in any order (the plan's changes have both), long strings included.
+const value = fc.letrec((tie) => ({
+  leaf: fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.constant(undefined)),
+  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 5 }), fc.dictionary(fc.string(), tie('node'), { maxKeys: 5 })),
+})).node;
+const topLevel = fc.dictionary(fc.string(), fc.oneof(value, fc.array(value, { maxLength: 30 })), { maxKeys: 8 });
+
+describe('canonical JSON, streamed into the hash', () => {
+  it('is the former canonicalJson, and its sha256, for any value', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const text = reference(v);
+        expect(canonicalJson(v)).toBe(text);
+        expect(canonicalSha256(v)).toBe(createHash('sha256').update(text).digest('hex'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('hashes text longer than one chunk the same (a plan of many changes)', () => {
+    const changes = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, fields: { content: 'x'.repeat(i % 97), title: `t${i}` }, gone: undefined }));
+    expect(canonicalSha256(changes)).toBe(createHash('sha256').update(reference(changes)).digest('hex'));
+  });
+});
+
+describe('streamed JSON output', () => {
+  it('is JSON.stringify(value, null, 2) for any object', () => {
+    fc.assert(
+      fc.property(topLevel, (v) => {
+        expect([...jsonPieces(v)].join('')).toBe(JSON.stringify(v, null, 2));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes the text and a newline through a stream that pushes back', async () => {
+    const plan = { format_version: 2, changes: Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, after: { title: `"t"\n${i}` } })), drift: null };
+    // A small buffer: write() returns false and the writer has to wait for 'drain' many times.
+    const out = new PassThrough({ highWaterMark: 1024 });
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await writeJson(out, plan);
+    out.end();
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(`${JSON.stringify(plan, null, 2)}\n`);
+  });
+});
