@@ -1,5 +1,5 @@
 // Lint rules, and the layering the code follows, one entry per layer (lowest first):
-//   core    pure domain: data in, data out; imports nothing outside src/core
+//   core    pure domain: data in, data out; imports nothing outside src/core; no function over 60 lines
 //   render  pure text, JSON and Markdown from core values; no I/O, no adapters, no application
 //   io      adapters (files, HTTP, git); never the application (engine, apply), render, cli or action
 //   engine.ts, apply.ts   the application: core + io; never render, cli or action
@@ -48,6 +48,8 @@ export default tseslint.config(
     [ADAPTER_LIBS, 'src/core is pure: adapters live in src/io, src/cli and src/action.'],
     [up('../../', SHELL), 'src/core must not depend on the shell around it.'],
   ], { 'no-restricted-globals': ['error', ...PURE_GLOBALS] }),
+  // The core reads in one pass: a function longer than a screen is split into named phases.
+  { files: ['src/core/**/*.ts'], rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }] } },
   layer(['src/render/**/*.ts'], [
     [IO_MODULES, 'src/render builds strings: the caller writes them (src/cli, src/action).'],
     [ADAPTER_LIBS, 'src/render builds strings: no adapters (a type import of picocolors is fine).', true],

@@ -71,117 +71,181 @@ export function defaultKey(path: string): string {
   return path.replace(/\.md$/i, '');
 }
 
+/**
+ * One file, in phases a reader can follow: split the front-matter from the body, check the limits,
+ * read the front-matter, then the title and content, then the names (directory, segments), and build
+ * the fields. Each phase adds to the file's issues; a phase that cannot go on ends the file as invalid.
+ */
 export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResult {
   const text = file.text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const issues: Issue[] = [];
-  const at = (line: number, col: number, message: string, severity: Issue['severity'] = 'error') =>
-    issues.push({ file: file.displayPath, line, col, message, severity });
+  const at: At = (line, col, message, severity = 'error') => issues.push({ file: file.displayPath, line, col, message, severity });
+  const invalid = { kind: 'invalid' as const, issues };
 
   const split = splitFrontMatter(text);
   if ('error' in split) {
     at(split.line, 1, split.error);
-    return { kind: 'invalid', issues };
+    return invalid;
   }
+  if (!withinLimits(text, split, at)) return invalid;
+  const ctx = fileContext(split, at);
+  const fm = readFrontMatter(ctx);
+  if (fm === undefined) return invalid;
+  const schemaOk = issues.length === 0;
+
+  const key = fm.key ?? defaultKey(file.path);
+  if (fm.sync === false && schemaOk) return { kind: 'skipped', key, path: file.path };
+  const words = readTitleAndContent(text, split, fm, schemaOk, at);
+  const refs = resolveNames(fm, names, ctx);
+  if (issues.some((i) => i.severity === 'error') || words.title === undefined) return invalid;
+  return {
+    kind: 'training',
+    issues,
+    positions: words.positions,
+    ...(refs.lookups.length ? { lookups: refs.lookups } : {}),
+    training: { key, path: file.path, fields: fieldsOf(fm, words.title, words.content, refs), ...(fm.id === undefined ? {} : { id: fm.id }) },
+  };
+}
+
+type At = (line: number, col: number, message: string, severity?: Issue['severity']) => void;
+type FrontMatterSplit = Exclude<Split, { error: string }>;
+
+/** What the front-matter phases share: where things are in the file, and where issues go. */
+interface FileContext {
+  yamlText: string | undefined;
+  at: At;
+  /** A file position from an offset in the YAML text. */
+  pos: (offset: number | undefined) => [number, number];
+  /** The file position of a front-matter value (or its key). */
+  locate: (path: readonly PropertyKey[], target?: 'key') => [number, number];
+  /** `yaml`'s positioned document, built on first use. */
+  docOf: () => Document;
+}
+
+/** Size, key count and NUL checks, before any YAML parser sees the text. False: the file is refused. */
+function withinLimits(text: string, split: FrontMatterSplit, at: At): boolean {
   const yamlText = split.yaml;
   if (yamlText !== undefined && yamlText.length > MAX_FRONT_MATTER_CHARS) {
     const kb = (n: number) => Math.ceil(n / 1024);
     at(1, 1, `the front-matter is ${kb(yamlText.length)} KB, more than the ${kb(MAX_FRONT_MATTER_CHARS)} KB allowed: keep only its few keys (title:, type:, ...) there and put the text in the body`);
-    return { kind: 'invalid', issues };
+    return false;
   }
   // A line starting in column 1 is a top-level key: counted before any YAML parser sees the text.
   const topLevelLines = yamlText?.match(/^[^\s#]/gm)?.length ?? 0;
   if (topLevelLines > MAX_FRONT_MATTER_KEYS) {
     at(1, 1, tooManyKeys(topLevelLines));
-    return { kind: 'invalid', issues };
+    return false;
   }
   const nul = text.indexOf('\0');
-  if (nul !== -1) {
-    const [line, col] = lineColOf(text, nul);
-    if (nul < split.bodyStart) {
-      at(line, col, 'the front-matter contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
-      return { kind: 'invalid', issues };
-    }
-    at(line, col, 'the body contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
+  if (nul === -1) return true;
+  const [line, col] = lineColOf(text, nul);
+  if (nul < split.bodyStart) {
+    at(line, col, 'the front-matter contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
+    return false;
   }
+  at(line, col, 'the body contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
+  return true;
+}
 
+function fileContext(split: FrontMatterSplit, at: At): FileContext {
   // Positions come from `yaml`'s document, built only when there is something to point at: the fast
   // path (js-yaml with the YAML 1.2 core schema, then the schema check) covers valid files.
+  const yamlText = split.yaml;
   const lineCounter = new LineCounter();
   let doc: Document | undefined;
   // uniqueKeys compares every pair of keys; duplicates are found below with a Map instead.
   const docOf = () => (doc ??= parseDocument(yamlText ?? '', { lineCounter, prettyErrors: false, uniqueKeys: false }));
-  const matterLine = split.yamlLine;
   const pos = (offset: number | undefined): [number, number] => {
     if (offset === undefined) return [1, 1];
     const p = lineCounter.linePos(offset);
-    return [matterLine + p.line - 1, p.col];
+    return [split.yamlLine + p.line - 1, p.col];
   };
-  const locate = (path: readonly PropertyKey[], target?: 'key') =>
-    yamlText === undefined ? pos(undefined) : pos(offsetOf(docOf(), path, target));
+  const locate = (path: readonly PropertyKey[], target?: 'key') => (yamlText === undefined ? pos(undefined) : pos(offsetOf(docOf(), path, target)));
+  return { yamlText, at, pos, locate, docOf };
+}
 
-  let fm: FrontMatter = {};
+/**
+ * The front-matter as the schema reads it: the fast path for the usual valid file, else `yaml`'s
+ * document with every error placed. Undefined: the YAML itself cannot be read (the issues say why);
+ * a schema error leaves `{}` so the later phases still report what they can.
+ */
+function readFrontMatter(ctx: FileContext): FrontMatter | undefined {
+  const { yamlText, at } = ctx;
   const fast = yamlText === undefined ? { keys: 0, result: { success: true as const, data: {} } } : quickFrontMatter(yamlText);
   if (fast && fast.keys > MAX_FRONT_MATTER_KEYS) {
     at(1, 1, tooManyKeys(fast.keys));
-    return { kind: 'invalid', issues };
+    return undefined;
   }
-  if (fast?.result.success) fm = fast.result.data;
-  else {
-    const d = docOf();
-    for (const e of d.errors) {
-      const [line, col] = pos(e.pos[0]);
-      at(line, col, `YAML: ${firstLine(e.message)}`);
-    }
-    if (d.errors.length > 0) return { kind: 'invalid', issues };
-    if (!isMap(d.contents) && d.contents !== null) {
-      const [line, col] = pos(d.contents.range?.[0]);
-      at(line, col, 'front-matter must be a mapping of keys (title:, type:, draft: ...)');
-      return { kind: 'invalid', issues };
-    }
-    const items = isMap(d.contents) ? d.contents.items : [];
-    if (items.length > MAX_FRONT_MATTER_KEYS) {
-      at(1, 1, tooManyKeys(items.length));
-      return { kind: 'invalid', issues };
-    }
-    // Keys compared as the text they become (1 and "1" are one key once read).
-    const firstLineOf = new Map<string, number>();
-    for (const { key } of items) {
-      if (!isScalar(key)) continue;
-      const name = String(key.value);
-      const first = firstLineOf.get(name);
-      const [line, col] = pos(nodeStart(key));
-      if (first === undefined) firstLineOf.set(name, line);
-      else at(line, col, `YAML: key ${shown(name)} is already set on line ${first}: keep one of them`);
-    }
-    if (issues.length > 0) return { kind: 'invalid', issues };
-    let data: Record<string, unknown>;
-    try {
-      data = (d.contents === null ? {} : d.toJS({ maxAliasCount: MAX_ALIAS_COUNT })) as Record<string, unknown>;
-    } catch (err) {
-      if (!(err instanceof ReferenceError)) throw err;
-      // yaml throws ReferenceError when aliases expand past maxAliasCount (an alias bomb).
-      const [line, col] = pos(d.contents?.range?.[0]);
-      at(line, col, `YAML: the aliases (*name) here expand to too many values: write the values out instead`);
-      return { kind: 'invalid', issues };
-    }
-    const result = frontMatterSchema.safeParse(data);
-    if (result.success) fm = result.data;
-    for (const zi of result.error?.issues ?? []) {
-      for (const { path, message, target } of describeSchemaIssue(zi, data)) {
-        const [line, col] = locate(path, target);
-        at(line, col, message);
-      }
+  if (fast?.result.success) return fast.result.data;
+  const data = readYamlData(ctx);
+  if (data === undefined) return undefined;
+  const result = frontMatterSchema.safeParse(data);
+  for (const zi of result.error?.issues ?? []) {
+    for (const { path, message, target } of describeSchemaIssue(zi, data)) {
+      const [line, col] = ctx.locate(path, target);
+      at(line, col, message);
     }
   }
-  const schemaOk = issues.length === 0;
+  return result.success ? result.data : {};
+}
 
-  const key = fm.key ?? defaultKey(file.path);
-  if (fm.sync === false && issues.length === 0) return { kind: 'skipped', key, path: file.path };
+/** The slow path's YAML: errors, a non-mapping, too many or repeated keys and alias bombs are issues. */
+function readYamlData(ctx: FileContext): Record<string, unknown> | undefined {
+  const { at, pos } = ctx;
+  const d = ctx.docOf();
+  for (const e of d.errors) {
+    const [line, col] = pos(e.pos[0]);
+    at(line, col, `YAML: ${firstLine(e.message)}`);
+  }
+  if (d.errors.length > 0) return undefined;
+  if (!isMap(d.contents) && d.contents !== null) {
+    const [line, col] = pos(d.contents.range?.[0]);
+    at(line, col, 'front-matter must be a mapping of keys (title:, type:, draft: ...)');
+    return undefined;
+  }
+  const items = isMap(d.contents) ? d.contents.items : [];
+  if (items.length > MAX_FRONT_MATTER_KEYS) {
+    at(1, 1, tooManyKeys(items.length));
+    return undefined;
+  }
+  // Keys compared as the text they become (1 and "1" are one key once read).
+  const firstLineOf = new Map<string, number>();
+  let repeated = false;
+  for (const { key } of items) {
+    if (!isScalar(key)) continue;
+    const name = String(key.value);
+    const first = firstLineOf.get(name);
+    const [line, col] = pos(nodeStart(key));
+    if (first === undefined) firstLineOf.set(name, line);
+    else {
+      at(line, col, `YAML: key ${shown(name)} is already set on line ${first}: keep one of them`);
+      repeated = true;
+    }
+  }
+  if (repeated) return undefined;
+  try {
+    return (d.contents === null ? {} : d.toJS({ maxAliasCount: MAX_ALIAS_COUNT })) as Record<string, unknown>;
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    // yaml throws ReferenceError when aliases expand past maxAliasCount (an alias bomb).
+    const [line, col] = pos(d.contents?.range?.[0]);
+    at(line, col, `YAML: the aliases (*name) here expand to too many values: write the values out instead`);
+    return undefined;
+  }
+}
 
+/** The title (front-matter, else a first-line heading) and the content, with where they sit. */
+function readTitleAndContent(
+  text: string,
+  split: FrontMatterSplit,
+  fm: FrontMatter,
+  schemaOk: boolean,
+  at: At,
+): { title: string | undefined; content: string; positions: TextPositions } {
   const bodyLine = lineOf(text, split.bodyStart);
   let body = split.body;
   let title = fm.title;
-  let titleAt = titleLine(yamlText, matterLine);
+  let titleAt = titleLine(split.yaml, split.yamlLine);
   let headingLine: number | undefined;
   if (title === undefined) {
     const heading = leadingHeading(body);
@@ -202,7 +266,20 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
     if (content !== '') at(bodyLine, 1, 'the body is not empty, but "content:" in the front-matter sets the content: keep one of them');
     content = fm.content;
   } else if (content === '') at(bodyLine, 1, 'the body is empty: below the front-matter, write how the AI should answer');
+  const leading = lineOf(body, body.length - body.replace(/^(?:[ \t]*\n)+/, '').length) - 1;
+  return { title, content, positions: { title: titleAt, bodyLine, leading, ...(headingLine === undefined ? {} : { heading: headingLine }) } };
+}
 
+interface ResolvedNames {
+  directory: string | null;
+  segments: string[];
+  /** Segment names left for Open.cx's segment list. */
+  lookups: string[];
+}
+
+/** Directory and segment names to ids (config first, then Open.cx's list); duplicates are warnings. */
+function resolveNames(fm: FrontMatter, names: NameMaps, ctx: FileContext): ResolvedNames {
+  const { at, locate } = ctx;
   const directory = fm.directory == null ? null : resolveDirectory(fm.directory, names.directories);
   if (directory && 'error' in directory) {
     const [line, col] = locate(['directory']);
@@ -224,29 +301,25 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   });
   warnDuplicates(fm.channels ?? [], 'channels', locate, at);
   warnDuplicates(segments, 'segments', locate, at);
+  return { directory: directory && 'id' in directory ? directory.id : null, segments, lookups };
+}
 
-  if (issues.some((i) => i.severity === 'error') || title === undefined) return { kind: 'invalid', issues };
-  const leading = lineOf(body, body.length - body.replace(/^(?:[ \t]*\n)+/, '').length) - 1;
+/** The desired fields, normalised: defaults filled in, lists sorted and de-duplicated. */
+function fieldsOf(fm: FrontMatter, title: string, content: string, refs: ResolvedNames): Training['fields'] {
   const fields: Training['fields'] = {
     title: title.trim(),
     content,
     type: fm.type ?? 'SCENARIO_SPECIFIC',
     draft: fm.draft ?? false,
-    directory: directory && 'id' in directory ? directory.id : null,
+    directory: refs.directory,
     channels: [...new Set<Channel>(fm.channels ?? [])].sort(),
-    segments: [...new Set(segments)].sort(),
+    segments: [...new Set(refs.segments)].sort(),
   };
   // `active: null` owns the window too: it clears one set in the dashboard.
   if (fm.active !== undefined) {
     fields.active = { from: canonicalInstant(fm.active?.from ?? null), until: canonicalInstant(fm.active?.until ?? null) };
   }
-  return {
-    kind: 'training',
-    issues,
-    positions: { title: titleAt, bodyLine, leading, ...(headingLine === undefined ? {} : { heading: headingLine }) },
-    ...(lookups.length ? { lookups } : {}),
-    training: { key, path: file.path, fields, ...(fm.id === undefined ? {} : { id: fm.id }) },
-  };
+  return fields;
 }
 
 function tooManyKeys(n: number): string {

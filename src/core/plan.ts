@@ -176,7 +176,7 @@ export function planChanges(input: PlanInput): Plan {
     ...pairRenames(tracked.fresh.filter((d) => d.id === undefined), orphans.filter((k) => !taken.has(k)), input.state),
   ]);
   const unpaired = tracked.fresh.filter((d) => !renames.has(d.key));
-  const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, conflicts) : new Map<string, { id: string; match: AdoptMatch }>();
+  const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, conflicts) : new Map<string, Adoption>();
   const fresh = tracked.fresh.map((d) => planFresh(d, renames.get(d.key), ctx, adoptions.get(d.key)));
   const renamed = new Set(renames.values());
   const gone = planGone(orphans.filter((k) => !renamed.has(k)), ctx, input.prune);
@@ -190,20 +190,24 @@ export function planChanges(input: PlanInput): Plan {
   };
 }
 
+type Adoption = { id: string; match: AdoptMatch };
+
 /**
  * Files the state does not track, matched to trainings the tool did not make: by pinned id (offline
  * too), else by trigger phrase and type (only with the remote read). Ambiguity is a conflict, never a guess.
  */
-function matchAdoptions(
-  fresh: Desired[],
-  ctx: Context,
-  idOwner: ReadonlyMap<string, string>,
-  conflicts: string[],
-): Map<string, { id: string; match: AdoptMatch }> {
-  const found = new Map<string, { id: string; match: AdoptMatch }>();
+function matchAdoptions(fresh: Desired[], ctx: Context, idOwner: ReadonlyMap<string, string>, conflicts: string[]): Map<string, Adoption> {
   const byKey = (d: Desired) => oldestOf(ctx.driftByKey.get(d.key) ?? [], 'untracked', ctx);
   const open = fresh.filter((d) => byKey(d) === undefined);
-  const pinnedIds = new Set(open.flatMap((d) => (d.id === undefined ? [] : [d.id])));
+  const found = matchPinned(open, ctx, idOwner, conflicts);
+  if (ctx.remote) matchByTrigger(open, ctx.remote, idOwner, found, conflicts);
+  dropShared(open, found, conflicts);
+  return found;
+}
+
+/** Files that pin an Open.cx id: adopted unless the id is missing or another owner's. */
+function matchPinned(open: Desired[], ctx: Context, idOwner: ReadonlyMap<string, string>, conflicts: string[]): Map<string, Adoption> {
+  const found = new Map<string, Adoption>();
   for (const d of open) {
     if (d.id === undefined) continue;
     const r = ctx.remoteById.get(d.id);
@@ -211,40 +215,49 @@ function matchAdoptions(
       conflicts.push(`${d.path}: pins id ${d.id}, which Open.cx does not hold: check the id, or remove "id:" to create a new training`);
       continue;
     }
-    if (r && !isAdoptable(r) && !(idOwner.has(r.id))) {
-      const key = keyOfRemote(r, ctx.state.namespace);
-      const ns = otherNamespaceOf(r.metadata, ctx.state.namespace);
-      const owner =
-        key !== undefined ? `made by opencx-sync for key "${key}"`
-        : ns !== undefined ? `tagged by the repository of ${namespaceName(ns)}`
-        : `tagged by another tool (managed_by ${JSON.stringify(String(r.metadata.managed_by))})`;
-      conflicts.push(`${d.path}: pins id ${d.id}, which is ${owner}: it is not adopted`);
+    if (r && !isAdoptable(r) && !idOwner.has(r.id)) {
+      conflicts.push(`${d.path}: pins id ${d.id}, which is ${ownerOf(r, ctx.state.namespace)}: it is not adopted`);
       continue;
     }
     found.set(d.key, { id: d.id, match: 'pin' });
   }
-  if (ctx.remote) {
-    const trackedIds = new Set(idOwner.keys());
-    const byTrigger = new Map<string, RemoteTraining[]>();
-    for (const r of ctx.remote) {
-      if (!isAdoptable(r) || trackedIds.has(r.id) || pinnedIds.has(r.id)) continue;
-      const f = fieldsOfRemote(r);
-      const t = triggerOf(f.type, f.title);
-      byTrigger.set(t, [...(byTrigger.get(t) ?? []), r]);
-    }
-    for (const d of open) {
-      if (d.id !== undefined) continue;
-      const rs = byTrigger.get(triggerOf(d.fields.type, d.fields.title));
-      if (!rs?.length) continue;
-      if (rs.length > 1) {
-        const ids = [...rs].sort(byCreation).map((r) => printable(r.id));
-        conflicts.push(`${d.path}: ${ids.length} trainings in Open.cx have its trigger phrase and type (${ids.join(', ')}): pin the one to adopt with "id: <id>" in the front-matter, or delete the others`);
-        continue;
-      }
-      found.set(d.key, { id: (rs[0] as RemoteTraining).id, match: 'trigger' });
-    }
+  return found;
+}
+
+/** Who a training that is not adoptable belongs to, in words. */
+function ownerOf(r: RemoteTraining, namespace: string): string {
+  const key = keyOfRemote(r, namespace);
+  if (key !== undefined) return `made by opencx-sync for key "${key}"`;
+  const ns = otherNamespaceOf(r.metadata, namespace);
+  if (ns !== undefined) return `tagged by the repository of ${namespaceName(ns)}`;
+  return `tagged by another tool (managed_by ${JSON.stringify(String(r.metadata.managed_by))})`;
+}
+
+/** Unpinned files matched by trigger phrase and type to exactly one untagged, untracked training. */
+function matchByTrigger(open: Desired[], remote: RemoteTraining[], idOwner: ReadonlyMap<string, string>, found: Map<string, Adoption>, conflicts: string[]): void {
+  const pinnedIds = new Set(open.flatMap((d) => (d.id === undefined ? [] : [d.id])));
+  const byTrigger = new Map<string, RemoteTraining[]>();
+  for (const r of remote) {
+    if (!isAdoptable(r) || idOwner.has(r.id) || pinnedIds.has(r.id)) continue;
+    const f = fieldsOfRemote(r);
+    const t = triggerOf(f.type, f.title);
+    byTrigger.set(t, [...(byTrigger.get(t) ?? []), r]);
   }
-  // One training, one file.
+  for (const d of open) {
+    if (d.id !== undefined) continue;
+    const rs = byTrigger.get(triggerOf(d.fields.type, d.fields.title));
+    if (!rs?.length) continue;
+    if (rs.length > 1) {
+      const ids = [...rs].sort(byCreation).map((r) => printable(r.id));
+      conflicts.push(`${d.path}: ${ids.length} trainings in Open.cx have its trigger phrase and type (${ids.join(', ')}): pin the one to adopt with "id: <id>" in the front-matter, or delete the others`);
+      continue;
+    }
+    found.set(d.key, { id: (rs[0] as RemoteTraining).id, match: 'trigger' });
+  }
+}
+
+/** One training, one file: a training several files matched is adopted by none of them. */
+function dropShared(open: Desired[], found: Map<string, Adoption>, conflicts: string[]): void {
   const files = new Map<string, string[]>();
   for (const d of open) {
     const f = found.get(d.key);
@@ -256,7 +269,6 @@ function matchAdoptions(
     conflicts.push(`${paths.join(', ')}: these files all match training ${shown} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${shown}"`);
     for (const d of open) if (found.get(d.key)?.id === id) found.delete(d.key);
   }
-  return found;
 }
 
 /** The plan narrowed to some of its changes (a saved plan's), its summary and fingerprint to match. */

@@ -49,3 +49,18 @@ describe('layers (eslint.config.js)', () => {
     expect(await restricted(file, code)).toBe(false);
   });
 });
+
+describe('function length in src/core (eslint.config.js)', () => {
+  const fn = (lines: number) => `export function f(a: number): number {\n${Array.from({ length: lines - 2 }, (_, i) => `  a += ${i};`).join('\n')}\n}\n`;
+  const tooLong = async (file: string, code: string) => {
+    const [result] = await eslint.lintText(code, { filePath: `${ROOT}/${file}` });
+    return (result?.messages ?? []).some((m) => m.ruleId === 'max-lines-per-function');
+  };
+
+  it('refuses a core function over 60 lines, allows one of 60, and leaves other layers to their own judgement', async () => {
+    expect(await tooLong('src/core/x.ts', fn(61))).toBe(true);
+    expect(await tooLong('src/core/rules/x.ts', fn(61))).toBe(true);
+    expect(await tooLong('src/core/x.ts', fn(60))).toBe(false);
+    expect(await tooLong('src/io/x.ts', fn(61))).toBe(false);
+  });
+});
