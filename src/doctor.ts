@@ -27,7 +27,7 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
   const answers: Answer[] = [];
   // No signal for the client: Ctrl-C stops the sequence between steps, and the clean-up must still be sent.
   const api = apiClientFor(config, hooks, { onAnswer: (a) => answers.push(a) });
-  const remote = new OpencxRemote(api, hooks.warn ? { warn: hooks.warn } : {});
+  const remote = new OpencxRemote(api, { secret: config.apiKey, ...(hooks.warn ? { warn: hooks.warn } : {}) });
   let outcome: Awaited<ReturnType<typeof probeApi>>;
   try {
     outcome = await probeApi({

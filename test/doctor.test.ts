@@ -213,4 +213,25 @@ describe('doctor', () => {
     expect(text).not.toContain(encodeURIComponent(key.slice(4, 20)));
     expect(report.api_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
+
+  it('the key is in no warning either, when the server sends it back as a training id', async () => {
+    // Found by hostile testing: remote.ts's warnings (here: a type this version does not know) named
+    // the training by its id as the server sent it, cut to 80 characters and never redacted.
+    const key = 'sk_live_4f9A+b/Zq=Xy7Lm2Np8Qr0123456789';
+    const item = { id: key, title: 'x', content: 'y', type: 'WEIRD_TYPE', is_draft: true, metadata: { managed_by: MANAGED_BY, probe: PROBE_TAG, run: 'old' } };
+    const server = createServer((req, res) => {
+      const isList = req.method === 'GET' && /^\/training(\?|$)/.test(req.url ?? '');
+      res.writeHead(isList ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(isList ? { items: [item], total: 1, has_more: false } : { statusCode: 404, message: 'Not Found' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
+    const env0 = { OPENCX_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, OPENCX_API_KEY: key };
+    const warnings: string[] = [];
+    const report = await runDoctor(resolveConfig({ cwd: process.cwd(), env: env0, flags: { rateLimit: 0, retries: 0 } }), {}, { warn: (l) => warnings.push(l) });
+    expect(report.probe.leftovers_removed).toEqual(['***']);
+    expect(warnings).toEqual([expect.stringMatching(/^training id \*\*\* has type "WEIRD_TYPE" unknown/)]);
+    const text = JSON.stringify([report, warnings]);
+    for (let i = 0; i + 8 <= key.length; i++) expect(text).not.toContain(key.slice(i, i + 8));
+  });
 });

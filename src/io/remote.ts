@@ -11,7 +11,7 @@ import {
   type TrainingPayload,
 } from '../core/training.js';
 import { namespaceOfTag, tagOf } from '../core/namespace.js';
-import { ApiError, stripControl } from '../errors.js';
+import { ApiError, redact, stripControl } from '../errors.js';
 import type { ApiClient } from './api.js';
 
 export interface Remote {
@@ -119,6 +119,8 @@ export interface RemoteOptions {
   warn?: (line: string) => void;
   /** The namespace whose trainings `findByKey` finds ('' = the default one). */
   namespace?: string;
+  /** The API key, hidden from every warning: a warning names trainings by what the server sent. */
+  secret?: string | undefined;
 }
 
 /** A validation error (400 or 422) that names `metadata`: this API does not take it on PUT. */
@@ -137,7 +139,7 @@ export class OpencxRemote implements Remote {
   private readonly warn = (line: string) => {
     if (this.warned.has(line)) return;
     this.warned.add(line);
-    this.opts.warn?.(line);
+    this.opts.warn?.(redact(line, this.opts.secret));
   };
 
   private parse(raw: unknown, where: string, ambiguous = false): RemoteTraining {
