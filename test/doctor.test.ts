@@ -30,6 +30,35 @@ function seed(s: Sandbox) {
   for (const r of [a, b]) s.state.trainings.set(r.id, r);
 }
 
+/** A proxy in front of the sandbox; `answer` may answer a request itself instead (a hostile server). */
+async function proxy(s: Sandbox, answer: (req: { method: string; url: URL }) => { status: number; body?: unknown } | undefined): Promise<string> {
+  const target = new URL(s.url);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+      const own = answer({ method: req.method ?? 'GET', url });
+      if (own) {
+        const text = own.body === undefined ? undefined : JSON.stringify(own.body);
+        res.writeHead(own.status, text ? { 'content-type': 'application/json' } : {}).end(text);
+        return;
+      }
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      const headers = { authorization: req.headers.authorization ?? '', ...(body ? { 'content-type': 'application/json' } : {}) };
+      void fetch(`${target.origin}${url.pathname}${url.search}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) }).then(
+        async (r) => {
+          const text = await r.text();
+          res.writeHead(r.status, text ? { 'content-type': 'application/json' } : {}).end(text || undefined);
+        },
+        () => res.writeHead(502).end(),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 const snapshot = (s: Sandbox) => JSON.stringify([...s.state.trainings.values()].sort((a, b) => a.id.localeCompare(b.id)));
 
 async function doctorUnder(opts: SandboxOptions) {
@@ -136,6 +165,43 @@ describe('doctor', () => {
     expect(exitCodeOf(report)).toBe(1);
     expect(after).toBe(before);
     expect(e.writes().at(-1)).toMatch(/^DELETE \/training\//);
+  });
+
+  it('every listing lost once the probe exists: the probe is still deleted by its id', async () => {
+    // Found by hostile testing: the clean-up listed by tag first and gave up when the listing failed,
+    // never sending the DELETE for the id it knew.
+    let posted = false;
+    env = await inProcess({}, {
+      dropWhen: (r) => {
+        if (r.method === 'POST') posted = true;
+        return posted && r.method === 'GET' && r.path === '/training';
+      },
+    });
+    seed(env.sandbox);
+    const before = snapshot(env.sandbox);
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: env.sandbox.url, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0, retries: 0 } });
+    const report = await runDoctor(config);
+    expect(report.result).toBe('error');
+    expect(report.stopped_because).toMatch(/^GET \/training\?metadata=/);
+    expect(report.probe).toMatchObject({ id: expect.any(String), removed: true });
+    expect(snapshot(env.sandbox)).toBe(before);
+  });
+
+  it('a DELETE that answers 204 but keeps the probe: doctor says the probe is left, names it, exit code 1', async () => {
+    // Found by hostile testing: the clean-up resent the DELETE and took its 2xx as gone, so the report
+    // said "deleted" (exit 3) while the probe stayed in Open.cx.
+    env = await inProcess({});
+    const url = await proxy(env.sandbox, (req) => (req.method === 'DELETE' ? { status: 204 } : undefined));
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: url, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0, retries: 0 } });
+    const report = await runDoctor(config);
+    const left = env.records().map((r) => r.id);
+    expect(left).toHaveLength(1);
+    expect(report.checks.find((c) => c.id === 'delete')).toMatchObject({ verdict: 'differs', observed: expect.stringMatching(/still there/) });
+    expect(report.probe).toEqual({ id: left[0], removed: false, leftovers_removed: [] });
+    expect(exitCodeOf(report)).toBe(1);
+    const plain = (t: string) => t;
+    const text = renderDoctorReport(report, { c: { green: plain, yellow: plain, red: plain, dim: plain, bold: plain }, width: 2000 });
+    expect(text).toContain(`The probe ${left[0]} may still be in Open.cx`);
   });
 
   it('a probe an earlier (killed) run left is found by its tag and deleted first; nothing else is touched', async () => {

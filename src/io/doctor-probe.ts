@@ -239,18 +239,33 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
   return out;
 }
 
-/** Deletes this run's probe by id and by tag (a create whose answer was lost has no id); true when gone. */
+/**
+ * Deletes this run's probe by id, then by tag (a create whose answer was lost has no id), and checks
+ * with a GET that each is gone: an API may answer a DELETE with 2xx and keep the training. True when gone.
+ */
 async function removeProbe(o: ProbeOptions, call: (r: ApiRequest) => Promise<Reply>, id: string | null): Promise<boolean> {
+  const done = new Set<string>();
+  const remove = async (x: string): Promise<boolean> => {
+    done.add(x);
+    const path = `/training/${encodeURIComponent(x)}`;
+    const d = await call({ method: 'DELETE', path });
+    if (!d.ok && d.status !== 404) return false;
+    const after = await call({ method: 'GET', path });
+    return !after.ok && after.status === 404;
+  };
   try {
-    const ids = new Set(id === null ? [] : [id]);
-    for (const r of await o.remote.list({ managed_by: MANAGED_BY, probe: PROBE_TAG, run: o.runId })) {
-      // Checked here too: an API that ignores the filter lists everything.
-      if (isProbe(r) && r.metadata.run === o.runId) ids.add(r.id);
+    // By id first: a listing that fails must not keep the one probe whose id is known from being deleted.
+    let removed = id === null || (await remove(id));
+    let listed: RemoteTraining[];
+    try {
+      listed = await o.remote.list({ managed_by: MANAGED_BY, probe: PROBE_TAG, run: o.runId });
+    } catch {
+      // With the id known there is only that probe (a create is never repeated blindly).
+      return id !== null && removed;
     }
-    let removed = true;
-    for (const x of ids) {
-      const d = await call({ method: 'DELETE', path: `/training/${encodeURIComponent(x)}` });
-      if (!d.ok && d.status !== 404) removed = false;
+    for (const r of listed) {
+      // Checked here too: an API that ignores the filter lists everything.
+      if (isProbe(r) && r.metadata.run === o.runId && !done.has(r.id)) removed = (await remove(r.id)) && removed;
     }
     return removed;
   } catch {
