@@ -1,6 +1,8 @@
 // `opencx-sync doctor` in process against the sandbox under every reading: the observed column per
 // reading, nothing left behind (also after a failure mid-way and with a probe a killed run left), the
 // probe never taken for a managed training, and the key never in the report.
+import { execFileSync, spawn } from 'node:child_process';
+import { lstatSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +16,8 @@ import { behaviourOf, READING_NAMES } from '../src/sandbox/readings.js';
 import type { Sandbox, SandboxOptions } from '../src/sandbox/server.js';
 import { trainingFile } from './helpers.js';
 import { inProcess, type InProcess } from './inprocess.js';
+import { runInProcess } from './run-in-process.js';
+import path from 'node:path';
 
 let env: InProcess | undefined;
 const closers: (() => Promise<void>)[] = [];
@@ -299,5 +303,48 @@ describe('doctor', () => {
     expect(warnings).toEqual([expect.stringMatching(/^training id \*\*\* has type "WEIRD_TYPE" unknown/)]);
     const text = JSON.stringify([report, warnings]);
     for (let i = 0; i + 8 <= key.length; i++) expect(text).not.toContain(key.slice(i, i + 8));
+  });
+});
+
+describe('doctor --out', () => {
+  const args = ['doctor', '--rate-limit', '0'];
+  const envOf = (e: InProcess) => ({ OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: e.sandbox.apiKey });
+
+  it('a report that cannot be written: the table still shows, the error names --out, exit code 1', async () => {
+    env = await inProcess({});
+    writeFileSync(path.join(env.ws.dir, 'f'), '');
+    const r = await runInProcess([...args, '--out', 'f/report.json'], { cwd: env.ws.dir, env: envOf(env) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Every assumption holds\. The probe \S+ was deleted\./);
+    expect(r.stderr).toMatch(/^Error: could not write the doctor report f\/report\.json \(ENOTDIR\): check that the path and its folders exist; the checks ran \(holds\), the probe was deleted$/m);
+    expect(env.records()).toEqual([]);
+  });
+
+  it('with --json, a report that cannot be written: only the error document on stdout, saying how the checks went', async () => {
+    // Found by hostile testing: the report was printed, then the error document after it: two JSON
+    // documents on stdout (runInProcess checks there is exactly one).
+    env = await inProcess({});
+    writeFileSync(path.join(env.ws.dir, 'f'), '');
+    const r = await runInProcess([...args, '--json', '--out', 'f/report.json'], { cwd: env.ws.dir, env: envOf(env) });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringMatching(/^could not write the doctor report f\/report\.json .*the checks ran \(holds\), the probe was deleted$/) } });
+  });
+
+  it('a named pipe (as /dev/stdout is) is written to, never replaced by a file', async () => {
+    // Found by hostile testing: the durable writer renamed a temp file over the target, so
+    // "--out /dev/stdout" (run as root) replaced /dev/stdout with a regular file.
+    env = await inProcess({});
+    const fifo = path.join(env.ws.dir, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    closers.push(async () => void reader.kill());
+    let read = '';
+    reader.stdout.on('data', (c: Buffer) => (read += c.toString()));
+    const ended = new Promise((r) => reader.on('close', r));
+    const r = await runInProcess([...args, '--out', fifo], { cwd: env.ws.dir, env: envOf(env) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    await ended;
+    expect(JSON.parse(read)).toMatchObject({ command: 'doctor', result: 'holds' });
   });
 });
