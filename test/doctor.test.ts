@@ -208,6 +208,27 @@ describe('doctor', () => {
     expect(text).toContain(`The probe ${left[0]} may still be in Open.cx`);
   });
 
+  it('the probe deleted by someone else mid-way (a second doctor at the same time): an error saying so, not BREAKS', async () => {
+    // Found by hostile testing: a second doctor removes the first one's probe as a leftover; the first
+    // then reported "the probe was not found by its metadata" as BREAKS (exit 4: "do not apply").
+    const box: { sandbox?: Sandbox } = {};
+    env = await inProcess({}, {
+      onRequest: (r) => {
+        if (r.method === 'GET' && r.path === '/training' && r.query.includes('run')) {
+          const trainings = box.sandbox?.state.trainings;
+          for (const [id, t] of trainings ?? []) if (t.metadata.probe === PROBE_TAG) trainings?.delete(id);
+        }
+      },
+    });
+    box.sandbox = env.sandbox;
+    const report = await runDoctor(env.config);
+    expect(report.result).toBe('error');
+    expect(report.stopped_because).toMatch(/^the probe \S+ is gone: deleted while doctor ran/);
+    expect(report.checks.filter((c) => c.verdict === 'breaks')).toEqual([]);
+    expect(report.probe.removed).toBe(true);
+    expect(exitCodeOf(report)).toBe(1);
+  });
+
   it('a probe an earlier (killed) run left is found by its tag and deleted first; nothing else is touched', async () => {
     env = await inProcess({});
     seed(env.sandbox);

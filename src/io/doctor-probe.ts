@@ -62,11 +62,18 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     return r;
   };
   const probePath = () => `/training/${encodeURIComponent(out.probe.id as string)}`;
-  const read = async (): Promise<RemoteTraining | undefined> => {
+  /** The probe as stored; undefined once deleted (only the delete step expects that: `gone`). */
+  const readOrGone = async (): Promise<RemoteTraining | undefined> => {
     const r = need(await call({ method: 'GET', path: probePath() }), 'reading the probe');
     if (r.ok) return parseTraining(r.body, probePath());
     if (r.status === 404) return undefined;
     throw new Stop(`GET ${probePath()} failed: ${r.status} ${r.message}`);
+  };
+  /** Before the delete step a missing probe is no verdict on the API: someone else deleted it. */
+  const read = async (): Promise<RemoteTraining> => {
+    const r = await readOrGone();
+    if (r) return r;
+    throw new Stop(`the probe ${out.probe.id ?? ''} is gone: deleted while doctor ran (by another "opencx-sync doctor" at the same time, which removes probes as leftovers, or in the dashboard); run doctor again alone`);
   };
   const ownProbe = (r: RemoteTraining) => isProbe(r) && r.metadata.run === o.runId;
   let metadataOnPut = true;
@@ -155,7 +162,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     if (!filtered.ok) see('metadata-filter', 'breaks', `${filtered.status}: ${filtered.message}`, 'cannot find its trainings by key: do not apply');
     else if (foundIds.length === 1 && foundIds[0] === out.probe.id) see('metadata-filter', 'holds', 'found exactly the probe', 'finds its trainings, and a create whose answer was lost, by their tag');
     else if (foundIds.includes(out.probe.id)) see('metadata-filter', 'breaks', `ignored: ${foundIds.length} trainings answered`, 'would take other trainings for its own: do not apply');
-    else see('metadata-filter', 'breaks', 'the probe was not found by its metadata', 'cannot find its trainings by key: do not apply');
+    else if (await read()) see('metadata-filter', 'breaks', 'the probe was not found by its metadata', 'cannot find its trainings by key: do not apply');
 
     step('list-sort');
     const listed = need(await call({ method: 'GET', path: '/training', query: { limit: 2 } }), 'GET /training');
@@ -216,7 +223,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
       see('delete', 'breaks', `${del.status}: ${del.message}`, 'cannot delete trainings (--prune)');
       throw new Stop(`DELETE ${probePath()} failed: ${del.status} ${del.message}`);
     }
-    const gone = await read();
+    const gone = await readOrGone();
     const again = need(await call({ method: 'DELETE', path: probePath() }), 'a second DELETE');
     const second = String(again.status);
     const shape = `${del.status}${del.body === undefined ? ', no body' : ', with a body'}`;
