@@ -25,20 +25,29 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
   const now = opts.now ?? (() => new Date());
   const started = now().toISOString();
   const answers: Answer[] = [];
-  // No signal for the client: Ctrl-C stops the sequence between steps, and the clean-up must still be sent.
-  const api = apiClientFor(config, hooks, { onAnswer: (a) => answers.push(a) });
-  const remote = new OpencxRemote(api, { secret: config.apiKey, ...(hooks.warn ? { warn: hooks.warn } : {}) });
+  const signal = opts.signal ?? new AbortController().signal;
+  const onAnswer = (a: Answer) => answers.push(a);
+  // Each warning once, whichever of the two listings below reads the training.
+  const warned = new Set<string>();
+  const warn = hooks.warn;
+  const once = warn ? { warn: (l: string) => void (warned.has(l) || (warned.add(l), warn(l))) } : {};
+  const remoteOf = (api: ReturnType<typeof apiClientFor>) => new OpencxRemote(api, { secret: config.apiKey, ...once });
+  // Ctrl-C cuts the sequence's waits (a retry, a 429 pause) short; the clean-up has its own client,
+  // deaf to it, so the probe's DELETE is still sent after one.
+  const api = apiClientFor(config, hooks, { signal, onAnswer });
+  const cleanupApi = apiClientFor(config, hooks, { onAnswer });
   let outcome: Awaited<ReturnType<typeof probeApi>>;
   try {
     outcome = await probeApi({
       api,
-      remote,
+      remote: remoteOf(api),
+      cleanup: { api: cleanupApi, remote: remoteOf(cleanupApi) },
       runId: randomBytes(6).toString('hex'),
-      signal: opts.signal ?? new AbortController().signal,
+      signal,
       ...(opts.onStep ? { onStep: opts.onStep } : {}),
     });
   } finally {
-    await api.close();
+    await Promise.all([api.close(), cleanupApi.close()]);
   }
   outcome.checks.set('rate-limit', rateLimitOf(answers, config.rateLimit));
   const reason = outcome.stopped === 'interrupted' ? 'not checked: interrupted' : 'not checked: an earlier step stopped the run';

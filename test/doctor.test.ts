@@ -229,6 +229,28 @@ describe('doctor', () => {
     expect(exitCodeOf(report)).toBe(1);
   });
 
+  it('Ctrl-C while a request waits to be retried: stops at once, nothing more is sent', async () => {
+    // Found by hostile testing: the client had no signal, so after Ctrl-C doctor went on retrying (up to
+    // 6 attempts, or 15 minutes of 429s) before it stopped.
+    const stop = new AbortController();
+    env = await inProcess({}, { failEvery: 1, onRequest: () => stop.abort() });
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: env.sandbox.url, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0, retries: 1, retryDelay: 60_000 } });
+    const report = await runDoctor(config, { signal: stop.signal });
+    expect(report.result).toBe('interrupted');
+    expect(env.sandbox.state.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /training']);
+  });
+
+  it('Ctrl-C once the probe exists: the clean-up is still sent, and the probe is gone', async () => {
+    const stop = new AbortController();
+    env = await inProcess({}, { onRequest: (r) => void (r.method === 'PUT' && stop.abort()) });
+    seed(env.sandbox);
+    const before = snapshot(env.sandbox);
+    const report = await runDoctor(env.config, { signal: stop.signal });
+    expect(report.result).toBe('interrupted');
+    expect(report.probe).toMatchObject({ id: expect.any(String), removed: true });
+    expect(snapshot(env.sandbox)).toBe(before);
+  });
+
   it('a probe an earlier (killed) run left is found by its tag and deleted first; nothing else is touched', async () => {
     env = await inProcess({});
     seed(env.sandbox);

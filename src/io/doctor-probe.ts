@@ -13,6 +13,8 @@ export interface ProbeOptions {
   api: ApiClient;
   /** For listing by tag: paged and lenient, as apply lists. */
   remote: Remote;
+  /** The clean-up's client and listing: not interrupted by `signal` (default: `api` and `remote`). */
+  cleanup?: { api: ApiClient; remote: Remote };
   /** Tags this run's probe, so a later run knows its own from a leftover. */
   runId: string;
   /** Once aborted, no further step starts; the probe is removed. */
@@ -48,14 +50,15 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     if (o.signal.aborted) throw new Interrupted();
     o.onStep?.(id);
   };
-  const call = async (req: ApiRequest, mode: RetryMode = 'safe'): Promise<Reply> => {
+  const callWith = (api: ApiClient) => async (req: ApiRequest, mode: RetryMode = 'safe'): Promise<Reply> => {
     try {
-      return { ok: true, ...(await o.api.request(req, mode)) };
+      return { ok: true, ...(await api.request(req, mode)) };
     } catch (err) {
       if (err instanceof ApiError) return { ok: false, status: err.status, message: err.apiMessage };
       throw err;
     }
   };
+  const call = callWith(o.api);
   /** An answer or a stop: a lost one ends the sequence. */
   const need = (r: Reply, what: string): Reply => {
     if (!r.ok && r.status === null) throw new Stop(`${what}: ${r.message}`);
@@ -235,13 +238,17 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
       see('delete', strict ? 'holds' : 'differs', `${shape}; then gone; a second delete: ${second}`, 'takes any 2xx, and a 404, as deleted');
     }
   } catch (err) {
-    if (err instanceof Interrupted) out.stopped = 'interrupted';
+    // A wait cut short by Ctrl-C fails its request: that is the interrupt, not a verdict.
+    if (err instanceof Interrupted || o.signal.aborted) out.stopped = 'interrupted';
     else {
       out.stopped = 'error';
       out.error = err instanceof Error ? err.message : String(err);
     }
   } finally {
-    if (!deleted && out.probe.removed === false) out.probe.removed = await removeProbe(o, call, out.probe.id);
+    if (!deleted && out.probe.removed === false) {
+      const cleanup = o.cleanup ?? { api: o.api, remote: o.remote };
+      out.probe.removed = await removeProbe(cleanup.remote, o.runId, callWith(cleanup.api), out.probe.id);
+    }
   }
   return out;
 }
@@ -250,7 +257,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
  * Deletes this run's probe by id, then by tag (a create whose answer was lost has no id), and checks
  * with a GET that each is gone: an API may answer a DELETE with 2xx and keep the training. True when gone.
  */
-async function removeProbe(o: ProbeOptions, call: (r: ApiRequest) => Promise<Reply>, id: string | null): Promise<boolean> {
+async function removeProbe(remote: Remote, runId: string, call: (r: ApiRequest) => Promise<Reply>, id: string | null): Promise<boolean> {
   const done = new Set<string>();
   const remove = async (x: string): Promise<boolean> => {
     done.add(x);
@@ -265,14 +272,14 @@ async function removeProbe(o: ProbeOptions, call: (r: ApiRequest) => Promise<Rep
     let removed = id === null || (await remove(id));
     let listed: RemoteTraining[];
     try {
-      listed = await o.remote.list({ managed_by: MANAGED_BY, probe: PROBE_TAG, run: o.runId });
+      listed = await remote.list({ managed_by: MANAGED_BY, probe: PROBE_TAG, run: runId });
     } catch {
       // With the id known there is only that probe (a create is never repeated blindly).
       return id !== null && removed;
     }
     for (const r of listed) {
       // Checked here too: an API that ignores the filter lists everything.
-      if (isProbe(r) && r.metadata.run === o.runId && !done.has(r.id)) removed = (await remove(r.id)) && removed;
+      if (isProbe(r) && r.metadata.run === runId && !done.has(r.id)) removed = (await remove(r.id)) && removed;
     }
     return removed;
   } catch {
