@@ -49,7 +49,7 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
   } finally {
     await Promise.all([api.close(), cleanupApi.close()]);
   }
-  outcome.checks.set('rate-limit', rateLimitOf(answers, config.rateLimit));
+  outcome.checks.set('rate-limit', rateLimitOf(answers, config.rateLimit, config.apiKey));
   const reason = outcome.stopped === 'interrupted' ? 'not checked: interrupted' : 'not checked: an earlier step stopped the run';
   const checks = completeChecks(outcome.checks, reason);
   const report: DoctorReport = {
@@ -68,9 +68,11 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
   return scrub(report, config.apiKey);
 }
 
-function rateLimitOf(answers: Answer[], rateLimit: number): Seen {
+function rateLimitOf(answers: Answer[], rateLimit: number, key: string | undefined): Seen {
   const seen = new Map<string, string>();
-  for (const a of answers) for (const [k, v] of Object.entries(a.headers)) if (RATE_HEADER.test(k)) seen.set(k, v.slice(0, MAX_HEADER_TEXT));
+  // Hidden before the cut: a key straddling it would leave its first characters behind.
+  const cut = (v: string) => stripControl(redact(v, key)).slice(0, MAX_HEADER_TEXT);
+  for (const a of answers) for (const [k, v] of Object.entries(a.headers)) if (RATE_HEADER.test(k)) seen.set(k, cut(v));
   const tool = `paces itself at ${rateLimit || 'no'} requests a minute (--rate-limit) and honours Retry-After on a 429`;
   if (seen.size === 0) return { verdict: 'holds', observed: 'none', tool };
   const observed = [...seen].map(([k, v]) => `${k}: ${v}`).join('; ');

@@ -327,6 +327,23 @@ describe('doctor', () => {
     expect(report.api_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('a rate-limit header cut to length is cut after the key is hidden, so no piece of it survives the cut', async () => {
+    // Found by hostile testing: header values were cut to 100 characters before redaction, so a key
+    // straddling the cut left its first characters in the report.
+    const key = 'Q7zWk9Lp2Xv8Rt4Mn6Bc1Hd3';
+    const server = createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json', 'x-ratelimit-policy': `${'x'.repeat(95)}${key}` });
+      res.end(JSON.stringify({ statusCode: 401, message: 'Unauthorized' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
+    const env0 = { OPENCX_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, OPENCX_API_KEY: key };
+    const report = await runDoctor(resolveConfig({ cwd: process.cwd(), env: env0, flags: { rateLimit: 0 } }));
+    const observed = report.checks.find((c) => c.id === 'rate-limit')?.observed ?? '';
+    expect(observed).toMatch(/^x-ratelimit-policy: x{95}\*\*\*/);
+    expect(observed).not.toContain(key.slice(0, 3));
+  });
+
   it('the key is in no warning either, when the server sends it back as a training id', async () => {
     // Found by hostile testing: remote.ts's warnings (here: a type this version does not know) named
     // the training by its id as the server sent it, cut to 80 characters and never redacted.
