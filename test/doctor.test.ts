@@ -327,6 +327,23 @@ describe('doctor', () => {
     expect(report.api_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('a training id cut to length in a warning is cut after the key is hidden', async () => {
+    const key = 'Q7zWk9Lp2Xv8Rt4Mn6Bc1Hd3';
+    const item = { id: `${'x'.repeat(75)}${key}`, title: 'x', content: 'y', type: 'WEIRD_TYPE', metadata: { managed_by: MANAGED_BY, probe: PROBE_TAG, run: 'old' } };
+    const server = createServer((req, res) => {
+      const isList = req.method === 'GET' && /^\/training(\?|$)/.test(req.url ?? '');
+      res.writeHead(isList ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(isList ? { items: [item], total: 1, has_more: false } : { statusCode: 404, message: 'Not Found' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
+    const env0 = { OPENCX_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, OPENCX_API_KEY: key };
+    const warnings: string[] = [];
+    await runDoctor(resolveConfig({ cwd: process.cwd(), env: env0, flags: { rateLimit: 0, retries: 0 } }), {}, { warn: (l) => warnings.push(l) });
+    expect(warnings).toEqual([expect.stringMatching(/^training id x{75}\*\*\* has type/)]);
+    expect(warnings.join('')).not.toContain(key.slice(0, 3));
+  });
+
   it('a rate-limit header cut to length is cut after the key is hidden, so no piece of it survives the cut', async () => {
     // Found by hostile testing: header values were cut to 100 characters before redaction, so a key
     // straddling the cut left its first characters in the report.
