@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { completeChecks, DOCTOR_FORMAT_VERSION, resultOf, type CheckId, type DoctorReport } from './core/doctor.js';
 import { apiClientFor, type Hooks } from './engine.js';
-import { redact, stripControl } from './errors.js';
+import { cleanText } from './errors.js';
 import type { Answer } from './io/api.js';
 import { probeApi, type Seen } from './io/doctor-probe.js';
 import { OpencxRemote } from './io/remote.js';
@@ -71,7 +71,7 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
 function rateLimitOf(answers: Answer[], rateLimit: number, key: string | undefined): Seen {
   const seen = new Map<string, string>();
   // Hidden before the cut: a key straddling it would leave its first characters behind.
-  const cut = (v: string) => stripControl(redact(v, key)).slice(0, MAX_HEADER_TEXT);
+  const cut = (v: string) => cleanText(v, key).slice(0, MAX_HEADER_TEXT);
   for (const a of answers) for (const [k, v] of Object.entries(a.headers)) if (RATE_HEADER.test(k)) seen.set(k, cut(v));
   const tool = `paces itself at ${rateLimit || 'no'} requests a minute (--rate-limit) and honours Retry-After on a 429`;
   if (seen.size === 0) return { verdict: 'holds', observed: 'none', tool };
@@ -94,7 +94,7 @@ export function shownUrl(raw: string): string {
 
 /** Every string of the report without the key (in any piece or encoding) and printable. */
 function scrub<T>(v: T, key: string | undefined): T {
-  if (typeof v === 'string') return stripControl(redact(v, key)) as T;
+  if (typeof v === 'string') return cleanText(v, key) as T;
   if (Array.isArray(v)) return v.map((x) => scrub(x, key)) as T;
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x, key)])) as T;
   return v;
