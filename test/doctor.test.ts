@@ -251,6 +251,25 @@ describe('doctor', () => {
     expect(snapshot(env.sandbox)).toBe(before);
   });
 
+  it('a create answer that names another training: nothing is sent to it; the probe is found by its tag and deleted', async () => {
+    // Found by hostile testing: the probe's id was taken from the create answer unchecked, so an answer
+    // naming a customer's training (a stale cache, a broken proxy) had doctor overwrite it with the
+    // probe (the answer said "published": made a draft again), then delete it in the clean-up. Here the
+    // proxy answers the POST itself, so no probe is made: nothing at all may change.
+    env = await inProcess({});
+    seed(env.sandbox);
+    const before = snapshot(env.sandbox);
+    const sandbox = env.sandbox;
+    const customer = sandbox.state.trainings.get('seed-old');
+    const wrong = await proxy(env.sandbox, (req) => (req.method === 'POST' && req.url.pathname === '/training' ? { status: 201, body: customer } : undefined));
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: wrong, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0, retries: 0 } });
+    const report = await runDoctor(config);
+    expect(report.result).toBe('error');
+    expect(report.stopped_because).toMatch(/^the create answer named the id seed-old, which is not this run's probe/);
+    expect(env.sandbox.state.requests.filter((r) => r.path === '/training/seed-old' && r.method !== 'GET')).toEqual([]);
+    expect(snapshot(env.sandbox)).toBe(before);
+  });
+
   it('a probe an earlier (killed) run left is found by its tag and deleted first; nothing else is touched', async () => {
     env = await inProcess({});
     seed(env.sandbox);

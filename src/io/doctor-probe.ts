@@ -79,9 +79,12 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     throw new Stop(`the probe ${out.probe.id ?? ''} is gone: deleted while doctor ran (by another "opencx-sync doctor" at the same time, which removes probes as leftovers, or in the dashboard); run doctor again alone`);
   };
   const ownProbe = (r: RemoteTraining) => isProbe(r) && r.metadata.run === o.runId;
+  const title = `opencx-sync doctor probe ${o.runId}`;
+  /** This run's probe, by its tag or, where metadata is not stored, by its title (it carries the run id). */
+  const isOurs = (r: RemoteTraining) => ownProbe(r) || r.title === title || r.draft_title === title;
   let metadataOnPut = true;
   const whole = (over: Record<string, unknown> = {}) => ({
-    title: `opencx-sync doctor probe ${o.runId}`,
+    title,
     content: PROBE_CONTENT,
     type: 'SCENARIO_SPECIFIC',
     is_draft: true,
@@ -141,6 +144,13 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     const raw = isObject(made.body) ? made.body : {};
     const created = parseTraining(made.body, '/training');
     out.probe.id = created.id;
+    // The id is the server's word: an answer that is not this run's probe is checked before anything is
+    // sent to that id (a stale cache or a broken proxy could name a customer's training).
+    const named = isOurs(created) ? created : await readOrGone();
+    if (!named || !isOurs(named)) {
+      out.probe.id = null;
+      throw new Stop(`the create answer named the id ${created.id}, which is not this run's probe: nothing was sent to it, and the probe is looked for by its tag`);
+    }
     if (made.status === 201) see('create-status', 'holds', '201', 'accepts any 2xx');
     else see('create-status', 'differs', String(made.status), 'accepts any 2xx');
 
@@ -247,7 +257,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
   } finally {
     if (!deleted && out.probe.removed === false) {
       const cleanup = o.cleanup ?? { api: o.api, remote: o.remote };
-      out.probe.removed = await removeProbe(cleanup.remote, o.runId, callWith(cleanup.api), out.probe.id);
+      out.probe.removed = await removeProbe(cleanup.remote, o.runId, callWith(cleanup.api), out.probe.id, isOurs);
     }
   }
   return out;
@@ -257,11 +267,21 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
  * Deletes this run's probe by id, then by tag (a create whose answer was lost has no id), and checks
  * with a GET that each is gone: an API may answer a DELETE with 2xx and keep the training. True when gone.
  */
-async function removeProbe(remote: Remote, runId: string, call: (r: ApiRequest) => Promise<Reply>, id: string | null): Promise<boolean> {
+async function removeProbe(
+  remote: Remote,
+  runId: string,
+  call: (r: ApiRequest) => Promise<Reply>,
+  id: string | null,
+  isOurs: (r: RemoteTraining) => boolean,
+): Promise<boolean> {
   const done = new Set<string>();
   const remove = async (x: string): Promise<boolean> => {
     done.add(x);
     const path = `/training/${encodeURIComponent(x)}`;
+    // Only a training seen to be this run's probe is deleted.
+    const before = await call({ method: 'GET', path });
+    if (!before.ok) return before.status === 404;
+    if (!isOurs(parseTraining(before.body, path))) return true;
     const d = await call({ method: 'DELETE', path });
     if (!d.ok && d.status !== 404) return false;
     const after = await call({ method: 'GET', path });
