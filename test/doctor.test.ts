@@ -270,6 +270,19 @@ describe('doctor', () => {
     expect(snapshot(env.sandbox)).toBe(before);
   });
 
+  it('the create answer lost: the probe is found by its tag, deleted, and named in the report', async () => {
+    env = await inProcess({}, { dropWhen: (r) => r.method === 'POST' });
+    seed(env.sandbox);
+    const before = snapshot(env.sandbox);
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: env.sandbox.url, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0, retries: 0 } });
+    const report = await runDoctor(config);
+    const deleted = env.sandbox.state.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
+    expect(deleted).toHaveLength(1);
+    expect(report.probe).toEqual({ id: deleted[0]?.replace('/training/', ''), removed: true, leftovers_removed: [] });
+    expect(report.stopped_because).toMatch(/^POST \/training failed: network error/);
+    expect(snapshot(env.sandbox)).toBe(before);
+  });
+
   it('a probe an earlier (killed) run left is found by its tag and deleted first; nothing else is touched', async () => {
     env = await inProcess({});
     seed(env.sandbox);

@@ -257,7 +257,9 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
   } finally {
     if (!deleted && out.probe.removed === false) {
       const cleanup = o.cleanup ?? { api: o.api, remote: o.remote };
-      out.probe.removed = await removeProbe(cleanup.remote, o.runId, callWith(cleanup.api), out.probe.id, isOurs);
+      // A create whose answer was lost is found by its tag: the report names it.
+      const onFound = (id: string) => void (out.probe.id ??= id);
+      out.probe.removed = await removeProbe(cleanup.remote, o.runId, callWith(cleanup.api), out.probe.id, isOurs, onFound);
     }
   }
   return out;
@@ -273,6 +275,7 @@ async function removeProbe(
   call: (r: ApiRequest) => Promise<Reply>,
   id: string | null,
   isOurs: (r: RemoteTraining) => boolean,
+  onFound: (id: string) => void,
 ): Promise<boolean> {
   const done = new Set<string>();
   const remove = async (x: string): Promise<boolean> => {
@@ -299,7 +302,10 @@ async function removeProbe(
     }
     for (const r of listed) {
       // Checked here too: an API that ignores the filter lists everything.
-      if (isProbe(r) && r.metadata.run === runId && !done.has(r.id)) removed = (await remove(r.id)) && removed;
+      if (isProbe(r) && r.metadata.run === runId && !done.has(r.id)) {
+        onFound(r.id);
+        removed = (await remove(r.id)) && removed;
+      }
     }
     return removed;
   } catch {
