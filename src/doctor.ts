@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { completeChecks, DOCTOR_FORMAT_VERSION, resultOf, type CheckId, type DoctorReport } from './core/doctor.js';
 import { apiClientFor, type Hooks } from './engine.js';
-import { redact, stripControl } from './errors.js';
+import { cleanText } from './errors.js';
 import type { Answer } from './io/api.js';
 import { probeApi, type Seen } from './io/doctor-probe.js';
 import { OpencxRemote } from './io/remote.js';
@@ -25,22 +25,31 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
   const now = opts.now ?? (() => new Date());
   const started = now().toISOString();
   const answers: Answer[] = [];
-  // No signal for the client: Ctrl-C stops the sequence between steps, and the clean-up must still be sent.
-  const api = await apiClientFor(config, hooks, { onAnswer: (a) => answers.push(a) });
-  const remote = new OpencxRemote(api, hooks.warn ? { warn: hooks.warn } : {});
+  const signal = opts.signal ?? new AbortController().signal;
+  const onAnswer = (a: Answer) => answers.push(a);
+  // Each warning once, whichever of the two listings below reads the training.
+  const warned = new Set<string>();
+  const warn = hooks.warn;
+  const once = warn ? { warn: (l: string) => void (warned.has(l) || (warned.add(l), warn(l))) } : {};
+  const remoteOf = (api: Awaited<ReturnType<typeof apiClientFor>>) => new OpencxRemote(api, { secret: config.apiKey, ...once });
+  // Ctrl-C cuts the sequence's waits (a retry, a 429 pause) short; the clean-up has its own client,
+  // deaf to it, so the probe's DELETE is still sent after one.
+  const api = await apiClientFor(config, hooks, { signal, onAnswer });
+  const cleanupApi = await apiClientFor(config, hooks, { onAnswer });
   let outcome: Awaited<ReturnType<typeof probeApi>>;
   try {
     outcome = await probeApi({
       api,
-      remote,
+      remote: remoteOf(api),
+      cleanup: { api: cleanupApi, remote: remoteOf(cleanupApi) },
       runId: randomBytes(6).toString('hex'),
-      signal: opts.signal ?? new AbortController().signal,
+      signal,
       ...(opts.onStep ? { onStep: opts.onStep } : {}),
     });
   } finally {
-    await api.close();
+    await Promise.all([api.close(), cleanupApi.close()]);
   }
-  outcome.checks.set('rate-limit', rateLimitOf(answers, config.rateLimit));
+  outcome.checks.set('rate-limit', rateLimitOf(answers, config.rateLimit, config.apiKey));
   const reason = outcome.stopped === 'interrupted' ? 'not checked: interrupted' : 'not checked: an earlier step stopped the run';
   const checks = completeChecks(outcome.checks, reason);
   const report: DoctorReport = {
@@ -59,9 +68,11 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
   return scrub(report, config.apiKey);
 }
 
-function rateLimitOf(answers: Answer[], rateLimit: number): Seen {
+function rateLimitOf(answers: Answer[], rateLimit: number, key: string | undefined): Seen {
   const seen = new Map<string, string>();
-  for (const a of answers) for (const [k, v] of Object.entries(a.headers)) if (RATE_HEADER.test(k)) seen.set(k, v.slice(0, MAX_HEADER_TEXT));
+  // Hidden before the cut: a key straddling it would leave its first characters behind.
+  const cut = (v: string) => cleanText(v, key).slice(0, MAX_HEADER_TEXT);
+  for (const a of answers) for (const [k, v] of Object.entries(a.headers)) if (RATE_HEADER.test(k)) seen.set(k, cut(v));
   const tool = `paces itself at ${rateLimit || 'no'} requests a minute (--rate-limit) and honours Retry-After on a 429`;
   if (seen.size === 0) return { verdict: 'holds', observed: 'none', tool };
   const observed = [...seen].map(([k, v]) => `${k}: ${v}`).join('; ');
@@ -83,7 +94,7 @@ export function shownUrl(raw: string): string {
 
 /** Every string of the report without the key (in any piece or encoding) and printable. */
 function scrub<T>(v: T, key: string | undefined): T {
-  if (typeof v === 'string') return stripControl(redact(v, key)) as T;
+  if (typeof v === 'string') return cleanText(v, key) as T;
   if (Array.isArray(v)) return v.map((x) => scrub(x, key)) as T;
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x, key)])) as T;
   return v;

@@ -137,7 +137,7 @@ interface Progress {
 async function connect(config: Config, hooks: Hooks, signal?: AbortSignal, progress: Progress = { done: 0, total: undefined }): Promise<Connection> {
   const api = await apiClientFor(config, hooks, { ...(signal ? { signal } : {}), progress });
   const { OpencxRemote } = await import('./io/remote.js');
-  return { api, remote: new OpencxRemote(api, { namespace: config.namespace, ...(hooks.warn ? { warn: hooks.warn } : {}) }) };
+  return { api, remote: new OpencxRemote(api, { namespace: config.namespace, secret: config.apiKey, ...(hooks.warn ? { warn: hooks.warn } : {}) }) };
 }
 
 /** The one way a command gets an HTTP client: the config's URL, key, pacing, timeouts and retries. */

@@ -74,6 +74,14 @@ export function stripControl(text: string): string {
   return text.replace(SEQUENCES, '').replace(SPACES, ' ').replace(CONTROLS, '');
 }
 
+/**
+ * Server text made safe to show: printable, and without the key. Stripped first, then redacted: the
+ * other way round, pieces of the key split by control characters escape redaction and are then joined.
+ */
+export function cleanText(text: string, secret: string | undefined): string {
+  return redact(stripControl(text), secret);
+}
+
 /** Something the user can fix: bad config, a damaged state file, a held lock. The message says what to do. */
 export class UserError extends Error {
   override name = 'UserError';

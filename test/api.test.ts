@@ -100,6 +100,22 @@ describe('ApiClient', () => {
     expect(logs.join('\n')).not.toContain('wrong-key-0123');
     expect(logs.join('\n')).not.toContain(KEY);
   });
+
+  it('keeps the key out of an error whose message splits it with control characters', async () => {
+    // Found by hostile testing: pieces under 8 characters, joined by NULs, escaped redaction, then
+    // stripping the control characters joined them into the whole key (apply prints this message).
+    const split = (KEY.match(/.{1,5}/g) ?? []).join('\u0000');
+    const server = createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ statusCode: 400, message: `bad key ${split}` }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => server.close(() => r())));
+    const api = client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const err = (await api.request({ method: 'GET', path: '/training' }, 'safe').catch((e: unknown) => e)) as ApiError;
+    expect(err.apiMessage).toBe('bad key ***');
+    expect(err.message).not.toContain(KEY.slice(0, 8));
+  });
 });
 
 describe('OpencxRemote parses older and partial shapes', () => {

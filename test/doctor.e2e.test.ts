@@ -2,7 +2,7 @@
 // Ctrl-C (or a kill) at a chosen request: the probe is deleted (or found and deleted by the next run),
 // and the sandbox holds the same records as before. The key is in no output and no report.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRecord, STRICT } from '../src/sandbox/model.js';
@@ -63,6 +63,25 @@ describe('opencx-sync doctor exit codes', () => {
     expect(printed).toMatchObject({ result: 'breaks', checks: expect.arrayContaining([expect.objectContaining({ id: 'write-scope', verdict: 'breaks' })]) });
     expect(JSON.parse(ws.read('r.json'))).toEqual(printed);
     expect(snapshot(sandbox)).toBe(before);
+  });
+
+  it('--out /dev/stdout with stdout sent to a file: the report follows the table in that file', async () => {
+    // Found by hostile testing: /dev/stdout resolved to the file, which the durable writer replaced by
+    // rename, so the table (written to the old file) was lost and the shell's file held only the report.
+    const { ws, env } = await setup();
+    const file = path.join(ws.dir, 'out.txt');
+    const fd = openSync(file, 'w');
+    const child = spawn(process.execPath, [CLI, ...doctorArgs, '--out', '/dev/stdout'], { cwd: ws.dir, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: ['ignore', fd, 'pipe'] });
+    closeSync(fd);
+    const r = await collect(child);
+    const text = readFileSync(file, 'utf8');
+    outputs.push(text, r.stderr);
+    expect(r.code, r.stderr).toBe(0);
+    expect(text).toMatch(/^ +Assumption +Observed/);
+    const start = text.indexOf('\n{\n');
+    const end = text.indexOf('\n}\n', start);
+    expect(JSON.parse(text.slice(start + 1, end + 2))).toMatchObject({ command: 'doctor', result: 'holds' });
+    expect(text.trimEnd().endsWith('Report written to /dev/stdout.')).toBe(true);
   });
 
   it('no key: exit 1 with the usual message, nothing sent', async () => {

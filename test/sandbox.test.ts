@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { behaviourOf } from '../src/sandbox/readings.js';
 import { DEFAULT_SEGMENTS, startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { CLI } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const KEY = 'sandbox-key';
 const open: Sandbox[] = [];
@@ -346,6 +347,27 @@ describe('readings (where the docs are silent)', () => {
     const r = await call(s, 'GET', '/training');
     expect([r.headers.get('x-ratelimit-limit'), r.headers.get('x-ratelimit-remaining')]).toEqual(['5', '4']);
     expect((await call(await sandbox({ rateLimit: 5 }), 'GET', '/training')).headers.get('x-ratelimit-limit')).toBeNull();
+  });
+
+  it('readings that contradict each other are refused, not silently decided by their order', () => {
+    // Found by hostile testing: "--reading put-rejects-metadata --reading put-ignores-metadata" ran as
+    // put-ignores-metadata alone, without a word.
+    expect(() => behaviourOf(['put-rejects-metadata', 'put-ignores-metadata'])).toThrow(/^readings "put-rejects-metadata" and "put-ignores-metadata" contradict each other: pick one$/);
+    expect(behaviourOf(['put-ignores-metadata', 'put-ignores-metadata', 'strict'])).toEqual({ putMetadata: 'ignore' });
+  });
+
+  it('the sandbox command refuses rate-limit-headers without a rate limit, and contradicting readings', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'opencx-sandbox-'));
+    try {
+      const noLimit = await runInProcess(['sandbox', '--port', '0', '--rate-limit', '0', '--reading', 'rate-limit-headers'], { cwd: dir });
+      expect(noLimit.code).toBe(1);
+      expect(noLimit.stderr).toMatch(/--reading rate-limit-headers needs a rate limit: pass --rate-limit above 0/);
+      const both = await runInProcess(['sandbox', '--port', '0', '--reading', 'put-rejects-metadata', '--reading', 'put-ignores-metadata'], { cwd: dir });
+      expect(both.code).toBe(1);
+      expect(both.stderr).toMatch(/readings "put-rejects-metadata" and "put-ignores-metadata" contradict each other: pick one/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unknown reading name is refused', () => {

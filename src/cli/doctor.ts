@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import type { DoctorDocument } from '../render/json.js';
 import { EXIT, type ExitCode } from './exit.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
-import { createTerm, hooksFor } from './term.js';
+import { createTerm, hooksFor, type Term } from './term.js';
 
 interface Args extends CommonArgs, ApiArgs {
   out: string;
@@ -13,6 +13,7 @@ interface Args extends CommonArgs, ApiArgs {
 }
 
 export const DEFAULT_DOCTOR_REPORT = 'opencx-doctor.json';
+const STDOUT = /^\/(dev|proc\/self)\/(stdout|fd\/1)$/;
 
 export const doctorCommand = {
   command: 'doctor',
@@ -25,7 +26,6 @@ export const doctorCommand = {
   handler: async (args: Args): Promise<ExitCode> => {
     const { runDoctor, shownUrl } = await import('../doctor.js');
     const { exitCodeOf, renderDoctorReport } = await import('../core/doctor.js');
-    const { writeFileDurably } = await import('../io/durable-write.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     // First Ctrl-C: finish the request in flight, start nothing new, delete the probe, write the report.
@@ -44,14 +44,47 @@ export const doctorCommand = {
     const report = await runDoctor(config, { signal: stop.signal, ...(term.verbose ? { onStep: (id) => term.err(`check: ${id}`) } : {}) }, hooksFor(term));
     const doc: DoctorDocument = report;
     const text = JSON.stringify(doc, null, 2) + '\n';
+    const probe = report.probe.removed ? (report.probe.id === null ? 'no probe was left' : 'the probe was deleted') : `the probe ${report.probe.id ?? ''} may be left in Open.cx`.replace('  ', ' ');
+    const save = () => writeReport(args.out, text, `the checks ran (${report.result}), ${probe}`, term);
+    // --json: stdout holds one document, the report or (when it cannot be written) the error document.
+    if (args.json) {
+      // --out /dev/stdout: the one document is the one printed.
+      if (!STDOUT.test(path.resolve(args.out))) await save();
+      term.out(text);
+      return exitCode(exitCodeOf(report));
+    }
     // Shown first: a report file that cannot be written still leaves the table on the screen.
-    if (args.json) term.out(text);
-    else term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
-    await writeFileDurably(path.resolve(args.out), text);
-    if (!args.json) term.out(`Report written to ${args.out}.`);
+    term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
+    await save();
+    term.out(`Report written to ${args.out}.`);
     return exitCode(exitCodeOf(report));
   },
 };
+
+/**
+ * The report file, named as the user gave it in any error. /dev/stdout and /dev/stderr are written
+ * through the process's own streams; another device or a pipe is appended to: replacing it by rename,
+ * as the durable writer does, would put a file in its place.
+ */
+async function writeReport(out: string, text: string, outcome: string, term: Term): Promise<void> {
+  const { stat, writeFile } = await import('node:fs/promises');
+  const { writeFileDurably } = await import('../io/durable-write.js');
+  const { fileError } = await import('../io/file-error.js');
+  const file = path.resolve(out);
+  // Through the stream already open, so it lands after what was printed, at the same offset.
+  if (STDOUT.test(file)) return term.out(text);
+  if (/^\/(dev|proc\/self)\/(stderr|fd\/2)$/.test(file)) return term.err(text);
+  try {
+    const st = await stat(file).catch(() => undefined);
+    const stream = /^\/(dev|proc)\//.test(file) || (st !== undefined && !st.isFile() && !st.isDirectory());
+    if (st && stream) await writeFile(file, text, { flag: 'a' });
+    else await writeFileDurably(file, text);
+  } catch (err) {
+    const e = fileError('write', 'doctor report', out, err, '--out');
+    e.message += `; ${outcome}`;
+    throw e;
+  }
+}
 
 /** The core's doctor verdict as one of the exit codes decided in exit.ts. */
 function exitCode(code: number): ExitCode {

@@ -1,6 +1,6 @@
 // Exit codes, decided here and nowhere else: a command handler returns one of EXIT, or throws; an error
 // becomes its kind, its message (redacted, no control characters) and its code. README "Exit codes".
-import { ApiError, CancelledError, InvalidFilesError, redact, stripControl, UsageError, UserError } from '../errors.js';
+import { ApiError, CancelledError, InvalidFilesError, cleanText, UsageError, UserError } from '../errors.js';
 import { InterruptedError } from '../io/lock.js';
 import type { Failure } from '../render/json.js';
 
@@ -23,7 +23,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** What stopped a command, for the error document and the exit status. `secret`: the API key, hidden everywhere. */
 export function failureOf(err: unknown, secret: string | undefined): Failure {
-  const clean = (text: string) => stripControl(redact(text, secret));
+  const clean = (text: string) => cleanText(text, secret);
   if (err instanceof InvalidFilesError) return { kind: 'invalid_files', message: clean(err.message), exitCode: EXIT.error, issues: err.issues };
   if (err instanceof UsageError) return { kind: 'usage', message: clean(err.message), exitCode: EXIT.error };
   if (err instanceof InterruptedError) return { kind: 'interrupted', message: clean(err.message), exitCode: EXIT.interrupted };

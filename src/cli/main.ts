@@ -7,7 +7,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { closest, distance } from 'fastest-levenshtein';
 import { VERSION } from '../version.js';
-import { InvalidFilesError, redact, stripControl, UsageError, UserError } from '../errors.js';
+import { cleanText, InvalidFilesError, UsageError, UserError } from '../errors.js';
 import { hintFor } from '../io/file-error.js';
 import { errorDocument, jsonText } from '../render/json.js';
 import { renderIssues } from '../render/issues.js';
@@ -216,7 +216,7 @@ export function reportFailure(caught: unknown, ctx: RunContext, opts: { verbose:
   // A file system error that escaped its own handling is still the user's to fix, not a bug.
   const err = isFileSystemError(caught) ? asUserError(caught) : caught;
   const failure = failureOf(err, opts.secret);
-  const safe = (text: string) => redact(text, opts.secret).split('\n').map(stripControl).join('\n');
+  const safe = (text: string) => text.split('\n').map((line) => cleanText(line, opts.secret)).join('\n');
   let stderr: string;
   if (err instanceof InvalidFilesError) stderr = renderIssues(err.issues, 'text', err.files);
   else if (err instanceof UsageError) stderr = `${safe(err.message)}\nRun "opencx-sync --help" for usage.`;

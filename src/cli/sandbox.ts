@@ -1,6 +1,6 @@
 // `opencx-sync sandbox`: the local Open.cx API, with its readings and fault switches as flags.
 import type { Argv } from 'yargs';
-import { UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { behaviourOf, READING_NAMES } from '../sandbox/readings.js';
 import type { Named } from '../sandbox/server.js';
 import { createTerm } from './term.js';
@@ -54,6 +54,14 @@ export const sandboxCommand = {
   handler: async (args: Args) => {
     const { DEFAULT_DIRECTORIES, DEFAULT_SEGMENTS, startSandbox } = await import('../sandbox/server.js');
     const term = createTerm(args.verbose);
+    let behaviour: ReturnType<typeof behaviourOf>;
+    try {
+      behaviour = behaviourOf(args.reading);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    // Without a limit there are no headers to send: the reading would change nothing, silently.
+    if (behaviour.rateLimitHeaders && !(args['rate-limit'] > 0)) throw new UsageError('--reading rate-limit-headers needs a rate limit: pass --rate-limit above 0');
     const sandbox = await startSandbox({
       port: args.port,
       host: args.host,
@@ -69,7 +77,7 @@ export const sandboxCommand = {
       failEvery: args['fail-every'],
       dropEvery: args['drop-every'],
       unknownDirectoryStatus: args['unknown-directory-status'],
-      behaviour: behaviourOf(args.reading),
+      behaviour,
     });
     term.out(sandbox.url);
     term.out(sandbox.apiKey);

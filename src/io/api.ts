@@ -4,7 +4,7 @@
 // characters from anything it reports.
 import { setTimeout as delay } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
-import { ApiError, redact, stripControl } from '../errors.js';
+import { ApiError, cleanText } from '../errors.js';
 import { Pacer } from './pacer.js';
 
 export type WaitReason = 'rate limit' | 'retry';
@@ -269,7 +269,7 @@ export class ApiClient {
 
   /** Server text made printable: the key hidden first, then control characters stripped. */
   private clean(s: string): string {
-    return stripControl(redact(s, this.opts.apiKey));
+    return cleanText(s, this.opts.apiKey);
   }
 }
 

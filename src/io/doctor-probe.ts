@@ -13,6 +13,8 @@ export interface ProbeOptions {
   api: ApiClient;
   /** For listing by tag: paged and lenient, as apply lists. */
   remote: Remote;
+  /** The clean-up's client and listing: not interrupted by `signal` (default: `api` and `remote`). */
+  cleanup?: { api: ApiClient; remote: Remote };
   /** Tags this run's probe, so a later run knows its own from a leftover. */
   runId: string;
   /** Once aborted, no further step starts; the probe is removed. */
@@ -48,30 +50,41 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     if (o.signal.aborted) throw new Interrupted();
     o.onStep?.(id);
   };
-  const call = async (req: ApiRequest, mode: RetryMode = 'safe'): Promise<Reply> => {
+  const callWith = (api: ApiClient) => async (req: ApiRequest, mode: RetryMode = 'safe'): Promise<Reply> => {
     try {
-      return { ok: true, ...(await o.api.request(req, mode)) };
+      return { ok: true, ...(await api.request(req, mode)) };
     } catch (err) {
       if (err instanceof ApiError) return { ok: false, status: err.status, message: err.apiMessage };
       throw err;
     }
   };
+  const call = callWith(o.api);
   /** An answer or a stop: a lost one ends the sequence. */
   const need = (r: Reply, what: string): Reply => {
     if (!r.ok && r.status === null) throw new Stop(`${what}: ${r.message}`);
     return r;
   };
   const probePath = () => `/training/${encodeURIComponent(out.probe.id as string)}`;
-  const read = async (): Promise<RemoteTraining | undefined> => {
+  /** The probe as stored; undefined once deleted (only the delete step expects that: `gone`). */
+  const readOrGone = async (): Promise<RemoteTraining | undefined> => {
     const r = need(await call({ method: 'GET', path: probePath() }), 'reading the probe');
     if (r.ok) return parseTraining(r.body, probePath());
     if (r.status === 404) return undefined;
     throw new Stop(`GET ${probePath()} failed: ${r.status} ${r.message}`);
   };
+  /** Before the delete step a missing probe is no verdict on the API: someone else deleted it. */
+  const read = async (): Promise<RemoteTraining> => {
+    const r = await readOrGone();
+    if (r) return r;
+    throw new Stop(`the probe ${out.probe.id ?? ''} is gone: deleted while doctor ran (by another "opencx-sync doctor" at the same time, which removes probes as leftovers, or in the dashboard); run doctor again alone`);
+  };
   const ownProbe = (r: RemoteTraining) => isProbe(r) && r.metadata.run === o.runId;
+  const title = `opencx-sync doctor probe ${o.runId}`;
+  /** This run's probe, by its tag or, where metadata is not stored, by its title (it carries the run id). */
+  const isOurs = (r: RemoteTraining) => ownProbe(r) || r.title === title || r.draft_title === title;
   let metadataOnPut = true;
   const whole = (over: Record<string, unknown> = {}) => ({
-    title: `opencx-sync doctor probe ${o.runId}`,
+    title,
     content: PROBE_CONTENT,
     type: 'SCENARIO_SPECIFIC',
     is_draft: true,
@@ -131,6 +144,13 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     const raw = isObject(made.body) ? made.body : {};
     const created = parseTraining(made.body, '/training');
     out.probe.id = created.id;
+    // The id is the server's word: an answer that is not this run's probe is checked before anything is
+    // sent to that id (a stale cache or a broken proxy could name a customer's training).
+    const named = isOurs(created) ? created : await readOrGone();
+    if (!named || !isOurs(named)) {
+      out.probe.id = null;
+      throw new Stop(`the create answer named the id ${created.id}, which is not this run's probe: nothing was sent to it, and the probe is looked for by its tag`);
+    }
     if (made.status === 201) see('create-status', 'holds', '201', 'accepts any 2xx');
     else see('create-status', 'differs', String(made.status), 'accepts any 2xx');
 
@@ -155,7 +175,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     if (!filtered.ok) see('metadata-filter', 'breaks', `${filtered.status}: ${filtered.message}`, 'cannot find its trainings by key: do not apply');
     else if (foundIds.length === 1 && foundIds[0] === out.probe.id) see('metadata-filter', 'holds', 'found exactly the probe', 'finds its trainings, and a create whose answer was lost, by their tag');
     else if (foundIds.includes(out.probe.id)) see('metadata-filter', 'breaks', `ignored: ${foundIds.length} trainings answered`, 'would take other trainings for its own: do not apply');
-    else see('metadata-filter', 'breaks', 'the probe was not found by its metadata', 'cannot find its trainings by key: do not apply');
+    else if (await read()) see('metadata-filter', 'breaks', 'the probe was not found by its metadata', 'cannot find its trainings by key: do not apply');
 
     step('list-sort');
     const listed = need(await call({ method: 'GET', path: '/training', query: { limit: 2 } }), 'GET /training');
@@ -216,7 +236,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
       see('delete', 'breaks', `${del.status}: ${del.message}`, 'cannot delete trainings (--prune)');
       throw new Stop(`DELETE ${probePath()} failed: ${del.status} ${del.message}`);
     }
-    const gone = await read();
+    const gone = await readOrGone();
     const again = need(await call({ method: 'DELETE', path: probePath() }), 'a second DELETE');
     const second = String(again.status);
     const shape = `${del.status}${del.body === undefined ? ', no body' : ', with a body'}`;
@@ -228,29 +248,64 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
       see('delete', strict ? 'holds' : 'differs', `${shape}; then gone; a second delete: ${second}`, 'takes any 2xx, and a 404, as deleted');
     }
   } catch (err) {
-    if (err instanceof Interrupted) out.stopped = 'interrupted';
+    // A wait cut short by Ctrl-C fails its request: that is the interrupt, not a verdict.
+    if (err instanceof Interrupted || o.signal.aborted) out.stopped = 'interrupted';
     else {
       out.stopped = 'error';
       out.error = err instanceof Error ? err.message : String(err);
     }
   } finally {
-    if (!deleted && out.probe.removed === false) out.probe.removed = await removeProbe(o, call, out.probe.id);
+    if (!deleted && out.probe.removed === false) {
+      const cleanup = o.cleanup ?? { api: o.api, remote: o.remote };
+      // A create whose answer was lost is found by its tag: the report names it.
+      const onFound = (id: string) => void (out.probe.id ??= id);
+      out.probe.removed = await removeProbe(cleanup.remote, o.runId, callWith(cleanup.api), out.probe.id, isOurs, onFound);
+    }
   }
   return out;
 }
 
-/** Deletes this run's probe by id and by tag (a create whose answer was lost has no id); true when gone. */
-async function removeProbe(o: ProbeOptions, call: (r: ApiRequest) => Promise<Reply>, id: string | null): Promise<boolean> {
+/**
+ * Deletes this run's probe by id, then by tag (a create whose answer was lost has no id), and checks
+ * with a GET that each is gone: an API may answer a DELETE with 2xx and keep the training. True when gone.
+ */
+async function removeProbe(
+  remote: Remote,
+  runId: string,
+  call: (r: ApiRequest) => Promise<Reply>,
+  id: string | null,
+  isOurs: (r: RemoteTraining) => boolean,
+  onFound: (id: string) => void,
+): Promise<boolean> {
+  const done = new Set<string>();
+  const remove = async (x: string): Promise<boolean> => {
+    done.add(x);
+    const path = `/training/${encodeURIComponent(x)}`;
+    // Only a training seen to be this run's probe is deleted.
+    const before = await call({ method: 'GET', path });
+    if (!before.ok) return before.status === 404;
+    if (!isOurs(parseTraining(before.body, path))) return true;
+    const d = await call({ method: 'DELETE', path });
+    if (!d.ok && d.status !== 404) return false;
+    const after = await call({ method: 'GET', path });
+    return !after.ok && after.status === 404;
+  };
   try {
-    const ids = new Set(id === null ? [] : [id]);
-    for (const r of await o.remote.list({ managed_by: MANAGED_BY, probe: PROBE_TAG, run: o.runId })) {
-      // Checked here too: an API that ignores the filter lists everything.
-      if (isProbe(r) && r.metadata.run === o.runId) ids.add(r.id);
+    // By id first: a listing that fails must not keep the one probe whose id is known from being deleted.
+    let removed = id === null || (await remove(id));
+    let listed: RemoteTraining[];
+    try {
+      listed = await remote.list({ managed_by: MANAGED_BY, probe: PROBE_TAG, run: runId });
+    } catch {
+      // With the id known there is only that probe (a create is never repeated blindly).
+      return id !== null && removed;
     }
-    let removed = true;
-    for (const x of ids) {
-      const d = await call({ method: 'DELETE', path: `/training/${encodeURIComponent(x)}` });
-      if (!d.ok && d.status !== 404) removed = false;
+    for (const r of listed) {
+      // Checked here too: an API that ignores the filter lists everything.
+      if (isProbe(r) && r.metadata.run === runId && !done.has(r.id)) {
+        onFound(r.id);
+        removed = (await remove(r.id)) && removed;
+      }
     }
     return removed;
   } catch {

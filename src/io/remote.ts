@@ -11,7 +11,7 @@ import {
   type TrainingPayload,
 } from '../core/training.js';
 import { namespaceOfTag, tagOf } from '../core/namespace.js';
-import { ApiError, stripControl } from '../errors.js';
+import { ApiError, redact, stripControl } from '../errors.js';
 import type { ApiClient } from './api.js';
 
 export interface Remote {
@@ -59,7 +59,7 @@ export function parseTraining(raw: unknown, where: string): RemoteTraining {
 }
 
 /** `ambiguous`: the request that got this answer may have changed something (a create). */
-function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line: string) => void): RemoteTraining {
+function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line: string) => void, secret?: string): RemoteTraining {
   const r = trainingSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
@@ -84,30 +84,30 @@ function toTraining(raw: unknown, where: string, ambiguous = false, warn?: (line
     ...(t.updated_at ? { updated_at: t.updated_at } : {}),
   };
   if (warn) {
-    const unknown = unknownValues(training);
-    if (unknown) warn(`training ${describe(training)} has ${unknown} unknown to this version of opencx-sync: kept as it is (a plan shows it as an edit made in Open.cx)`);
+    const unknown = unknownValues(training, secret);
+    if (unknown) warn(`training ${describe(training, secret)} has ${unknown} unknown to this version of opencx-sync: kept as it is (a plan shows it as an edit made in Open.cx)`);
   }
   return training;
 }
 
 /** "type X, channel(s) a, b" for values this version does not know, or undefined. */
-function unknownValues(t: RemoteTraining): string | undefined {
+function unknownValues(t: RemoteTraining, secret?: string): string | undefined {
   const parts: string[] = [];
-  if (!(TRAINING_TYPES as readonly string[]).includes(t.type)) parts.push(`type "${shown(t.type)}"`);
+  if (!(TRAINING_TYPES as readonly string[]).includes(t.type)) parts.push(`type "${shown(t.type, secret)}"`);
   const channels = t.restricted_to_channels.filter((c) => !(CHANNELS as readonly string[]).includes(c));
-  if (channels.length) parts.push(`channel ${channels.map((c) => `"${shown(c)}"`).join(', ')}`);
+  if (channels.length) parts.push(`channel ${channels.map((c) => `"${shown(c, secret)}"`).join(', ')}`);
   return parts.length ? parts.join(' and ') : undefined;
 }
 
-function describe(t: RemoteTraining): string {
+function describe(t: RemoteTraining, secret?: string): string {
   // Named by its key when opencx-sync tagged it, in whichever namespace.
   const key = keyOfRemote(t, namespaceOfTag(t.metadata.managed_by) ?? '');
-  return key === undefined ? `id ${shown(t.id)}` : `"${shown(key)}" (id ${shown(t.id)})`;
+  return key === undefined ? `id ${shown(t.id, secret)}` : `"${shown(key, secret)}" (id ${shown(t.id, secret)})`;
 }
 
-/** Server text in a message: printable and short. */
-function shown(s: string): string {
-  const clean = stripControl(s);
+/** Server text in a message: printable and short; the key hidden before the cut, so no piece of it survives it. */
+function shown(s: string, secret?: string): string {
+  const clean = redact(stripControl(s), secret);
   return clean.length > 80 ? `${clean.slice(0, 80)}...` : clean;
 }
 
@@ -124,6 +124,8 @@ export interface RemoteOptions {
   warn?: (line: string) => void;
   /** The namespace whose trainings `findByKey` finds ('' = the default one). */
   namespace?: string;
+  /** The API key, hidden from every warning: a warning names trainings by what the server sent. */
+  secret?: string | undefined;
 }
 
 /** A validation error (400 or 422) that names `metadata`: this API does not take it on PUT. */
@@ -142,11 +144,11 @@ export class OpencxRemote implements Remote {
   private readonly warn = (line: string) => {
     if (this.warned.has(line)) return;
     this.warned.add(line);
-    this.opts.warn?.(line);
+    this.opts.warn?.(redact(line, this.opts.secret));
   };
 
   private parse(raw: unknown, where: string, ambiguous = false): RemoteTraining {
-    return toTraining(raw, where, ambiguous, this.warn);
+    return toTraining(raw, where, ambiguous, this.warn, this.opts.secret);
   }
 
   async list(filter: Record<string, unknown>): Promise<RemoteTraining[]> {
@@ -242,7 +244,7 @@ export class OpencxRemote implements Remote {
       }
       if (answer?.is_draft === isDraft) return answer;
       const now = await this.get(id);
-      if (!now) throw new ApiError('PUT', path, 404, `training ${shown(id)} is gone`, false);
+      if (!now) throw new ApiError('PUT', path, 404, `training ${shown(id, this.opts.secret)} is gone`, false);
       if (now.is_draft === isDraft) return now;
       if (answer) this.warn(`PUT ${path} answered with the other draft state: this Open.cx seems to toggle the draft state whatever the body says; opencx-sync checks the state after each toggle`);
       if (attempt >= DRAFT_ATTEMPTS) throw new ApiError('PUT', path, null, `the training is still ${isDraft ? 'published' : 'a draft'} after ${attempt} attempts`, false);

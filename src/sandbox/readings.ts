@@ -16,12 +16,18 @@ export const READINGS = new Map<string, Partial<Behaviour>>([
 
 export const READING_NAMES = [...READINGS.keys()];
 
-/** The behaviour of several readings at once (later ones win where they overlap); unknown names throw. */
+/** The behaviour of several readings at once; unknown names, and two that set one switch differently, throw. */
 export function behaviourOf(names: readonly string[]): Partial<Behaviour> {
   const out: Partial<Behaviour> = {};
+  const setBy = new Map<string, string>();
   for (const name of names) {
     const r = READINGS.get(name);
     if (!r) throw new Error(`unknown reading "${name}": one of ${READING_NAMES.join(', ')}`);
+    for (const [k, v] of Object.entries(r)) {
+      const other = setBy.get(k);
+      if (other !== undefined && other !== name && out[k as keyof Behaviour] !== v) throw new Error(`readings "${other}" and "${name}" contradict each other: pick one`);
+      setBy.set(k, name);
+    }
     Object.assign(out, r);
   }
   return out;

@@ -1,6 +1,6 @@
 // redact() and stripControl(): the key never leaves in any form, and server text never drives the terminal.
 import { describe, expect, it } from 'vitest';
-import { redact, stripControl } from '../../src/errors.js';
+import { cleanText, redact, stripControl } from '../../src/errors.js';
 
 const KEY = 'sk_live_4f9A+b/Zq=Xy7Lm2Np8Qr';
 
@@ -48,6 +48,17 @@ describe('redact', () => {
 
   it('a key of 8 characters or more is hidden wherever it appears, even inside a word', () => {
     expect(redact('prefixABCDEFGHsuffix', 'ABCDEFGH')).toBe('prefix***suffix');
+  });
+});
+
+describe('cleanText', () => {
+  it.each([
+    ['NULs', '\u0000'],
+    ['bidi marks', '\u200e'],
+    ['escape sequences', '\x1b[0m'],
+  ])('a key split into short pieces by %s is hidden once they are stripped', (_, sep) => {
+    const split = (KEY.match(/.{1,5}/g) ?? []).join(sep);
+    expect(cleanText(`key: ${split}.`, KEY)).toBe('key: ***.');
   });
 });
 
