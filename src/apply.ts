@@ -4,6 +4,7 @@
 import pLimit from 'p-limit';
 import { hashFields } from './core/hash.js';
 import { driftFailure, driftSkipReason, type DriftKind, type OnDrift } from './core/guards.js';
+import { otherNamespaceOf } from './core/namespace.js';
 import { driftOf, type Change } from './core/plan.js';
 import {
   fieldsOfRemote,
@@ -129,7 +130,8 @@ async function applyChange(c: Change, remote: Remote, store: StateSink, opts: Ap
 /** Compares the training in Open.cx with what the state says we last wrote under `key`. */
 async function readDrift(remote: Remote, id: string, key: string, entry: StateEntry | undefined, namespace: string): Promise<DriftKind | null> {
   const current = await remote.get(id);
-  if (!current) return 'deleted';
+  // Retagged for another namespace: that repository's now, gone from here as in a listing (never overwritten nor deleted).
+  if (!current || otherNamespaceOf(current.metadata, namespace) !== undefined) return 'deleted';
   const kinds = entry ? driftOf(key, entry, current, namespace) : [];
   return kinds.includes('untagged') ? 'untagged' : kinds.includes('changed') ? 'changed' : null;
 }

@@ -158,6 +158,26 @@ describe('a training retagged for another namespace', () => {
     expect(s.state.trainings.get(id)?.metadata).toEqual({ managed_by: 'opencx-sync:product', key: 'a' });
     expect(s.state.trainings.size).toBe(1);
   });
+
+  it('is never overwritten nor deleted by an apply that does not list first, even with --on-drift overwrite', async () => {
+    const s = await sandbox();
+    const billing = repo(s, { 'trainings/a.md': trainingFile('A?'), 'trainings/b.md': trainingFile('B?') }, 'billing');
+    await billing.apply();
+    const ids = billing.state().trainings;
+    for (const key of ['a', 'b']) {
+      const r = s.state.trainings.get(ids[key]?.id as string);
+      if (!r) throw new Error('not created');
+      s.state.trainings.set(r.id, { ...r, metadata: { managed_by: 'opencx-sync:product', key } });
+    }
+    billing.ws.write('trainings/a.md', trainingFile('A, edited?'));
+    billing.ws.remove('trainings/b.md');
+
+    const applied = await runApply(billing.config, { prune: true, onDrift: 'overwrite', maxDeletes: 10, lockWaitMs: 0, refresh: false });
+    // Gone from billing's point of view: a is made anew under billing's tag, b was "already gone".
+    expect(applied.outcomes.map((o) => `${o.status} ${o.change.key}`).sort()).toEqual(['created a', 'deleted b']);
+    for (const key of ['a', 'b']) expect(s.state.trainings.get(ids[key]?.id as string)?.metadata).toEqual({ managed_by: 'opencx-sync:product', key });
+    expect(tags(s)).toEqual(['opencx-sync:billing a', 'opencx-sync:product a', 'opencx-sync:product b']);
+  });
 });
 
 describe('changing a repository\'s namespace', () => {
