@@ -103,6 +103,9 @@ describe('audience', () => {
     const bad = await runCli(['audience', '--segment', 'Nobody'], { cwd: ws.dir });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('unknown segment "Nobody"');
+    // The config's names are listed, and a near spelling is offered.
+    expect(bad.stderr).toContain('"segments" in the config ("VIP")');
+    expect((await runCli(['audience', '--segment', 'vip'], { cwd: ws.dir })).stderr).toContain('unknown segment "vip": did you mean "VIP"?');
   });
 
   it('plan shows the affected audiences, in text and JSON', async () => {

@@ -29,6 +29,8 @@ export type SegmentResolution =
   | { error: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A value taken as a segment id rather than a name. */
+export const isSegmentId = (value: string) => UUID.test(value);
 /** Names shown in a message at most; the rest are counted. */
 const NAMES_SHOWN = 10;
 /** Names no longer than this get a spelling suggestion. */
@@ -89,14 +91,15 @@ function shown(s: string): string {
   return clean.length > 80 ? `${clean.slice(0, 80)}...` : clean;
 }
 const quote = (s: string) => `"${shown(s)}"`;
-const list = (names: string[]) =>
+/** Names for a message: quoted, printable, at most NAMES_SHOWN of them, the rest counted. */
+export const list = (names: string[]) =>
   names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).map(quote).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.map(quote).join(', ');
 
 /** Why an offline plan cannot take a name Open.cx may know. */
 const OFFLINE = 'a name from Open.cx\'s segment list is looked up only with a key ("plan --refresh", "apply"), never by an offline plan';
 
 /** The name meant: the same in another case, or a near spelling. */
-function suggest(value: string, names: string[]): string | undefined {
+export function suggest(value: string, names: string[]): string | undefined {
   if (names.length === 0 || value.length > SUGGEST_MAX_LENGTH) return undefined;
   const same = names.find((n) => n.toLowerCase() === value.toLowerCase());
   if (same !== undefined) return same;
