@@ -9,6 +9,7 @@ import { createRecord, STRICT } from '../src/sandbox/model.js';
 import { behaviourOf } from '../src/sandbox/readings.js';
 import { startSandbox, type RequestRecord, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { CLI, collect, KEY, runCli, workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const outputs: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -62,6 +63,22 @@ describe('opencx-sync doctor exit codes', () => {
     const printed = JSON.parse(r.stdout);
     expect(printed).toMatchObject({ result: 'breaks', checks: expect.arrayContaining([expect.objectContaining({ id: 'write-scope', verdict: 'breaks' })]) });
     expect(JSON.parse(ws.read('r.json'))).toEqual(printed);
+    expect(snapshot(sandbox)).toBe(before);
+  });
+
+  it('an --out it cannot write: one error document on stdout with --json, and nothing sent when its folder is missing', async () => {
+    const { sandbox, ws, env, before } = await setup();
+    const missing = await runInProcess([...doctorArgs, '--json', '--out', 'nope/r.json'], { cwd: ws.dir, env });
+    outputs.push(missing.stdout, missing.stderr);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringContaining('nope') } });
+    expect(sandbox.state.requests).toEqual([]);
+    // A path that is a folder fails only at the write: still the error document alone, the probe gone.
+    ws.write('dir/x', '');
+    const folder = await runInProcess([...doctorArgs, '--json', '--out', 'dir'], { cwd: ws.dir, env });
+    outputs.push(folder.stdout, folder.stderr);
+    expect(folder.code).toBe(1);
+    expect(JSON.parse(folder.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user' } });
     expect(snapshot(sandbox)).toBe(before);
   });
 

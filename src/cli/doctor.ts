@@ -1,5 +1,6 @@
 // `opencx-sync doctor`: checks the real Open.cx API against what the tool assumes where the docs are
 // silent, with one temporary draft probe that is always deleted, and writes a report for bug reports.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { DoctorDocument } from '../render/json.js';
@@ -26,8 +27,13 @@ export const doctorCommand = {
     const { runDoctor, shownUrl } = await import('../doctor.js');
     const { exitCodeOf, renderDoctorReport } = await import('../core/doctor.js');
     const { writeFileDurably } = await import('../io/durable-write.js');
+    const { UserError } = await import('../errors.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
+    const out = path.resolve(args.out);
+    // A report with nowhere to go is found out before the probe is made, not after every check ran.
+    const folder = await stat(path.dirname(out)).catch(() => undefined);
+    if (!folder?.isDirectory()) throw new UserError(`--out ${JSON.stringify(args.out)}: folder ${path.dirname(out)} not found: create it, or write the report elsewhere. Nothing was sent.`);
     // First Ctrl-C: finish the request in flight, start nothing new, delete the probe, write the report.
     // Second: stop at once; the next doctor run finds the probe by its tag and deletes it.
     const stop = new AbortController();
@@ -44,11 +50,16 @@ export const doctorCommand = {
     const report = await runDoctor(config, { signal: stop.signal, ...(term.verbose ? { onStep: (id) => term.err(`check: ${id}`) } : {}) }, hooksFor(term));
     const doc: DoctorDocument = report;
     const text = JSON.stringify(doc, null, 2) + '\n';
-    // Shown first: a report file that cannot be written still leaves the table on the screen.
-    if (args.json) term.out(text);
-    else term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
-    await writeFileDurably(path.resolve(args.out), text);
-    if (!args.json) term.out(`Report written to ${args.out}.`);
+    if (args.json) {
+      // Written first: stdout holds one document, so a report file that cannot be written prints the error document alone.
+      await writeFileDurably(out, text);
+      term.out(text);
+    } else {
+      // Shown first: a report file that cannot be written still leaves the table on the screen.
+      term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
+      await writeFileDurably(out, text);
+      term.out(`Report written to ${args.out}.`);
+    }
     return exitCode(exitCodeOf(report));
   },
 };
