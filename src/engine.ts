@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
 import { asSkipped, parseTrainingFile, type NameMaps } from './core/parse.js';
-import { uniqueNamesById, type SegmentLookup } from './core/segments.js';
+import { idsNamed, uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
@@ -80,7 +80,7 @@ async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): P
   hooks.log?.(`segments: ${plural(directory.size, 'segment')} listed in Open.cx, to resolve ${plural(first.lookups.length, 'name')}`);
   const loaded = await loadTrainings(config, undefined, directory);
   const ids = first.lookups.flatMap((name): [string, string][] => {
-    const found = directory.byName.get(name);
+    const found = idsNamed(directory, name);
     return found?.length === 1 && found[0] !== undefined ? [[name, found[0]]] : [];
   });
   return { ...loaded, segmentIds: new Map(ids) };

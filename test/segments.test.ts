@@ -230,6 +230,15 @@ describe('resolving a segment (pure)', () => {
     expect(resolveSegment('Twin', new Map(), dir)).toEqual({ error: expect.stringContaining('shared by 2 segments in Open.cx (b, c)') });
     expect(resolveSegment('vip', new Map(), dir)).toEqual({ error: expect.stringContaining('did you mean "VIP"?') });
   });
+  it('matches a name however its accents are encoded (NFC or NFD): the two look the same', () => {
+    const composed = 'Caf\u00e9';
+    const decomposed = 'Cafe\u0301';
+    expect(resolveSegment(decomposed, new Map(), segmentDirectoryOf([{ id: 'k', name: composed }]))).toEqual({ id: 'k' });
+    expect(resolveSegment(composed, new Map(), segmentDirectoryOf([{ id: 'k', name: decomposed }]))).toEqual({ id: 'k' });
+    // Two segments whose names differ only so are one name shared, not two.
+    const both = segmentDirectoryOf([{ id: 'k', name: composed }, { id: 'l', name: decomposed }]);
+    expect(resolveSegment(composed, new Map(), both)).toEqual({ error: expect.stringContaining('shared by 2 segments') });
+  });
   it('names each unique id for import; a shared name names none', () => {
     expect(uniqueNamesById(dir)).toEqual(new Map([['a', 'VIP']]));
   });

@@ -36,14 +36,23 @@ const NAMES_SHOWN = 10;
 /** Names no longer than this get a spelling suggestion. */
 const SUGGEST_MAX_LENGTH = 80;
 
+/** A name as looked up: NFC, so an accent typed one way matches the same accent stored the other (they look the same). */
+const lookupName = (name: string) => name.normalize('NFC');
+
 export function segmentDirectoryOf(segments: readonly Segment[]): SegmentDirectory {
   const byName = new Map<string, string[]>();
   for (const s of segments) {
-    const ids = byName.get(s.name) ?? [];
+    const name = lookupName(s.name);
+    const ids = byName.get(name) ?? [];
     if (!ids.includes(s.id)) ids.push(s.id);
-    byName.set(s.name, ids);
+    byName.set(name, ids);
   }
   return { byName, size: segments.length };
+}
+
+/** The ids of the segments Open.cx lists under this name. */
+export function idsNamed(directory: SegmentDirectory, name: string): readonly string[] | undefined {
+  return directory.byName.get(lookupName(name));
 }
 
 /** Each id's name, where that name is unique: how `import` writes a segment when the config has no name for it. */
@@ -72,7 +81,7 @@ export function resolveSegment(value: string, config: ReadonlyMap<string, string
       error: `unknown segment "${value}"${near ? `: did you mean ${quote(near)}?` : ''}: use a segment id (UUID) or ${known}; ${OFFLINE}`,
     };
   }
-  const ids = lookup.byName.get(value);
+  const ids = idsNamed(lookup, value);
   if (ids?.length === 1 && ids[0] !== undefined) return { id: ids[0] };
   if (ids && ids.length > 1) {
     return { error: `segment name ${quote(value)} is shared by ${ids.length} segments in Open.cx (${ids.map(shown).join(', ')}): use the id of the one you mean, or rename one in Open.cx` };
