@@ -52,7 +52,7 @@ export interface Hooks {
  * `segments`: how segment names outside the config resolve; by default left for a key to look up.
  */
 export async function loadTrainings(config: Config, overrides?: Map<string, string>, segments: SegmentLookup = 'deferred'): Promise<Loaded> {
-  const { files: sources, issues: scanIssues } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const { files: sources, issues: scanIssues, unread } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const names = { ...config.names, remoteSegments: segments };
   const results = sources.map((s) => {
     const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
@@ -65,7 +65,7 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
   const segmentNames = new Map([...fromApi, ...[...config.names.segments].map(([name, id]): [string, string] => [id, name])]);
   const set = validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
   const lookups = [...new Set(results.flatMap(({ result }) => (result.kind === 'training' ? (result.lookups ?? []) : [])))];
-  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length, lookups };
+  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length + unread, lookups };
 }
 
 /**
