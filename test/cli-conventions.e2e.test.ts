@@ -41,7 +41,7 @@ describe('CLI conventions', () => {
   it('suggests the command meant by a typo', async () => {
     const r = await inProcess(['plna']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Did you mean plan?');
+    expect(r.stderr).toContain('unknown command "plna": did you mean plan?');
   });
 
   it('suggests the flag meant by a typo, and exits 1', async () => {

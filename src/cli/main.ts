@@ -161,7 +161,7 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .command(documented(audienceCommand, 'audience', seen, ctx))
     .command(documented(doctorCommand, 'doctor', seen, ctx))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'Name a command: validate, plan, apply, state rebuild, doctor or sandbox.')
+    .demandCommand(1, `Name a command: ${COMMANDS}.`)
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -181,8 +181,26 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .fail((message, err) => {
       // Validation failures (a YError, e.g. from a flag's coerce) are usage errors; failures inside a
       // command come with the error itself.
-      throw err && err.name !== 'YError' ? err : new UsageError(message + suggestFlags(message, seen.options));
+      throw err && err.name !== 'YError' ? err : new UsageError(unknownCommand(argv, message) ?? message + suggestFlags(message, seen.options));
     });
+}
+
+const TOP_COMMANDS = new Set(['validate', 'plan', 'apply', 'state', 'audience', 'doctor', 'sandbox', 'completion']);
+const COMMANDS = 'validate, plan, apply, state rebuild, audience, doctor, sandbox or completion';
+
+/**
+ * yargs says "Did you mean validate?" for "valdate", and "Unknown arguments: json, bogus" for
+ * "bogus --json" (no command defines --json at the top level): both are an unknown command, said so.
+ */
+function unknownCommand(argv: string[], message: string): string | undefined {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-') || TOP_COMMANDS.has(first)) return undefined;
+  const named = `unknown command ${JSON.stringify(stripControl(first))}`;
+  const suggestion = /^Did you mean (\S+)\?$/.exec(message ?? '');
+  if (suggestion) return `${named}: did you mean ${suggestion[1]}?`;
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message ?? '');
+  if (unknown?.[1]?.split(', ').includes(first)) return `${named}: name one of ${COMMANDS}`;
+  return undefined;
 }
 
 /** yargs suggests commands but not flags: "Unknown argument: prnue" gets "Did you mean --prune?". */
