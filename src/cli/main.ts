@@ -266,5 +266,21 @@ function asUserError(err: NodeJS.ErrnoException & { path: string }): UserError {
   return new UserError(`could not ${err.syscall ?? 'use'} ${err.path} (${err.code}): ${hintFor(err.code, reading ? 'read' : 'write')}`);
 }
 
+/**
+ * A reader that stopped early (`plan --json | head`) closes the pipe: the rest of the output has nowhere
+ * to go, which is the reader's choice, not an error. The command still finishes (an apply stops at no
+ * odd point) and exits with its own code; without this, Node dies on the unhandled EPIPE with a stack trace.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+}
+
 // Run only as the program, not when a test imports buildCli (npm's bin link is a symlink: compare real paths).
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await run(hideBin(process.argv));
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  ignoreClosedPipes();
+  await run(hideBin(process.argv));
+}
