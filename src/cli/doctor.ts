@@ -40,7 +40,7 @@ export const doctorCommand = {
     const onSignal = () => {
       if (stop.signal.aborted) {
         term.err('Stopped. A probe may be left in Open.cx: the next "opencx-sync doctor" removes it.');
-        process.exit(130);
+        process.exit(EXIT.interrupted);
       }
       stop.abort();
       term.err('Stopping: deleting the probe first; press Ctrl-C again to stop at once.');
