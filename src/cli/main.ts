@@ -31,10 +31,13 @@ const ENV: Map<string, string> = new Map([
   ['OPENCX_API_URL', 'API base URL (default https://api.open.cx)'],
   ['OPENCX_SYNC_DIR', 'trainings folder (default trainings)'],
   ['OPENCX_SYNC_STATE', 'state file (default opencx-sync.state.json)'],
+  ['OPENCX_SYNC_NAMESPACE', 'namespace, when several repositories share one organisation (default none)'],
   ['NO_COLOR, FORCE_COLOR', 'colours off; colours on even when not a terminal'],
 ]);
 
 const FILES = ['OPENCX_SYNC_DIR', 'OPENCX_SYNC_STATE', 'NO_COLOR, FORCE_COLOR'];
+/** Commands that read Open.cx (or could) take the namespace too. */
+const ONLINE = ['OPENCX_API_KEY', 'OPENCX_API_URL', 'OPENCX_SYNC_DIR', 'OPENCX_SYNC_STATE', 'OPENCX_SYNC_NAMESPACE', 'NO_COLOR, FORCE_COLOR'];
 
 const HELP: Map<string, Help> = new Map([
   ['validate', {
@@ -49,18 +52,18 @@ const HELP: Map<string, Help> = new Map([
       ['$0 plan', 'what apply would change, from the files and the state file (offline)'],
       ['$0 plan --refresh --detailed-exitcode', 'also report edits made in Open.cx; exit 2 when changes are pending'],
     ],
-    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+    env: ONLINE,
   }],
   ['apply', {
     examples: [
       ['OPENCX_API_KEY=... $0 apply', 'make Open.cx match the files'],
       ['$0 apply --prune --max-deletes 5', 'also delete trainings whose file is gone, at most 5'],
     ],
-    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+    env: ONLINE,
   }],
   ['rebuild', {
     examples: [['OPENCX_API_KEY=... $0 state rebuild', 'recreate a lost state file from Open.cx, then run plan']],
-    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+    env: ONLINE,
   }],
   // Its examples are in its own builder.
   ['audience', { examples: [], env: FILES }],
