@@ -204,7 +204,7 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
     loaded,
     plan,
     verdict: verdictOf(plan, { trainings: loaded.trainings.length, ...options }),
-    ...(opts.save ? { saved: madeFrom({ plan, offline, trainings: loaded.trainings, dir: config.dir, options, ...(remote ? { remote } : {}) }) } : {}),
+    ...(opts.save ? { saved: madeFrom({ plan, offline, trainings: loaded.trainings, dir: config.dir, namespace: config.namespace, options, ...(remote ? { remote } : {}) }) } : {}),
   });
   if (!opts.refresh) return finish(offline);
   return withConnection(config, hooks, async ({ remote, api }) => {
@@ -283,7 +283,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const state = existing ?? emptyState(randomUUID(), config.namespace);
     const offline = planChanges({ ...loaded, state, prune: opts.prune });
     if (saved) {
-      const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, trainings: loaded.trainings, offline };
+      const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, namespace: config.namespace, trainings: loaded.trainings, offline };
       const why = staleLocally(saved.from, now);
       if (why) throw staleError(saved, why);
     }
