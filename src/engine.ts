@@ -396,7 +396,14 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
     // Any existing state, of whatever namespace: the rebuilt one replaces it under the configured namespace.
     const existing = await readCurrentState(file).catch(() => undefined);
     if (existing && existing.trainings.size > 0 && !opts.force) {
-      throw new UserError(`state file ${file} already tracks ${plural(existing.trainings.size, 'training')}: pass --force to replace it`);
+      const tracked = plural(existing.trainings.size, 'training');
+      // Replacing it also moves the repository to the configured namespace: say so, it may be a typo.
+      if (existing.namespace !== config.namespace) {
+        throw new UserError(
+          `state file ${file} tracks ${tracked} of ${namespaceName(existing.namespace)}, but ${namespaceName(config.namespace)} is configured: pass --force to replace it with the trainings of ${namespaceName(config.namespace)}, or set the namespace back`,
+        );
+      }
+      throw new UserError(`state file ${file} already tracks ${tracked}: pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
     const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));

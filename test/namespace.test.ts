@@ -196,6 +196,15 @@ describe('changing a repository\'s namespace', () => {
     expect(billing.state()).toMatchObject({ namespace: 'billing' });
   });
 
+  it('by state rebuild needs --force, and the refusal names both namespaces', async () => {
+    const s = await sandbox();
+    const billing = repo(s, { 'trainings/a.md': trainingFile('A?') }, 'billing');
+    await billing.apply();
+    billing.reconfigure('payments');
+    await expect(billing.rebuild()).rejects.toThrow(/tracks 1 training of namespace "billing", but namespace "payments" is configured: pass --force to replace it with the trainings of namespace "payments"/);
+    expect(billing.state()).toMatchObject({ namespace: 'billing' });
+  });
+
   it('is taken when the state tracks nothing', async () => {
     const s = await sandbox();
     const r = repo(s, { 'trainings/b.md': trainingFile('B?') });
