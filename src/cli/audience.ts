@@ -27,7 +27,7 @@ export const audienceCommand = {
     const { audienceDocument, jsonText } = await import('../render/json.js');
     const { displayPath } = await import('../render/report.js');
     const { checkIssues } = await import('./issues.js');
-    const { UserError } = await import('../errors.js');
+    const { UsageError, UserError } = await import('../errors.js');
     const { isSegmentId, list, suggest } = await import('../core/segments.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
@@ -35,6 +35,7 @@ export const audienceCommand = {
     await checkIssues(term, loaded, args.json, hasErrors(loaded.issues));
 
     let segment: string | undefined;
+    if (args.segment === '') throw new UsageError('--segment needs a value: a segment name from the config, an id, or "none"');
     if (args.segment === 'none') segment = EVERYONE;
     else if (args.segment !== undefined) {
       const named = config.names.segments;
