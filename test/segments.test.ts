@@ -211,6 +211,9 @@ describe('the segment list response', () => {
     const same = await serve(() => ({ data: Array.from({ length: 100 }, (_, i) => seg(i)), has_more: true }));
     expect(await fetchSegments(same.api)).toHaveLength(100);
     expect(same.seen).toHaveLength(2);
+    // A server that ignores the page asked for, with a total saying there is more: a part of the list is not the list.
+    const stuck = await serve(() => ({ data: Array.from({ length: 100 }, (_, i) => seg(i)), total: 250 }));
+    await expect(fetchSegments(stuck.api)).rejects.toThrow(/the segment list repeated itself after 100 of its total of 250 segments/);
     const endless = await serve((p) => ({ data: Array.from({ length: 100 }, (_, i) => seg(p * 100 + i)), has_more: true }));
     await expect(fetchSegments(endless.api)).rejects.toThrow(/went on for 100 pages of 100: stopped/);
     expect(endless.seen).toHaveLength(100);
