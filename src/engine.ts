@@ -208,7 +208,7 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   });
   if (!opts.refresh) return finish(offline);
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state, config.namespace);
+    const listed = await readRemote(remote, state, config.namespace, hooks.warn);
     return { ...finish(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed }), existing), listed), stats: api.stats };
   });
 }
@@ -220,7 +220,7 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
  * whose tag was removed in the dashboard is not deleted, and must never be created again.
  */
-async function readRemote(remote: Remote, state: State, namespace: string): Promise<RemoteTraining[]> {
+async function readRemote(remote: Remote, state: State, namespace: string, warn?: (line: string) => void): Promise<RemoteTraining[]> {
   // The tag is one exact value per namespace, so the API's filter returns this namespace's trainings only.
   // A doctor probe carries the default tag too, and is no training of ours (nor a sign of a lost state file).
   const listed = (await remote.list({ managed_by: tagOf(namespace) })).filter((r) => !isProbe(r));
@@ -228,6 +228,14 @@ async function readRemote(remote: Remote, state: State, namespace: string): Prom
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));
   // Retagged for another namespace: that repository's now, never taken back from here (it reads as gone).
+  // Said, since "deleted in Open.cx" alone would send the user looking for a deletion that never happened.
+  const keyOfId = new Map([...state.trainings].map(([key, e]) => [e.id, key]));
+  for (const r of found) {
+    const other = r && otherNamespaceOf(r.metadata, namespace);
+    if (r && other !== undefined) {
+      warn?.(`${keyOfId.get(r.id) ?? r.id}: the training (${r.id}) is now tagged for ${namespaceName(other)}, so it is that repository's: here it counts as deleted in Open.cx`);
+    }
+  }
   return [...listed, ...found.filter((r): r is RemoteTraining => r !== undefined && otherNamespaceOf(r.metadata, namespace) === undefined)];
 }
 
@@ -292,7 +300,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const progress: Progress = { done: 0, total: undefined };
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const untouched = state.trainings.size === 0 && state.pending.size === 0;
-      const listed = opts.refresh || untouched ? await readRemote(remote, state, config.namespace) : [];
+      const listed = opts.refresh || untouched ? await readRemote(remote, state, config.namespace, hooks.warn) : [];
       if (untouched && listed.length > 0) refuseDuplicates(listed.length, file, existing !== undefined, config.namespace);
       let plan = opts.refresh ? planChanges({ ...loaded, state, prune: opts.prune, remote: listed }) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);

@@ -151,8 +151,11 @@ describe('a training retagged for another namespace', () => {
     if (!r) throw new Error('not created');
     s.state.trainings.set(id, { ...r, metadata: { managed_by: 'opencx-sync:product', key: 'a' } });
 
-    const { plan } = await billing.plan();
+    const warnings: string[] = [];
+    const { plan } = await runPlan(billing.config, { prune: false, refresh: true }, { warn: (l) => warnings.push(l) });
     expect(plan?.drift?.map((d) => `${d.kind} ${d.key}`)).toEqual(['deleted a']);
+    // Said why: it was not deleted, another namespace has it.
+    expect(warnings).toEqual([`a: the training (${id}) is now tagged for namespace "product", so it is that repository's: here it counts as deleted in Open.cx`]);
     const applied = await billing.apply();
     expect(applied.outcomes.map((o) => o.status)).toEqual(['failed']);
     expect(s.state.trainings.get(id)?.metadata).toEqual({ managed_by: 'opencx-sync:product', key: 'a' });
