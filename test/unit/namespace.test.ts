@@ -41,6 +41,12 @@ describe('namespace tags', () => {
     for (const ok of ['', 'billing', 'a', 'web-app_2', 'x'.repeat(40)]) expect(checkNamespace(ok)).toBeUndefined();
     for (const bad of ['Billing', 'a:b', '-a', 'a-', 'a b', 'é', 'x'.repeat(41), 'a\n']) expect(checkNamespace(bad)).toBeDefined();
   });
+
+  it('offers the value meant when only case or surrounding spaces are wrong', () => {
+    expect(checkNamespace('Billing')).toMatch(/: did you mean "billing"\?$/);
+    expect(checkNamespace(' web-app ')).toMatch(/: did you mean "web-app"\?$/);
+    expect(checkNamespace('a:b')).not.toContain('did you mean');
+  });
 });
 
 describe('drift across namespaces', () => {
