@@ -71,7 +71,7 @@ const common = {
   trainings: mapOf(entrySchema),
   pending: mapOf(pendingSchema),
 };
-const namespaceSchema = z.string().min(1).refine((ns) => checkNamespace(ns) === undefined, 'is not a valid namespace');
+const namespaceSchema = z.string().min(1, 'is empty: a state of the default namespace is version 1, without "namespace"').refine((ns) => checkNamespace(ns) === undefined, 'is not a valid namespace');
 
 /** In memory every state has a namespace ('' = the default one); a version 1 file is read as ''. */
 const stateSchema = z
@@ -105,6 +105,9 @@ export function parseState(text: string): { state: State } | { error: string } {
   const version = (json as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && !READS.includes(version)) {
     return { error: `has version ${version}, but this opencx-sync reads versions ${READS.join(' and ')}: upgrade opencx-sync` };
+  }
+  if (version === 1 && typeof json === 'object' && json !== null && Object.hasOwn(json, 'namespace')) {
+    return { error: 'is damaged at namespace: "namespace" is only in version 2: remove it for the default namespace, or set "version": 2; restore it from git, or run "opencx-sync state rebuild"' };
   }
   const r = stateSchema.safeParse(json);
   if (!r.success) {

@@ -82,6 +82,11 @@ describe('the state\'s namespace', () => {
     expect(parseState(text.replace('"billing"', '"Bad Name"'))).toMatchObject({ error: expect.stringContaining('is damaged at namespace') });
     expect(parseState(text.replace('"namespace": "billing",', ''))).toMatchObject({ error: expect.stringContaining('is damaged') });
     expect(parseState(serializeState(stateOf([])).replace('"lineage"', '"namespace": "x", "lineage"'))).toMatchObject({ error: expect.stringContaining('is damaged') });
+    // Hand edits that mean the default namespace, said in its terms rather than zod's.
+    expect(parseState(text.replace('"billing"', '""'))).toMatchObject({ error: expect.stringContaining('namespace: is empty: a state of the default namespace is version 1, without "namespace"') });
+    expect(parseState(serializeState(stateOf([])).replace('"lineage"', '"namespace": "", "lineage"'))).toMatchObject({
+      error: expect.stringContaining('"namespace" is only in version 2: remove it for the default namespace, or set "version": 2'),
+    });
   });
 
   it('a state that tracks nothing takes the configured namespace; one that tracks trainings refuses another', () => {
