@@ -73,12 +73,20 @@ describe('opencx-sync doctor exit codes', () => {
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringContaining('nope') } });
     expect(sandbox.state.requests).toEqual([]);
-    // A path that is a folder fails only at the write: still the error document alone, the probe gone.
+    // A path that is a folder: the same, before anything is sent.
     ws.write('dir/x', '');
     const folder = await runInProcess([...doctorArgs, '--json', '--out', 'dir'], { cwd: ws.dir, env });
     outputs.push(folder.stdout, folder.stderr);
     expect(folder.code).toBe(1);
-    expect(JSON.parse(folder.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user' } });
+    expect(JSON.parse(folder.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringContaining('is a folder') } });
+    expect(sandbox.state.requests).toEqual([]);
+    // A file it cannot write once the checks ran (a name too long for the file system, even for root):
+    // the error document alone, naming the report file, and the probe gone.
+    const late = await runInProcess([...doctorArgs, '--json', '--out', `${'r'.repeat(300)}.json`], { cwd: ws.dir, env });
+    outputs.push(late.stdout, late.stderr);
+    expect(late.code).toBe(1);
+    expect(JSON.parse(late.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringMatching(/^could not write the doctor report .*ENAMETOOLONG/) } });
+    expect(sandbox.state.requests.length).toBeGreaterThan(0);
     expect(snapshot(sandbox)).toBe(before);
   });
 

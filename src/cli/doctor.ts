@@ -26,7 +26,10 @@ export const doctorCommand = {
   handler: async (args: Args): Promise<ExitCode> => {
     const { runDoctor, shownUrl } = await import('../doctor.js');
     const { exitCodeOf, renderDoctorReport } = await import('../core/doctor.js');
-    const { writeFileDurably } = await import('../io/durable-write.js');
+    const { writeFileDurably: writeDurably } = await import('../io/durable-write.js');
+    const { fileError } = await import('../io/file-error.js');
+    // Any failure to write the report is the user's to fix (a path), never an "internal error".
+    const writeFileDurably = (file: string, text: string) => writeDurably(file, text).catch((err: unknown) => Promise.reject(fileError('write', 'doctor report', file, err, '--out')));
     const { UserError } = await import('../errors.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
@@ -34,6 +37,7 @@ export const doctorCommand = {
     // A report with nowhere to go is found out before the probe is made, not after every check ran.
     const folder = await stat(path.dirname(out)).catch(() => undefined);
     if (!folder?.isDirectory()) throw new UserError(`--out ${JSON.stringify(args.out)}: folder ${path.dirname(out)} not found: create it, or write the report elsewhere. Nothing was sent.`);
+    if ((await stat(out).catch(() => undefined))?.isDirectory()) throw new UserError(`--out ${JSON.stringify(args.out)} is a folder: name a file in it, e.g. ${JSON.stringify(path.join(args.out, DEFAULT_DOCTOR_REPORT))}. Nothing was sent.`);
     // First Ctrl-C: finish the request in flight, start nothing new, delete the probe, write the report.
     // Second: stop at once; the next doctor run finds the probe by its tag and deletes it.
     const stop = new AbortController();

@@ -257,7 +257,7 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-const FS_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'ELOOP', 'EMFILE', 'ENFILE', 'ENOENT']);
+const FS_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'ELOOP', 'EMFILE', 'ENFILE', 'ENOENT', 'ENAMETOOLONG']);
 
 function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & { path: string } {
   const e = err as NodeJS.ErrnoException | undefined;
