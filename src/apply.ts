@@ -4,6 +4,7 @@
 import pLimit from 'p-limit';
 import { hashFields } from './core/hash.js';
 import { driftFailure, driftSkipReason, type DriftKind, type OnDrift } from './core/guards.js';
+import { otherNamespaceOf } from './core/namespace.js';
 import { driftOf, type Change } from './core/plan.js';
 import {
   fieldsOfRemote,
@@ -147,7 +148,8 @@ async function readDrift(
   namespace: string,
 ): Promise<{ drift: DriftKind | null; current?: RemoteTraining }> {
   const current = await remote.get(id);
-  if (!current) return { drift: 'deleted' };
+  // Retagged for another namespace: that repository's now, gone from here as in a listing (never overwritten nor deleted).
+  if (!current || otherNamespaceOf(current.metadata, namespace) !== undefined) return { drift: 'deleted' };
   const kinds = entry ? driftOf(key, entry, current, namespace) : [];
   return { drift: kinds.includes('untagged') ? 'untagged' : kinds.includes('changed') ? 'changed' : null, current };
 }

@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
 import { asSkipped, parseTrainingFile, type NameMaps, type ParseResult } from './core/parse.js';
-import { uniqueNamesById, type SegmentLookup } from './core/segments.js';
+import { idsNamed, uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
 import { madeFrom, optionsOf, replanCommand, savedChanges, staleLocally, staleRemotely, type MadeFrom } from './core/saved-plan.js';
@@ -58,7 +58,7 @@ export interface Hooks {
  * `segments`: how segment names outside the config resolve; by default left for a key to look up.
  */
 export async function loadTrainings(config: Config, overrides?: Map<string, string>, segments: SegmentLookup = 'deferred'): Promise<Loaded> {
-  const { files: sources, issues: scanIssues } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const { files: sources, issues: scanIssues, unread } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const names = { ...config.names, remoteSegments: segments };
   const results = sources.map((s) => {
     const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
@@ -67,7 +67,7 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
   });
   const set = validateParsed(config, results, typeof segments === 'object' ? uniqueNamesById(segments) : undefined);
   const lookups = [...new Set(results.flatMap(({ result }) => (result.kind === 'training' ? (result.lookups ?? []) : [])))];
-  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length, lookups };
+  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length + unread, lookups };
 }
 
 /**
@@ -93,7 +93,7 @@ async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): P
   hooks.log?.(`segments: ${plural(directory.size, 'segment')} listed in Open.cx, to resolve ${plural(first.lookups.length, 'name')}`);
   const loaded = await loadTrainings(config, undefined, directory);
   const ids = first.lookups.flatMap((name): [string, string][] => {
-    const found = directory.byName.get(name);
+    const found = idsNamed(directory, name);
     return found?.length === 1 && found[0] !== undefined ? [[name, found[0]]] : [];
   });
   return { ...loaded, segmentIds: new Map(ids) };
@@ -222,11 +222,11 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
     loaded,
     plan,
     verdict: verdictOf(plan, { trainings: loaded.trainings.length, ...options }),
-    ...(opts.save ? { saved: madeFrom({ plan, offline, trainings: loaded.trainings, dir: config.dir, options, ...(remote ? { remote } : {}) }) } : {}),
+    ...(opts.save ? { saved: madeFrom({ plan, offline, trainings: loaded.trainings, dir: config.dir, namespace: config.namespace, options, ...(remote ? { remote } : {}) }) } : {}),
   });
   if (!opts.refresh) return finish(refuseConflicts(offline));
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state));
+    const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state), hooks.warn);
     const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt }), existing));
     return { ...finish(plan, listed), stats: api.stats };
   });
@@ -248,15 +248,34 @@ const againstState = (plan: Plan, existing: State | undefined): Plan => (existin
  * The managed trainings, plus each tracked one the listing misses but its id still finds: a training
  * whose tag was removed in the dashboard is not deleted, and must never be created again.
  */
-async function readRemote(remote: Remote, state: State, namespace: string, all = false): Promise<RemoteTraining[]> {
+/** `others`: given the trainings of other namespaces the listing held (import names them as left alone). */
+async function readRemote(
+  remote: Remote,
+  state: State,
+  namespace: string,
+  all = false,
+  warn?: (line: string) => void,
+  others?: (r: RemoteTraining[]) => void,
+): Promise<RemoteTraining[]> {
   // Every training when adoption looks for trainings made in the dashboard; else only this namespace's
   // (the tag is one exact value per namespace, so the API's filter returns them alone). A doctor probe
   // carries the default tag too, and is no training of ours (nor a sign of a lost state file).
-  const listed = (await remote.list(all ? {} : { managed_by: tagOf(namespace) })).filter((r) => !isProbe(r));
-  const ids = new Set(listed.map((r) => r.id));
+  const read = (await remote.list(all ? {} : { managed_by: tagOf(namespace) })).filter((r) => !isProbe(r));
+  // Another namespace's trainings are that repository's: never listed as this one's, tracked or not.
+  const listed = read.filter((r) => otherNamespaceOf(r.metadata, namespace) === undefined);
+  others?.(read.filter((r) => otherNamespaceOf(r.metadata, namespace) !== undefined));
+  const ids = new Set(read.map((r) => r.id));
   const missing = [...new Set([...state.trainings.values()].map((e) => e.id))].filter((id) => !ids.has(id));
   const found = await Promise.all(missing.map((id) => remote.get(id)));
   // Retagged for another namespace: that repository's now, never taken back from here (it reads as gone).
+  // Said, since "deleted in Open.cx" alone would send the user looking for a deletion that never happened.
+  const keyOfId = new Map([...state.trainings].map(([key, e]) => [e.id, key]));
+  for (const r of [...read, ...found]) {
+    const other = r && keyOfId.has(r.id) ? otherNamespaceOf(r.metadata, namespace) : undefined;
+    if (r && other !== undefined) {
+      warn?.(`${keyOfId.get(r.id) ?? r.id}: the training (${r.id}) is now tagged for ${namespaceName(other)}, so it is that repository's: here it counts as deleted in Open.cx`);
+    }
+  }
   return [...listed, ...found.filter((r): r is RemoteTraining => r !== undefined && otherNamespaceOf(r.metadata, namespace) === undefined)];
 }
 
@@ -315,7 +334,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
     const state = existing ?? emptyState(randomUUID(), config.namespace);
     const offline = refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, adopt }));
     if (saved) {
-      const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, trainings: loaded.trainings, offline };
+      const now = { lineage: existing?.lineage ?? null, serial: state.serial, dir: config.dir, namespace: config.namespace, trainings: loaded.trainings, offline };
       const why = staleLocally(saved.from, now);
       if (why) throw staleError(saved, why);
     }
@@ -327,7 +346,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       // A create may be an adoption: Open.cx is read whenever one is planned, --no-refresh or not.
       const all = adopt && hasFresh(loaded, state);
       const refreshed = opts.refresh || all;
-      const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all) : [];
+      const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all, hooks.warn) : [];
       const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
       if (untouched && ours > 0) refuseDuplicates(ours, file, existing !== undefined, config.namespace);
       let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt })) : offline;
@@ -434,7 +453,14 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
     // Any existing state, of whatever namespace: the rebuilt one replaces it under the configured namespace.
     const existing = await readCurrentState(file).catch(() => undefined);
     if (existing && existing.trainings.size > 0 && !opts.force) {
-      throw new UserError(`state file ${file} already tracks ${plural(existing.trainings.size, 'training')}: pass --force to replace it`);
+      const tracked = plural(existing.trainings.size, 'training');
+      // Replacing it also moves the repository to the configured namespace: say so, it may be a typo.
+      if (existing.namespace !== config.namespace) {
+        throw new UserError(
+          `state file ${file} tracks ${tracked} of ${namespaceName(existing.namespace)}, but ${namespaceName(config.namespace)} is configured: pass --force to replace it with the trainings of ${namespaceName(config.namespace)}, or set the namespace back`,
+        );
+      }
+      throw new UserError(`state file ${file} already tracks ${tracked}: pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
     const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));
@@ -494,7 +520,8 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
   const { files: sources } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const state = (await readState(config)) ?? emptyState('none', config.namespace);
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state, config.namespace, true);
+    let others: RemoteTraining[] = [];
+    const listed = await readRemote(remote, state, config.namespace, true, hooks.warn, (o) => (others = o));
     const plan = refuseConflicts(planChanges({ ...loaded, state, prune: false, remote: listed, adopt: true }));
     const shown = (p: string) => path.posix.join(config.dir, p);
     const tracked = new Map<string, string>();
@@ -506,9 +533,9 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
     for (const t of loaded.trainings) if (t.id !== undefined) tracked.set(t.id, shown(t.path));
     const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
     const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
-    const result = planImport({ remote: listed, names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
+    const result = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
     if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), result);
-    return { ...result, total: listed.length, stats: api.stats };
+    return { ...result, total: listed.length + others.length, stats: api.stats };
   });
 }
 

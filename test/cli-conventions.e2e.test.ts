@@ -1,13 +1,14 @@
 // The habits a command-line user expects: -h, -v, suggestions for typos, shell completion, colours
 // that follow NO_COLOR/FORCE_COLOR, plurals, help that names the environment, and a config file found
 // from a subfolder.
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { colorEnabled } from '../src/cli/term.js';
 import { plural } from '../src/core/plural.js';
 import { VERSION } from '../src/version.js';
-import { runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+import { CLI, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
 import { runInProcess } from './run-in-process.js';
 
 let ws: Workspace;
@@ -38,10 +39,22 @@ describe('CLI conventions', () => {
     }
   });
 
+  it('a reader that stops early (plan --json | head -c 10) ends the output quietly: no stack trace, the command\'s exit code', async () => {
+    for (let i = 0; i < 400; i++) ws.write(`trainings/many/q${i}.md`, trainingFile(`Question number ${i}, long enough to fill a pipe?`));
+    const child = spawn(process.execPath, [CLI, 'plan', '--json'], { cwd: ws.dir, env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The first chunk read, then the pipe closed: the rest of the document has nowhere to go.
+    child.stdout.once('data', () => child.stdout.destroy());
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('suggests the command meant by a typo', async () => {
     const r = await inProcess(['plna']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Did you mean plan?');
+    expect(r.stderr).toContain('unknown command "plna": did you mean plan?');
   });
 
   it('suggests the flag meant by a typo, and exits 1', async () => {

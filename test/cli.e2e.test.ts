@@ -222,7 +222,7 @@ describe('validate', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Argument: on-drift, Given: "maybe", Choices: "fail", "skip", "overwrite"');
     expect(r.stderr).toContain('Run "opencx-sync --help" for usage.');
-    expect((await runCli(['bogus'], { cwd: ws.dir })).stderr).toMatch(/^Unknown argument: bogus/);
+    expect((await runCli(['bogus'], { cwd: ws.dir })).stderr).toMatch(/^unknown command "bogus": name one of validate, plan/);
   });
 
   it('explains a missing key, a wrong key and an unsafe URL', async () => {

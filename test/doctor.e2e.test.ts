@@ -9,6 +9,7 @@ import { createRecord, STRICT } from '../src/sandbox/model.js';
 import { behaviourOf } from '../src/sandbox/readings.js';
 import { startSandbox, type RequestRecord, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { CLI, collect, KEY, runCli, workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const outputs: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -82,6 +83,30 @@ describe('opencx-sync doctor exit codes', () => {
     const end = text.indexOf('\n}\n', start);
     expect(JSON.parse(text.slice(start + 1, end + 2))).toMatchObject({ command: 'doctor', result: 'holds' });
     expect(text.trimEnd().endsWith('Report written to /dev/stdout.')).toBe(true);
+  });
+
+  it('an --out it cannot write: one error document on stdout with --json, and nothing sent when its folder is missing', async () => {
+    const { sandbox, ws, env, before } = await setup();
+    const missing = await runInProcess([...doctorArgs, '--json', '--out', 'nope/r.json'], { cwd: ws.dir, env });
+    outputs.push(missing.stdout, missing.stderr);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringContaining('nope') } });
+    expect(sandbox.state.requests).toEqual([]);
+    // A path that is a folder: the same, before anything is sent.
+    ws.write('dir/x', '');
+    const folder = await runInProcess([...doctorArgs, '--json', '--out', 'dir'], { cwd: ws.dir, env });
+    outputs.push(folder.stdout, folder.stderr);
+    expect(folder.code).toBe(1);
+    expect(JSON.parse(folder.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringContaining('is a folder') } });
+    expect(sandbox.state.requests).toEqual([]);
+    // A file it cannot write once the checks ran (a name too long for the file system, even for root):
+    // the error document alone, naming the report file, and the probe gone.
+    const late = await runInProcess([...doctorArgs, '--json', '--out', `${'r'.repeat(300)}.json`], { cwd: ws.dir, env });
+    outputs.push(late.stdout, late.stderr);
+    expect(late.code).toBe(1);
+    expect(JSON.parse(late.stdout)).toMatchObject({ command: 'doctor', error: { kind: 'user', message: expect.stringMatching(/^could not write the doctor report .*ENAMETOOLONG/) } });
+    expect(sandbox.state.requests.length).toBeGreaterThan(0);
+    expect(snapshot(sandbox)).toBe(before);
   });
 
   it('no key: exit 1 with the usual message, nothing sent', async () => {

@@ -103,6 +103,27 @@ describe('paging that never ends', () => {
     expect(s.seen()).toBe(2);
   });
 
+  it('keeps only what the metadata filter asked for when the server ignores it: never another namespace\'s training', async () => {
+    const tagged = (id: string, metadata: Record<string, unknown>) => ({ ...item(id), metadata });
+    const s = await hostile((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        items: [
+          tagged('1', { managed_by: 'opencx-sync:billing', key: 'a' }),
+          tagged('2', { managed_by: 'opencx-sync:product', key: 'a' }),
+          tagged('3', { managed_by: 'opencx-sync', key: 'a' }),
+          tagged('4', { managed_by: 'opencx-sync:billing', key: 'b' }),
+          item('5'),
+        ],
+        has_more: false,
+        total: 5,
+      }));
+    });
+    const remote = new OpencxRemote(client(s.url), { namespace: 'billing' });
+    expect((await remote.list({ managed_by: 'opencx-sync:billing' })).map((t) => t.id)).toEqual(['1', '4']);
+    expect((await remote.findByKey('a')).map((t) => t.id)).toEqual(['1']);
+  });
+
   it('fails when new ids keep coming beyond what total implies', async () => {
     const s = await hostile((req, res) => {
       const offset = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('offset'));

@@ -89,6 +89,17 @@ describe('a command that stops prints the error document alone on stdout', () =>
     expect(r.json).toEqual({ format_version: 2, command: 'apply', error: { kind: 'usage', message: expect.stringContaining('Did you mean --prune?'), exit_code: 1 } });
   });
 
+  it('no command, or an unknown one: a usage error naming every command, command null', async () => {
+    const none = await cli('--json');
+    expect(none.code).toBe(1);
+    expect(none.json).toMatchObject({ command: null, error: { kind: 'usage', message: expect.stringContaining('audience') } });
+    const typo = await cli('valdate', '--json');
+    expect(typo.json).toMatchObject({ command: null, error: { kind: 'usage', message: 'unknown command "valdate": did you mean validate?' } });
+    // --json is no unknown flag: the command is what is unknown.
+    const bogus = await cli('bogus', '--json');
+    expect(bogus.json.error.message).toMatch(/^unknown command "bogus": name one of validate, plan, apply, import, state rebuild, audience, doctor, sandbox/);
+  });
+
   it('a failed request: kind api, the key never shown', async () => {
     const r = await runCli(['plan', '--refresh', '--json'], { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: 'wrong-key-0123456789' } });
     expect(r.code).toBe(1);

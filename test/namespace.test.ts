@@ -151,12 +151,35 @@ describe('a training retagged for another namespace', () => {
     if (!r) throw new Error('not created');
     s.state.trainings.set(id, { ...r, metadata: { managed_by: 'opencx-sync:product', key: 'a' } });
 
-    const { plan } = await billing.plan();
+    const warnings: string[] = [];
+    const { plan } = await runPlan(billing.config, { prune: false, refresh: true }, { warn: (l) => warnings.push(l) });
     expect(plan?.drift?.map((d) => `${d.kind} ${d.key}`)).toEqual(['deleted a']);
+    // Said why: it was not deleted, another namespace has it.
+    expect(warnings).toEqual([`a: the training (${id}) is now tagged for namespace "product", so it is that repository's: here it counts as deleted in Open.cx`]);
     const applied = await billing.apply();
     expect(applied.outcomes.map((o) => o.status)).toEqual(['failed']);
     expect(s.state.trainings.get(id)?.metadata).toEqual({ managed_by: 'opencx-sync:product', key: 'a' });
     expect(s.state.trainings.size).toBe(1);
+  });
+
+  it('is never overwritten nor deleted by an apply that does not list first, even with --on-drift overwrite', async () => {
+    const s = await sandbox();
+    const billing = repo(s, { 'trainings/a.md': trainingFile('A?'), 'trainings/b.md': trainingFile('B?') }, 'billing');
+    await billing.apply();
+    const ids = billing.state().trainings;
+    for (const key of ['a', 'b']) {
+      const r = s.state.trainings.get(ids[key]?.id as string);
+      if (!r) throw new Error('not created');
+      s.state.trainings.set(r.id, { ...r, metadata: { managed_by: 'opencx-sync:product', key } });
+    }
+    billing.ws.write('trainings/a.md', trainingFile('A, edited?'));
+    billing.ws.remove('trainings/b.md');
+
+    const applied = await runApply(billing.config, { prune: true, onDrift: 'overwrite', maxDeletes: 10, lockWaitMs: 0, refresh: false });
+    // Gone from billing's point of view: a is made anew under billing's tag, b was "already gone".
+    expect(applied.outcomes.map((o) => `${o.status} ${o.change.key}`).sort()).toEqual(['created a', 'deleted b']);
+    for (const key of ['a', 'b']) expect(s.state.trainings.get(ids[key]?.id as string)?.metadata).toEqual({ managed_by: 'opencx-sync:product', key });
+    expect(tags(s)).toEqual(['opencx-sync:billing a', 'opencx-sync:product a', 'opencx-sync:product b']);
   });
 });
 
@@ -173,6 +196,15 @@ describe('changing a repository\'s namespace', () => {
     billing.reconfigure(undefined);
     await expect(billing.plan()).rejects.toThrow(/of namespace "billing", but the default namespace is configured/);
     expect(s.state.requests.length).toBe(requests);
+    expect(billing.state()).toMatchObject({ namespace: 'billing' });
+  });
+
+  it('by state rebuild needs --force, and the refusal names both namespaces', async () => {
+    const s = await sandbox();
+    const billing = repo(s, { 'trainings/a.md': trainingFile('A?') }, 'billing');
+    await billing.apply();
+    billing.reconfigure('payments');
+    await expect(billing.rebuild()).rejects.toThrow(/tracks 1 training of namespace "billing", but namespace "payments" is configured: pass --force to replace it with the trainings of namespace "payments"/);
     expect(billing.state()).toMatchObject({ namespace: 'billing' });
   });
 

@@ -103,6 +103,12 @@ describe('audience', () => {
     const bad = await runCli(['audience', '--segment', 'Nobody'], { cwd: ws.dir });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('unknown segment "Nobody"');
+    // The config's names are listed, and a near spelling is offered.
+    expect(bad.stderr).toContain('"segments" in the config ("VIP")');
+    expect((await runCli(['audience', '--segment', 'vip'], { cwd: ws.dir })).stderr).toContain('unknown segment "vip": did you mean "VIP"?');
+    // A flag without its value is bad usage, not a segment named "".
+    const empty = await runCli(['audience', '--segment', '--json'], { cwd: ws.dir });
+    expect([empty.code, JSON.parse(empty.stdout).error]).toEqual([1, { kind: 'usage', message: expect.stringContaining('--segment needs a value'), exit_code: 1 }]);
   });
 
   it('plan shows the affected audiences, in text and JSON', async () => {

@@ -127,6 +127,23 @@ describe('a stale saved plan is refused before any request, saying why and how t
     expect(err.message).toContain(`"opencx-sync plan --prune --out ${saved.file}"`);
   });
 
+  it('made for another namespace (a first apply, when no state file says which)', async () => {
+    env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
+    const e = env;
+    const r = await runPlan({ ...e.config, namespace: 'billing' }, { prune: false, refresh: false, save: true });
+    if (!r.plan || !r.saved) throw new Error('no plan');
+    const file = path.join(e.ws.dir, 'plan.json');
+    await writePlanFile(file, { ...planToJson(r.plan, e.config.dir), saved: r.saved });
+    const saved = { file, from: await readPlanFile(file) };
+    const { requests } = await refused(e, saved, /it was made for namespace "billing", but the default namespace is configured/);
+    expect(requests).toBe(0);
+    expect(e.records()).toEqual([]);
+    // In its own namespace it applies, tagged for it.
+    const applied = await runApply({ ...e.config, namespace: 'billing' }, { prune: false, onDrift: 'fail', maxDeletes: 10, lockWaitMs: 0, refresh: true, saved });
+    expect(applied.outcomes.map((o) => o.status)).toEqual(['created']);
+    expect(e.records().map((t) => t.metadata.managed_by)).toEqual(['opencx-sync:billing']);
+  });
+
   it('another state (another lineage)', async () => {
     const e = await twoApplied();
     e.ws.write('trainings/a.md', trainingFile('Question A?', 'Answer A, revised.'));

@@ -2,7 +2,7 @@
 // skipped gets a warning naming it, and a file or folder that cannot be read is an error for that path
 // that does not hide the other files' issues.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, renameSync, symlinkSync } from 'node:fs';
+import { chmodSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
@@ -62,6 +62,23 @@ describe('scan', () => {
       expect.stringMatching(/^trainings\/pipe\.md: skipped: not a regular file/),
     ]);
     expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('a file that is not UTF-8 is an error at the line of its first bad byte, not a training with garbled text', async () => {
+    const w = ws({ 'trainings/a.md': trainingFile('A?'), 'trainings/drafts/old.md': 'x' });
+    // Latin-1 "é", and a UTF-16 file (byte order mark FF FE).
+    writeFileSync(path.join(w.dir, 'trainings/latin1.md'), Buffer.concat([Buffer.from('# Cafe?\n\nCaf'), Buffer.from([0xe9]), Buffer.from('.\n')]));
+    writeFileSync(path.join(w.dir, 'trainings/utf16.md'), Buffer.from('\ufeff# Q?\n\nA.\n', 'utf16le'));
+    writeFileSync(path.join(w.dir, 'trainings/drafts/old.md'), Buffer.from([0x23, 0x20, 0xe9]));
+    const file = { path: 'opencx-sync.config.json', text: '{"ignore": ["drafts/**"]}' };
+    const loaded = await loadTrainings(resolveConfig({ cwd: w.dir, env: {}, flags: {}, file }));
+    expect(loaded.trainings.map((t) => t.key)).toEqual(['a']);
+    // Counted among the files checked: "2 errors in 2 of 3 files", not "of 1 file".
+    expect(loaded.files).toBe(3);
+    expect(loaded.issues.map((i) => `${i.file}:${i.line}:${i.col} ${i.severity}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^trainings\/latin1\.md:3:4 error: not UTF-8 text: .*save it as UTF-8/),
+      expect.stringMatching(/^trainings\/utf16\.md:1:1 error: not UTF-8 text: .*UTF-16.*save it as UTF-8/),
+    ]);
   });
 
   it('an ignored path gets no warning', async () => {

@@ -211,6 +211,9 @@ describe('the segment list response', () => {
     const same = await serve(() => ({ data: Array.from({ length: 100 }, (_, i) => seg(i)), has_more: true }));
     expect(await fetchSegments(same.api)).toHaveLength(100);
     expect(same.seen).toHaveLength(2);
+    // A server that ignores the page asked for, with a total saying there is more: a part of the list is not the list.
+    const stuck = await serve(() => ({ data: Array.from({ length: 100 }, (_, i) => seg(i)), total: 250 }));
+    await expect(fetchSegments(stuck.api)).rejects.toThrow(/the segment list repeated itself after 100 of its total of 250 segments/);
     const endless = await serve((p) => ({ data: Array.from({ length: 100 }, (_, i) => seg(p * 100 + i)), has_more: true }));
     await expect(fetchSegments(endless.api)).rejects.toThrow(/went on for 100 pages of 100: stopped/);
     expect(endless.seen).toHaveLength(100);
@@ -229,6 +232,15 @@ describe('resolving a segment (pure)', () => {
     expect(resolveSegment('VIP', new Map(), dir)).toEqual({ id: 'a' });
     expect(resolveSegment('Twin', new Map(), dir)).toEqual({ error: expect.stringContaining('shared by 2 segments in Open.cx (b, c)') });
     expect(resolveSegment('vip', new Map(), dir)).toEqual({ error: expect.stringContaining('did you mean "VIP"?') });
+  });
+  it('matches a name however its accents are encoded (NFC or NFD): the two look the same', () => {
+    const composed = 'Caf\u00e9';
+    const decomposed = 'Cafe\u0301';
+    expect(resolveSegment(decomposed, new Map(), segmentDirectoryOf([{ id: 'k', name: composed }]))).toEqual({ id: 'k' });
+    expect(resolveSegment(composed, new Map(), segmentDirectoryOf([{ id: 'k', name: decomposed }]))).toEqual({ id: 'k' });
+    // Two segments whose names differ only so are one name shared, not two.
+    const both = segmentDirectoryOf([{ id: 'k', name: composed }, { id: 'l', name: decomposed }]);
+    expect(resolveSegment(composed, new Map(), both)).toEqual({ error: expect.stringContaining('shared by 2 segments') });
   });
   it('names each unique id for import; a shared name names none', () => {
     expect(uniqueNamesById(dir)).toEqual(new Map([['a', 'VIP']]));

@@ -27,21 +27,28 @@ export const audienceCommand = {
     const { audienceDocument, jsonText } = await import('../render/json.js');
     const { displayPath } = await import('../render/report.js');
     const { checkIssues } = await import('./issues.js');
-    const { UserError } = await import('../errors.js');
+    const { UsageError, UserError } = await import('../errors.js');
+    const { isSegmentId, list, suggest } = await import('../core/segments.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const loaded = await loadTrainings(config);
     await checkIssues(term, loaded, args.json, hasErrors(loaded.issues));
 
     let segment: string | undefined;
+    if (args.segment === '') throw new UsageError('--segment needs a value: a segment name from the config, an id, or "none"');
     if (args.segment === 'none') segment = EVERYONE;
     else if (args.segment !== undefined) {
       const named = config.names.segments;
       segment = named.get(args.segment) ?? args.segment;
-      const known = new Set([...named.values(), ...loaded.trainings.flatMap((t) => t.fields.segments)]);
-      if (segment === undefined || !known.has(segment)) {
-        const list = Object.keys(named).map((s) => `"${s}"`).join(', ');
-        throw new UserError(`unknown segment "${args.segment}": use a name from "segments" in the config${list ? ` (${list})` : ''}, a segment id used by a training, or "none"`);
+      const used = loaded.trainings.flatMap((t) => t.fields.segments);
+      if (![...named.values(), ...used].includes(segment)) {
+        // Names a file may give: the config's, and names left for Open.cx to resolve (not ids).
+        const names = [...new Set([...named.keys(), ...used.filter((s) => !isSegmentId(s))])];
+        const near = suggest(args.segment, names);
+        const configured = named.size ? ` (${list([...named.keys()])})` : '';
+        throw new UserError(
+          `unknown segment "${args.segment}"${near !== undefined ? `: did you mean ${list([near])}?` : ''}: use a name from "segments" in the config${configured}, a segment name or id used by a training, or "none"`,
+        );
       }
     }
     const budget = Number(config.rules?.get('behavioral-budget')?.options.budget ?? DEFAULT_BEHAVIORAL_BUDGET);

@@ -1,7 +1,9 @@
 // `opencx-sync doctor`: checks the real Open.cx API against what the tool assumes where the docs are
 // silent, with one temporary draft probe that is always deleted, and writes a report for bug reports.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { UserError } from '../errors.js';
 import type { DoctorDocument } from '../render/json.js';
 import { EXIT, type ExitCode } from './exit.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
@@ -28,13 +30,18 @@ export const doctorCommand = {
     const { exitCodeOf, renderDoctorReport } = await import('../core/doctor.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
+    const out = path.resolve(args.out);
+    // A report with nowhere to go is found out before the probe is made, not after every check ran.
+    const folder = await stat(path.dirname(out)).catch(() => undefined);
+    if (!folder?.isDirectory()) throw new UserError(`--out ${JSON.stringify(args.out)}: folder ${path.dirname(out)} not found: create it, or write the report elsewhere. Nothing was sent.`);
+    if ((await stat(out).catch(() => undefined))?.isDirectory()) throw new UserError(`--out ${JSON.stringify(args.out)} is a folder: name a file in it, e.g. ${JSON.stringify(path.join(args.out, DEFAULT_DOCTOR_REPORT))}. Nothing was sent.`);
     // First Ctrl-C: finish the request in flight, start nothing new, delete the probe, write the report.
     // Second: stop at once; the next doctor run finds the probe by its tag and deletes it.
     const stop = new AbortController();
     const onSignal = () => {
       if (stop.signal.aborted) {
         term.err('Stopped. A probe may be left in Open.cx: the next "opencx-sync doctor" removes it.');
-        process.exit(130);
+        process.exit(EXIT.interrupted);
       }
       stop.abort();
       term.err('Stopping: deleting the probe first; press Ctrl-C again to stop at once.');
@@ -67,7 +74,7 @@ export const doctorCommand = {
  * as the durable writer does, would put a file in its place.
  */
 async function writeReport(out: string, text: string, outcome: string, term: Term): Promise<void> {
-  const { stat, writeFile } = await import('node:fs/promises');
+  const { writeFile } = await import('node:fs/promises');
   const { writeFileDurably } = await import('../io/durable-write.js');
   const { fileError } = await import('../io/file-error.js');
   const file = path.resolve(out);

@@ -7,7 +7,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { closest, distance } from 'fastest-levenshtein';
 import { VERSION } from '../version.js';
-import { cleanText, InvalidFilesError, UsageError, UserError } from '../errors.js';
+import { cleanText, InvalidFilesError, stripControl, UsageError, UserError } from '../errors.js';
 import { hintFor } from '../io/file-error.js';
 import { errorDocument, jsonText } from '../render/json.js';
 import { renderIssues } from '../render/issues.js';
@@ -32,10 +32,13 @@ const ENV: Map<string, string> = new Map([
   ['OPENCX_API_URL', 'API base URL (default https://api.open.cx)'],
   ['OPENCX_SYNC_DIR', 'trainings folder (default trainings)'],
   ['OPENCX_SYNC_STATE', 'state file (default opencx-sync.state.json)'],
+  ['OPENCX_SYNC_NAMESPACE', 'namespace, when several repositories share one organisation (default none)'],
   ['NO_COLOR, FORCE_COLOR', 'colours off; colours on even when not a terminal'],
 ]);
 
 const FILES = ['OPENCX_SYNC_DIR', 'OPENCX_SYNC_STATE', 'NO_COLOR, FORCE_COLOR'];
+/** Commands that read Open.cx (or could) take the namespace too. */
+const ONLINE = ['OPENCX_API_KEY', 'OPENCX_API_URL', 'OPENCX_SYNC_DIR', 'OPENCX_SYNC_STATE', 'OPENCX_SYNC_NAMESPACE', 'NO_COLOR, FORCE_COLOR'];
 
 const HELP: Map<string, Help> = new Map([
   ['validate', {
@@ -50,14 +53,14 @@ const HELP: Map<string, Help> = new Map([
       ['$0 plan', 'what apply would change, from the files and the state file (offline)'],
       ['$0 plan --refresh --detailed-exitcode', 'also report edits made in Open.cx; exit 2 when changes are pending'],
     ],
-    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+    env: ONLINE,
   }],
   ['apply', {
     examples: [
       ['OPENCX_API_KEY=... $0 apply', 'make Open.cx match the files'],
       ['$0 apply --prune --max-deletes 5', 'also delete trainings whose file is gone, at most 5'],
     ],
-    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+    env: ONLINE,
   }],
   ['import', {
     examples: [
@@ -68,7 +71,7 @@ const HELP: Map<string, Help> = new Map([
   }],
   ['rebuild', {
     examples: [['OPENCX_API_KEY=... $0 state rebuild', 'recreate a lost state file from Open.cx, then run plan']],
-    env: ['OPENCX_API_KEY', 'OPENCX_API_URL', ...FILES],
+    env: ONLINE,
   }],
   // Its examples are in its own builder.
   ['audience', { examples: [], env: FILES }],
@@ -170,7 +173,7 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .command(documented(audienceCommand, 'audience', seen, ctx))
     .command(documented(doctorCommand, 'doctor', seen, ctx))
     .completion('completion', 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'Name a command: validate, plan, apply, import, state rebuild, doctor or sandbox.')
+    .demandCommand(1, `Name a command: ${COMMANDS}.`)
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -192,8 +195,26 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .fail((message, err) => {
       // Validation failures (a YError, e.g. from a flag's coerce) are usage errors; failures inside a
       // command come with the error itself.
-      throw err && err.name !== 'YError' ? err : new UsageError(message + suggestFlags(message, seen.options));
+      throw err && err.name !== 'YError' ? err : new UsageError(unknownCommand(argv, message) ?? message + suggestFlags(message, seen.options));
     });
+}
+
+const TOP_COMMANDS = new Set(['validate', 'plan', 'apply', 'import', 'state', 'audience', 'doctor', 'sandbox', 'completion']);
+const COMMANDS = 'validate, plan, apply, import, state rebuild, audience, doctor, sandbox or completion';
+
+/**
+ * yargs says "Did you mean validate?" for "valdate", and "Unknown arguments: json, bogus" for
+ * "bogus --json" (no command defines --json at the top level): both are an unknown command, said so.
+ */
+function unknownCommand(argv: string[], message: string): string | undefined {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-') || TOP_COMMANDS.has(first)) return undefined;
+  const named = `unknown command ${JSON.stringify(stripControl(first))}`;
+  const suggestion = /^Did you mean (\S+)\?$/.exec(message ?? '');
+  if (suggestion) return `${named}: did you mean ${suggestion[1]}?`;
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message ?? '');
+  if (unknown?.[1]?.split(', ').includes(first)) return `${named}: name one of ${COMMANDS}`;
+  return undefined;
 }
 
 /** yargs suggests commands but not flags: "Unknown argument: prnue" gets "Did you mean --prune?". */
@@ -247,7 +268,7 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-const FS_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'ELOOP', 'EMFILE', 'ENFILE', 'ENOENT']);
+const FS_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'ELOOP', 'EMFILE', 'ENFILE', 'ENOENT', 'ENAMETOOLONG']);
 
 function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & { path: string } {
   const e = err as NodeJS.ErrnoException | undefined;
@@ -259,5 +280,21 @@ function asUserError(err: NodeJS.ErrnoException & { path: string }): UserError {
   return new UserError(`could not ${err.syscall ?? 'use'} ${err.path} (${err.code}): ${hintFor(err.code, reading ? 'read' : 'write')}`);
 }
 
+/**
+ * A reader that stopped early (`plan --json | head`) closes the pipe: the rest of the output has nowhere
+ * to go, which is the reader's choice, not an error. The command still finishes (an apply stops at no
+ * odd point) and exits with its own code; without this, Node dies on the unhandled EPIPE with a stack trace.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+}
+
 // Run only as the program, not when a test imports buildCli (npm's bin link is a symlink: compare real paths).
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await run(hideBin(process.argv));
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  ignoreClosedPipes();
+  await run(hideBin(process.argv));
+}

@@ -17,7 +17,10 @@ export function checkNamespace(value: string): string | undefined {
   const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
   if (value.length > NAMESPACE_MAX_LENGTH) return `namespace ${shown} is ${value.length} characters long: use at most ${NAMESPACE_MAX_LENGTH}`;
   if (!NAMESPACE.test(value)) {
-    return `namespace ${shown} is not valid: use lowercase letters a-z, digits and "-" or "_" inside (e.g. "billing"), or leave it empty for the default namespace`;
+    // Only case or spaces wrong (an "Billing" typed by hand): the value meant.
+    const meant = value.trim().toLowerCase();
+    const hint = NAMESPACE.test(meant) ? `: did you mean "${meant}"?` : '';
+    return `namespace ${shown} is not valid: use lowercase letters a-z, digits and "-" or "_" inside (e.g. "billing"), or leave it empty for the default namespace${hint}`;
   }
   return undefined;
 }

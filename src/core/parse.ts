@@ -428,7 +428,9 @@ function describeSchemaIssue(
       return [{ path, message: `${field}: ${shown(String(value))} is not allowed; ${hint}use one of: ${allowed.join(', ')}` }];
     }
     case 'invalid_type': {
-      const words: Record<string, string> = { boolean: 'true or false', array: 'a list, e.g. [web, email]', string: 'text' };
+      // A list's example: the one value given, made a list, or one of the field's own kind (not channels for segments).
+      const example = typeof value === 'string' && value.length <= 40 ? `[${value}]` : path[0] === 'segments' ? '[VIP customers]' : '[web, email]';
+      const words: Record<string, string> = { boolean: 'true or false', array: `a list, e.g. ${example}`, string: 'text' };
       const want = words[zi.expected] ?? zi.expected;
       const got = Array.isArray(value) ? 'a list' : value === null ? 'empty' : typeof value;
       return [{ path, message: `${field} must be ${want}, not ${got}` }];

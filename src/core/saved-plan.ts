@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { OnDrift } from './guards.js';
 import { canonicalFields, hashFields } from './hash.js';
 import { fingerprintOf, type Change, type Plan } from './plan.js';
-import { namespaceOfTag } from './namespace.js';
+import { namespaceName, namespaceOfTag } from './namespace.js';
 import { fieldsOfRemote, keyOfRemote, type RemoteTraining, type Training } from './training.js';
 
 export const SAVED_PLAN_VERSION = 1;
@@ -26,6 +26,8 @@ const madeFromSchema = z.strictObject({
   serial: z.number().int().nonnegative(),
   /** The trainings folder the paths are relative to. */
   dir: z.string(),
+  /** The namespace it tags and lists; absent in plans saved before namespaces: the default one. */
+  namespace: z.string().optional(),
   options: z.strictObject({
     prune: z.boolean(),
     refresh: z.boolean(),
@@ -71,6 +73,7 @@ export function madeFrom(input: {
   offline: Plan;
   trainings: Training[];
   dir: string;
+  namespace: string;
   options: SavedOptions;
   /** What a refreshed plan was made from; undefined offline. */
   remote?: RemoteTraining[];
@@ -85,6 +88,7 @@ export function madeFrom(input: {
     lineage: plan.lineage,
     serial: plan.serial,
     dir: input.dir,
+    namespace: input.namespace,
     options: {
       prune: options.prune, refresh: options.refresh, on_drift: options.onDrift, max_deletes: options.maxDeletes,
       ...(options.adopt === false ? { adopt: false } : {}),
@@ -141,9 +145,12 @@ const listed = (xs: string[]) => (xs.length > 5 ? `${xs.slice(0, 5).join(', ')} 
  */
 export function staleLocally(
   from: MadeFrom,
-  now: { lineage: string | null; serial: number; dir: string; trainings: Training[]; offline: Plan },
+  now: { lineage: string | null; serial: number; dir: string; namespace: string; trainings: Training[]; offline: Plan },
 ): string | undefined {
   if (from.dir !== now.dir) return `it was made for the trainings folder "${from.dir}", not "${now.dir}"`;
+  // Without a state file nothing else tells: applied here, its creates would carry another namespace's tag.
+  const ns = from.namespace ?? '';
+  if (ns !== now.namespace) return `it was made for ${namespaceName(ns)}, but ${namespaceName(now.namespace)} is configured (set the namespace back, or make the plan in this one)`;
   if (from.lineage !== now.lineage) {
     const was = from.lineage === null ? 'with no state file' : `against state lineage ${from.lineage}`;
     const is = now.lineage === null ? 'there is no state file now' : `the state file now has lineage ${now.lineage}`;

@@ -29,19 +29,30 @@ export type SegmentResolution =
   | { error: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A value taken as a segment id rather than a name. */
+export const isSegmentId = (value: string) => UUID.test(value);
 /** Names shown in a message at most; the rest are counted. */
 const NAMES_SHOWN = 10;
 /** Names no longer than this get a spelling suggestion. */
 const SUGGEST_MAX_LENGTH = 80;
 
+/** A name as looked up: NFC, so an accent typed one way matches the same accent stored the other (they look the same). */
+const lookupName = (name: string) => name.normalize('NFC');
+
 export function segmentDirectoryOf(segments: readonly Segment[]): SegmentDirectory {
   const byName = new Map<string, string[]>();
   for (const s of segments) {
-    const ids = byName.get(s.name) ?? [];
+    const name = lookupName(s.name);
+    const ids = byName.get(name) ?? [];
     if (!ids.includes(s.id)) ids.push(s.id);
-    byName.set(s.name, ids);
+    byName.set(name, ids);
   }
   return { byName, size: segments.length };
+}
+
+/** The ids of the segments Open.cx lists under this name. */
+export function idsNamed(directory: SegmentDirectory, name: string): readonly string[] | undefined {
+  return directory.byName.get(lookupName(name));
 }
 
 /** Each id's name, where that name is unique: how `import` writes a segment when the config has no name for it. */
@@ -70,7 +81,7 @@ export function resolveSegment(value: string, config: ReadonlyMap<string, string
       error: `unknown segment "${value}"${near ? `: did you mean ${quote(near)}?` : ''}: use a segment id (UUID) or ${known}; ${OFFLINE}`,
     };
   }
-  const ids = lookup.byName.get(value);
+  const ids = idsNamed(lookup, value);
   if (ids?.length === 1 && ids[0] !== undefined) return { id: ids[0] };
   if (ids && ids.length > 1) {
     return { error: `segment name ${quote(value)} is shared by ${ids.length} segments in Open.cx (${ids.map(shown).join(', ')}): use the id of the one you mean, or rename one in Open.cx` };
@@ -89,14 +100,15 @@ function shown(s: string): string {
   return clean.length > 80 ? `${clean.slice(0, 80)}...` : clean;
 }
 const quote = (s: string) => `"${shown(s)}"`;
-const list = (names: string[]) =>
+/** Names for a message: quoted, printable, at most NAMES_SHOWN of them, the rest counted. */
+export const list = (names: string[]) =>
   names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).map(quote).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.map(quote).join(', ');
 
 /** Why an offline plan cannot take a name Open.cx may know. */
 const OFFLINE = 'a name from Open.cx\'s segment list is looked up only with a key ("plan --refresh", "apply"), never by an offline plan';
 
 /** The name meant: the same in another case, or a near spelling. */
-function suggest(value: string, names: string[]): string | undefined {
+export function suggest(value: string, names: string[]): string | undefined {
   if (names.length === 0 || value.length > SUGGEST_MAX_LENGTH) return undefined;
   const same = names.find((n) => n.toLowerCase() === value.toLowerCase());
   if (same !== undefined) return same;

@@ -74,7 +74,7 @@ const common = {
   trainings: mapOf(entrySchema),
   pending: mapOf(pendingSchema),
 };
-const namespaceSchema = z.string().min(1).refine((ns) => checkNamespace(ns) === undefined, 'is not a valid namespace');
+const namespaceSchema = z.string().min(1, 'is empty: a state of the default namespace is version 1, without "namespace"').refine((ns) => checkNamespace(ns) === undefined, 'is not a valid namespace');
 
 /** In memory every state has a namespace ('' = the default one); a version 1 file is read as ''. */
 const stateSchema = z
@@ -108,6 +108,9 @@ export function parseState(text: string): { state: State } | { error: string } {
   const version = (json as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && !READS.includes(version)) {
     return { error: `has version ${version}, but this opencx-sync reads versions ${READS.join(' and ')}: upgrade opencx-sync` };
+  }
+  if (version === 1 && typeof json === 'object' && json !== null && Object.hasOwn(json, 'namespace')) {
+    return { error: 'is damaged at namespace: "namespace" is only in version 2: remove it for the default namespace, or set "version": 2; restore it from git, or run "opencx-sync state rebuild"' };
   }
   // A file this version wrote passes the quick check; anything else goes to the schema, which words the error.
   const quick = readStateQuickly(json);

@@ -41,12 +41,25 @@ export async function writeJson(out: Writable, value: object): Promise<void> {
   const flush = async () => {
     const chunk = buf;
     buf = '';
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
+    if (!out.write(chunk)) await drained(out);
   };
   for (const piece of jsonPieces(value)) {
+    // A reader that stopped early (`plan --json | head`): the rest has nowhere to go.
+    if (out.destroyed) return;
     buf += piece;
     if (buf.length >= CHUNK) await flush();
   }
   buf += '\n';
   await flush();
+}
+
+/** Room in the stream again, or the stream gone (an error or a close): a wait that always ends. */
+function drained(out: Writable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done).off('error', done).off('close', done);
+      resolve();
+    };
+    out.on('drain', done).on('error', done).on('close', done);
+  });
 }

@@ -186,7 +186,9 @@ export class OpencxRemote implements Remote {
       if (pages >= MAX_PAGES) throw stop(`the list went on for ${pages} pages`);
       offset += items.length;
     }
-    return [...seen.values()];
+    // Only what the filter asked for, even from a server that ignored it: another namespace's (or nobody's)
+    // training is never taken for one of ours. The walk above pages over what the server sent.
+    return [...seen.values()].filter((t) => Object.entries(filter).every(([k, v]) => Object.hasOwn(t.metadata, k) && t.metadata[k] === v));
   }
 
   async findByKey(key: string): Promise<RemoteTraining[]> {

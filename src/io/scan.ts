@@ -4,6 +4,7 @@
 import { readdir, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import fg from 'fast-glob';
 import type { Issue } from '../core/issue.js';
 import type { SourceFile } from '../core/parse.js';
@@ -15,6 +16,8 @@ export interface ScanResult {
   files: (SourceFile & { ignored: boolean })[];
   /** Unreadable files and folders (errors) and skipped look-alikes (warnings). */
   issues: Issue[];
+  /** Training files not ignored that could not be read (or are not UTF-8): errors, and still files checked. */
+  unread: number;
 }
 
 const MARKDOWN = /\.md$/i;
@@ -56,6 +59,7 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   }
 
   const files: ScanResult['files'] = [];
+  let unread = 0;
   for (const e of entries) {
     const p = e.path;
     const ignored = kept !== undefined && !kept.has(p);
@@ -81,16 +85,40 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
     }
     // Synchronous reads on purpose: for thousands of small files they are several times faster than
     // fs/promises (open, stat, read and close each cross the thread pool), and nothing else runs meanwhile.
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path.join(root, p), 'utf8');
+      bytes = readFileSync(path.join(root, p));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       at(p, `cannot read this file (${code ?? (err as Error).message}): ${hintFor(code, 'read')}`, 'error');
+      if (!ignored) unread++;
+      continue;
+    }
+    const text = bytes.toString('utf8');
+    // Decoded as it is, a Latin-1 or UTF-16 file would reach Open.cx with "\uFFFD" for every accent.
+    if (!isUtf8(bytes)) {
+      if (!ignored) {
+        issues.push({ file: display(p), ...notUtf8(bytes, text), severity: 'error' });
+        unread++;
+      }
       continue;
     }
     files.push({ path: p, displayPath: display(p), text, ignored });
   }
-  return { files, issues };
+  return { files, issues, unread };
+}
+
+/** Where a file that is not UTF-8 goes wrong, and what to do. */
+function notUtf8(bytes: Buffer, text: string): { line: number; col: number; message: string } {
+  const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+  // The first character the decoder replaced (a U+FFFD typed in the file before it would point too early; rare).
+  const bad = utf16 ? 0 : Math.max(0, text.indexOf('\uFFFD'));
+  const before = text.slice(0, bad).split('\n');
+  const kind = utf16 ? 'it is saved as UTF-16' : 'it holds bytes that are not UTF-8 (saved as Latin-1 or Windows-1252?)';
+  return {
+    line: before.length,
+    col: (before.at(-1)?.length ?? 0) + 1,
+    message: `not UTF-8 text: ${kind}; save it as UTF-8 in your editor, then run again`,
+  };
 }
 

@@ -54,7 +54,11 @@ export async function fetchSegments(api: ApiClient): Promise<Segment[]> {
     }
     const total = Array.isArray(p) ? undefined : p.total;
     const more = Array.isArray(p) ? false : (p.has_more ?? (total === undefined ? items.length === PAGE : seen.size < total));
-    // A bare array is one page; a page with nothing new ends a list that would otherwise go on forever.
+    // A bare array is one page; a page with nothing new ends a list that would otherwise go on forever,
+    // unless its total says segments are missing: names would then be "unknown", or wrongly unique.
+    if (fresh === 0 && more && total !== undefined && seen.size < total) {
+      throw new ApiError('GET', '/contacts/segments', null, `the segment list repeated itself after ${seen.size} of its total of ${total} segments: stopped (map the names under "segments" in the config file instead)`, false);
+    }
     if (!more || items.length === 0 || fresh === 0) break;
     if (page >= MAX_PAGES) {
       throw new ApiError('GET', '/contacts/segments', null, `the segment list went on for ${page} pages of ${PAGE}: stopped (map the names under "segments" in the config file instead)`, false);

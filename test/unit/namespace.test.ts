@@ -42,6 +42,12 @@ describe('namespace tags', () => {
     for (const ok of ['', 'billing', 'a', 'web-app_2', 'x'.repeat(40)]) expect(checkNamespace(ok)).toBeUndefined();
     for (const bad of ['Billing', 'a:b', '-a', 'a-', 'a b', 'é', 'x'.repeat(41), 'a\n']) expect(checkNamespace(bad)).toBeDefined();
   });
+
+  it('offers the value meant when only case or surrounding spaces are wrong', () => {
+    expect(checkNamespace('Billing')).toMatch(/: did you mean "billing"\?$/);
+    expect(checkNamespace(' web-app ')).toMatch(/: did you mean "web-app"\?$/);
+    expect(checkNamespace('a:b')).not.toContain('did you mean');
+  });
 });
 
 describe('drift across namespaces', () => {
@@ -77,6 +83,11 @@ describe('the state\'s namespace', () => {
     expect(parseState(text.replace('"billing"', '"Bad Name"'))).toMatchObject({ error: expect.stringContaining('is damaged at namespace') });
     expect(parseState(text.replace('"namespace": "billing",', ''))).toMatchObject({ error: expect.stringContaining('is damaged') });
     expect(parseState(serializeState(stateOf([])).replace('"lineage"', '"namespace": "x", "lineage"'))).toMatchObject({ error: expect.stringContaining('is damaged') });
+    // Hand edits that mean the default namespace, said in its terms rather than zod's.
+    expect(parseState(text.replace('"billing"', '""'))).toMatchObject({ error: expect.stringContaining('namespace: is empty: a state of the default namespace is version 1, without "namespace"') });
+    expect(parseState(serializeState(stateOf([])).replace('"lineage"', '"namespace": "", "lineage"'))).toMatchObject({
+      error: expect.stringContaining('"namespace" is only in version 2: remove it for the default namespace, or set "version": 2'),
+    });
   });
 
   it('a state that tracks nothing takes the configured namespace; one that tracks trainings refuses another', () => {

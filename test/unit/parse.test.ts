@@ -100,6 +100,14 @@ describe('parseTrainingFile', () => {
     ]);
   });
 
+  it('a single value where a list belongs gets the list it meant as its example', () => {
+    expect(errors('---\ntitle: T\nsegments: VIP customers\nchannels: web\n---\nB').sort()).toEqual([
+      '3:11 segments must be a list, e.g. [VIP customers], not string',
+      '4:11 channels must be a list, e.g. [web], not string',
+    ]);
+    expect(errors('---\ntitle: T\nsegments: {a: 1}\n---\nB')).toEqual(['3:11 segments must be a list, e.g. [VIP customers], not object']);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const [first] = errors('---\ntitle: T\nchannels: [web\n---\nB');
     expect(first).toMatch(/^\d+:\d+ YAML: /);
