@@ -18,7 +18,7 @@ import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { planImport, type ImportPlan } from './core/import.js';
 import { writeFileDurably } from './io/durable-write.js';
-import { mkdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 import { ApiClient, type ApiOptions, type ApiStats, type WaitReason } from './io/api.js';
@@ -494,9 +494,34 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
     const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
     const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
     const result = planImport({ remote: listed, names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
-    if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), result);
+    if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), config.dir, result);
     return { ...result, total: listed.length, stats: api.stats };
   });
+}
+
+/**
+ * A symlink on the way to a file (a linked folder, a dangling link) would put the file outside the
+ * trainings folder, or hide it from every later scan: all such paths are named before anything is written.
+ */
+async function refuseLinks(root: string, dir: string, plan: ImportPlan): Promise<void> {
+  const links = new Set<string>();
+  for (const f of plan.files) {
+    const parts = f.path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      const st = await lstat(path.join(root, ...parts.slice(0, i))).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+      if (!st) break;
+      if (st.isSymbolicLink()) {
+        links.add(path.posix.join(dir, rel));
+        break;
+      }
+    }
+  }
+  if (links.size) {
+    throw new UserError(
+      `import would write through ${plural(links.size, 'symlink')} in the trainings folder, which could put files outside it: ${[...links].join(', ')}. Move or remove ${links.size === 1 ? 'it' : 'them'} and run import again. Nothing was written`,
+    );
+  }
 }
 
 /**
@@ -520,7 +545,8 @@ async function segmentNamesFor(listed: RemoteTraining[], config: Config, api: Ap
   return new Map([...fromApi.filter(([name]) => !config.names.segments.has(name)), ...config.names.segments]);
 }
 
-async function writeImported(root: string, plan: ImportPlan): Promise<void> {
+async function writeImported(root: string, dir: string, plan: ImportPlan): Promise<void> {
+  await refuseLinks(root, dir, plan);
   for (const f of plan.files) {
     const file = path.join(root, ...f.path.split('/'));
     // Chosen free when planned; a file that appeared since is never written over.
