@@ -472,6 +472,8 @@ export interface ImportResult extends ImportPlan {
  * an invalid one stops the import (it may track a training), as does an adoption that cannot be decided.
  */
 export async function runImport(config: Config, opts: ImportOptions, hooks: Hooks = {}): Promise<ImportResult> {
+  // A repository taking over its organisation has no trainings folder yet: import is what fills it.
+  if (!opts.dryRun) await mkdir(path.resolve(config.cwd, config.dir), { recursive: true });
   const loaded = await loadOnline(config, hooks);
   const errors = loaded.issues.filter((i) => i.severity === 'error');
   if (errors.length) {

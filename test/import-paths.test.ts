@@ -1,6 +1,7 @@
-// `import` never writes outside the trainings folder: not through a symlinked folder or file inside it.
+// `import` never writes outside the trainings folder: not through a symlinked folder or file inside it,
+// and a fresh repository without the folder yet gets it made.
 import path from 'node:path';
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../src/engine.js';
@@ -38,4 +39,13 @@ describe('import writes only inside the trainings folder', () => {
     expect(existsSync(path.join(env.ws.dir, 'trainings', 'plain-one.md'))).toBe(false);
   });
 
+  it('creates the trainings folder in a repository that has none yet', async () => {
+    env = await inProcess({});
+    seed(env, 'd0', 'First one');
+    rmSync(path.join(env.ws.dir, 'trainings'), { recursive: true });
+    writeFileSync(path.join(env.ws.dir, 'README.md'), 'repo\n');
+    const r = await runImport(env.config, { dryRun: false, force: false });
+    expect(r.files.map((f) => f.path)).toEqual(['first-one.md']);
+    expect(env.ws.read('trainings/first-one.md')).toContain('id: "d0"');
+  });
 });
