@@ -191,6 +191,18 @@ describe('a first apply over hand-written files', () => {
     expect((await e.plan()).plan?.changes).toEqual([]);
   });
 
+  it('a file with the live title of a training that has pending dashboard edits adopts it, never duplicates the live answer', async () => {
+    env = await inProcess({ 'trainings/refund.md': trainingFile('How do I refund?', 'Live answer.') });
+    const e = env;
+    const live = createRecord('d1', 1, { title: 'How do I refund?', content: 'Live answer.', is_draft: false }, '2025-01-01T00:00:00.000Z', behaviour);
+    e.sandbox.state.trainings.set('d1', updateRecord({ ...live, current_version: 1, published_at: live.created_at }, { title: 'How do I get a refund?', content: 'Pending.', is_draft: true }, '2025-01-02T00:00:00.000Z', behaviour));
+    expect(e.sandbox.state.trainings.get('d1')).toMatchObject({ title: 'How do I refund?', draft_title: 'How do I get a refund?' });
+    const pub = toPublicPlan((await e.plan()).plan!, { dir: 'trainings' });
+    expect(pub.changes.map((c) => [c.action, c.id])).toEqual([['adopt', 'd1']]);
+    expect((await e.apply()).outcomes.map((o) => o.status)).toEqual(['adopted']);
+    expect(e.sandbox.state.trainings.size).toBe(1);
+  });
+
   it('--no-adopt creates as before; an offline saved plan is refused rather than creating a duplicate', async () => {
     env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
     const e = env;

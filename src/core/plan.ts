@@ -222,9 +222,9 @@ function matchAdoptions(
     const byTrigger = new Map<string, RemoteTraining[]>();
     for (const r of ctx.remote) {
       if (!isAdoptable(r) || trackedIds.has(r.id) || pinnedIds.has(r.id)) continue;
-      const f = fieldsOfRemote(r);
-      const t = triggerOf(f.type, f.title);
-      byTrigger.set(t, [...(byTrigger.get(t) ?? []), r]);
+      // A training with pending dashboard edits answers to its published title (live for customers) as
+      // well as to the one being edited: a file with either adopts it, never duplicates the live answer.
+      for (const t of new Set([triggerOf(r.type, r.draft_title ?? r.title), triggerOf(r.type, r.title)])) byTrigger.set(t, [...(byTrigger.get(t) ?? []), r]);
     }
     for (const d of open) {
       if (d.id !== undefined) continue;
