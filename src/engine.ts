@@ -493,6 +493,7 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
       if (id) tracked.set(id, shown(c.path));
     }
     for (const t of loaded.trainings) if (t.id !== undefined) tracked.set(t.id, shown(t.path));
+    for (const t of loaded.skipped) if (t.id !== undefined) tracked.set(t.id, `${shown(t.path)} (sync: false)`);
     const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
     const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
     const result = planImport({ remote: listed, names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });

@@ -280,6 +280,15 @@ describe('every PUT keeps what the files do not own', () => {
     expect((await e.plan()).plan).toMatchObject({ changes: [], drift: [] });
   });
 
+  it('import leaves alone a training that a sync: false file pins by id', async () => {
+    env = await inProcess({ 'trainings/leave.md': '---\ntitle: Leave me\nid: d1\nsync: false\n---\nTheirs.\n' });
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Leave me', content: 'Theirs.' }, '2025-01-01T00:00:00.000Z', behaviour));
+    const r = await runImport(e.config, { dryRun: true, force: false });
+    expect(r.files).toEqual([]);
+    expect(r.left).toEqual([expect.objectContaining({ id: 'd1', why: expect.stringContaining('trainings/leave.md') })]);
+  });
+
   it('import --force writes again, from Open.cx, a file that pins its id; other files stay', async () => {
     env = await inProcess({ 'trainings/mine.md': trainingFile('Mine', 'Hand-written.') });
     const e = env;

@@ -34,7 +34,7 @@ export interface NameMaps {
 export type ParseResult =
   /** `lookups`: segment names left for Open.cx's segment list to resolve (with `remoteSegments: 'deferred'`). */
   | { kind: 'training'; training: Training; issues: Issue[]; positions?: TextPositions; lookups?: string[] }
-  | { kind: 'skipped'; key: string; path: string }
+  | { kind: 'skipped'; key: string; path: string; id?: string }
   | { kind: 'invalid'; issues: Issue[] };
 
 /**
@@ -62,7 +62,8 @@ const MAX_ALIAS_COUNT = 50;
 /** An ignored file is left alone like one with `sync: false`: its key still counts, so it is never pruned. */
 export function asSkipped(r: ParseResult, path: string): ParseResult {
   if (r.kind === 'skipped') return r;
-  return { kind: 'skipped', key: r.kind === 'training' ? r.training.key : defaultKey(path), path };
+  if (r.kind !== 'training') return { kind: 'skipped', key: defaultKey(path), path };
+  return { kind: 'skipped', key: r.training.key, path, ...(r.training.id === undefined ? {} : { id: r.training.id }) };
 }
 
 export function defaultKey(path: string): string {
@@ -174,7 +175,8 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   const schemaOk = issues.length === 0;
 
   const key = fm.key ?? defaultKey(file.path);
-  if (fm.sync === false && issues.length === 0) return { kind: 'skipped', key, path: file.path };
+  // Its pinned id still counts: import must not write a second file for a training left alone.
+  if (fm.sync === false && issues.length === 0) return { kind: 'skipped', key, path: file.path, ...(fm.id === undefined ? {} : { id: fm.id }) };
 
   const bodyLine = lineOf(text, split.bodyStart);
   let body = split.body;
