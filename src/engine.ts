@@ -25,7 +25,7 @@ import { ApiClient, type ApiOptions, type ApiStats, type WaitReason } from './io
 import { fetchSegmentDirectory, SegmentsForbiddenError } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
 import { OpencxRemote, type Remote } from './io/remote.js';
-import { existingPaths, readSourceFiles } from './io/scan.js';
+import { existingPaths, ignoredAmong, readSourceFiles } from './io/scan.js';
 import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 import { plural } from './core/plural.js';
@@ -496,7 +496,13 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
     for (const t of loaded.skipped) if (t.id !== undefined) tracked.set(t.id, `${shown(t.path)} (sync: false)`);
     const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
     const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
-    const result = planImport({ remote: listed, names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
+    const planned = planImport({ remote: listed, names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
+    // A file the scan would ignore is never read: each import would write another copy of it.
+    const hidden = await ignoredAmong(planned.files.map((f) => f.path), config.ignore);
+    const result: ImportPlan = {
+      files: planned.files.filter((f) => !hidden.has(f.path)),
+      left: [...planned.left, ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` }))],
+    };
     if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), config.dir, result);
     return { ...result, total: listed.length, stats: api.stats };
   });

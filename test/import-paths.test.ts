@@ -48,4 +48,17 @@ describe('import writes only inside the trainings folder', () => {
     expect(r.files.map((f) => f.path)).toEqual(['first-one.md']);
     expect(env.ws.read('trainings/first-one.md')).toContain('id: "d0"');
   });
+
+  it('writes no file where the config\'s "ignore" would hide it, so a second import writes no copy', async () => {
+    env = await inProcess({});
+    const config = { ...env.config, ignore: ['drafts/**'], names: { ...env.config.names, directories: new Map([['Drafts', 'dir-product']]) } };
+    seed(env, 'd0', 'Work in progress', { directory_id: 'dir-product' });
+    seed(env, 'd1', 'Shipped');
+    for (let run = 0; run < 2; run++) {
+      const r = await runImport(config, { dryRun: false, force: false });
+      expect(r.files.map((f) => f.path)).toEqual(run === 0 ? ['shipped.md'] : []);
+      expect(r.left).toContainEqual(expect.objectContaining({ id: 'd0', why: expect.stringContaining('"ignore"') }));
+    }
+    expect(existsSync(path.join(env.ws.dir, 'trainings', 'drafts'))).toBe(false);
+  });
 });
