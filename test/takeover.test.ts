@@ -230,6 +230,16 @@ describe('a first apply over hand-written files', () => {
     expect(e.sandbox.state.trainings.size).toBe(1);
   });
 
+  it('--no-adopt with a file that pins id: is an error before anything is sent, never a copy of the pinned training', async () => {
+    env = await inProcess({ 'trainings/p.md': '---\ntitle: Pinned one\nid: d1\n---\nTheirs.\n' });
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Pinned one', content: 'Theirs.' }, '2025-01-01T00:00:00.000Z', behaviour));
+    await expect(runPlan(e.config, { prune: false, refresh: true, adopt: false })).rejects.toThrow(/p\.md: pins id d1 with "id:", but adoption is off \(--no-adopt\)/);
+    await expect(e.apply({ adopt: false })).rejects.toThrow(/--no-adopt/);
+    expect(e.writes()).toEqual([]);
+    expect(e.sandbox.state.trainings.size).toBe(1);
+  });
+
   it('two dashboard trainings for one file stop plan and apply before anything is sent', async () => {
     env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
     const e = env;

@@ -171,6 +171,15 @@ export function planChanges(input: PlanInput): Plan {
   ]);
   const unpaired = tracked.fresh.filter((d) => !renames.has(d.key));
   const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, conflicts) : new Map<string, { id: string; match: AdoptMatch }>();
+  // A pin names one training: without adoption it would be ignored and a copy of that training created.
+  if (!input.adopt) {
+    for (const d of unpaired) {
+      if (d.id === undefined) continue;
+      const r = ctx.remoteById.get(d.id);
+      if (r && keyOfRemote(r, ctx.state.namespace) === d.key) continue;
+      conflicts.push(`${d.path}: pins id ${printable(d.id)} with "id:", but adoption is off (--no-adopt): drop --no-adopt to adopt that training, or remove "id:" to create a new one`);
+    }
+  }
   const fresh = tracked.fresh.map((d) => planFresh(d, renames.get(d.key), ctx, adoptions.get(d.key)));
   const renamed = new Set(renames.values());
   const gone = planGone(orphans.filter((k) => !renamed.has(k)), ctx, input.prune);
