@@ -256,7 +256,12 @@ function matchAdoptions(
   for (const [id, paths] of files) {
     if (paths.length < 2) continue;
     const shown = printable(id);
-    conflicts.push(`${paths.join(', ')}: these files all match training ${shown} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${shown}"`);
+    const allPinned = open.every((d) => found.get(d.key)?.id !== id || d.id === id);
+    conflicts.push(
+      allPinned
+        ? `${paths.join(', ')}: these files all pin id ${shown} with "id:": keep "id: ${shown}" in the one file that holds that training`
+        : `${paths.join(', ')}: these files all match training ${shown} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${shown}"`,
+    );
     for (const d of open) if (found.get(d.key)?.id === id) found.delete(d.key);
   }
   return found;

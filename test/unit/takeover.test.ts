@@ -105,6 +105,9 @@ describe('adoption of trainings made outside the tool', () => {
     const copy = training('faq-copy', { title: 'What are your hours?' });
     const both = adoptPlan([faq, copy], [dashboard('d1', { title: 'What are your hours?' })]);
     expect(both.conflicts).toEqual([expect.stringContaining('faq.md, faq-copy.md: these files all match training d1')]);
+    // Both pin it: the advice is to keep the pin in one file, not to pin it.
+    const pins = adoptPlan([{ ...faq, id: 'd1' }, { ...training('other', { title: 'Other' }), id: 'd1' }], [dashboard('d1', { title: 'What are your hours?' })]);
+    expect(pins.conflicts).toEqual(['faq.md, other.md: these files all pin id d1 with "id:": keep "id: d1" in the one file that holds that training']);
   });
 
   it('a pinned id adopts that training whatever its title, offline too; a missing or foreign one is a conflict', () => {
