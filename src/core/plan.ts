@@ -95,7 +95,8 @@ export interface Plan {
 export interface PlanInput {
   trainings: Training[];
   /** Keys of `sync: false` files: left alone even when their state entry would otherwise be orphaned. */
-  skipped: { key: string }[];
+  /** Files left alone (sync: false, ignored): their keys count, and the training one pins is not adopted by another. */
+  skipped: { key: string; path?: string; id?: string }[];
   state: State;
   prune: boolean;
   /**
@@ -170,7 +171,8 @@ export function planChanges(input: PlanInput): Plan {
     ...pairRenames(tracked.fresh.filter((d) => d.id === undefined), orphans.filter((k) => !taken.has(k)), input.state),
   ]);
   const unpaired = tracked.fresh.filter((d) => !renames.has(d.key));
-  const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, conflicts) : new Map<string, { id: string; match: AdoptMatch }>();
+  const leftAlone = new Map(input.skipped.flatMap((s) => (s.id === undefined ? [] : [[s.id, s.path ?? `${s.key}.md`] as const])));
+  const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, leftAlone, conflicts) : new Map<string, { id: string; match: AdoptMatch }>();
   // A pin names one training: without adoption it would be ignored and a copy of that training created.
   if (!input.adopt) {
     for (const d of unpaired) {
@@ -201,6 +203,7 @@ function matchAdoptions(
   fresh: Desired[],
   ctx: Context,
   idOwner: ReadonlyMap<string, string>,
+  leftAlone: ReadonlyMap<string, string>,
   conflicts: string[],
 ): Map<string, { id: string; match: AdoptMatch }> {
   const found = new Map<string, { id: string; match: AdoptMatch }>();
@@ -239,6 +242,11 @@ function matchAdoptions(
       if (d.id !== undefined) continue;
       const rs = byTrigger.get(triggerOf(d.fields.type, d.fields.title));
       if (!rs?.length) continue;
+      const alone = rs.find((r) => leftAlone.has(r.id));
+      if (alone) {
+        conflicts.push(`${d.path}: has the trigger phrase and type of training ${printable(alone.id)}, which ${leftAlone.get(alone.id)} leaves alone (sync: false, or "ignore" in the config): reword one of them, or let ${d.path} take it over by removing that file's "id:"`);
+        continue;
+      }
       if (rs.length > 1) {
         const ids = [...rs].sort(byCreation).map((r) => printable(r.id));
         conflicts.push(`${d.path}: ${ids.length} trainings in Open.cx have its trigger phrase and type (${ids.join(', ')}): pin the one to adopt with "id: <id>" in the front-matter, or delete the others`);
