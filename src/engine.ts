@@ -18,7 +18,7 @@ import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { planImport, type ImportPlan } from './core/import.js';
 import { writeFileDurably } from './io/durable-write.js';
-import { mkdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
@@ -28,7 +28,7 @@ import { fetchSegmentDirectory, SegmentsForbiddenError } from './io/segments.js'
 import { acquireLock } from './io/lock.js';
 import type { Remote } from './io/remote.js';
 import { existingPaths } from './io/paths.js';
-import { readSourceFiles } from './io/scan.js';
+import { ignoredAmong, readSourceFiles } from './io/scan.js';
 import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 import { plural } from './core/plural.js';
@@ -511,6 +511,8 @@ export interface ImportResult extends ImportPlan {
  * an invalid one stops the import (it may track a training), as does an adoption that cannot be decided.
  */
 export async function runImport(config: Config, opts: ImportOptions, hooks: Hooks = {}): Promise<ImportResult> {
+  // A repository taking over its organisation has no trainings folder yet: import is what fills it.
+  if (!opts.dryRun) await mkdir(path.resolve(config.cwd, config.dir), { recursive: true });
   const loaded = await loadOnline(config, hooks);
   const errors = loaded.issues.filter((i) => i.severity === 'error');
   if (errors.length) {
@@ -531,12 +533,44 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
       if (id) tracked.set(id, shown(c.path));
     }
     for (const t of loaded.trainings) if (t.id !== undefined) tracked.set(t.id, shown(t.path));
+    for (const t of loaded.skipped) if (t.id !== undefined) tracked.set(t.id, `${shown(t.path)} (sync: false)`);
     const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
     const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
-    const result = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
-    if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), result);
+    const planned = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
+    // A file the scan would ignore is never read: each import would write another copy of it.
+    const hidden = await ignoredAmong(planned.files.map((f) => f.path), config.ignore);
+    const result: ImportPlan = {
+      files: planned.files.filter((f) => !hidden.has(f.path)),
+      left: [...planned.left, ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` }))],
+    };
+    if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), config.dir, result);
     return { ...result, total: listed.length + others.length, stats: api.stats };
   });
+}
+
+/**
+ * A symlink on the way to a file (a linked folder, a dangling link) would put the file outside the
+ * trainings folder, or hide it from every later scan: all such paths are named before anything is written.
+ */
+async function refuseLinks(root: string, dir: string, plan: ImportPlan): Promise<void> {
+  const links = new Set<string>();
+  for (const f of plan.files) {
+    const parts = f.path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      const st = await lstat(path.join(root, ...parts.slice(0, i))).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+      if (!st) break;
+      if (st.isSymbolicLink()) {
+        links.add(path.posix.join(dir, rel));
+        break;
+      }
+    }
+  }
+  if (links.size) {
+    throw new UserError(
+      `import would write through ${plural(links.size, 'symlink')} in the trainings folder, which could put files outside it: ${[...links].join(', ')}. Move or remove ${links.size === 1 ? 'it' : 'them'} and run import again. Nothing was written`,
+    );
+  }
 }
 
 /**
@@ -560,7 +594,8 @@ async function segmentNamesFor(listed: RemoteTraining[], config: Config, api: Ap
   return new Map([...fromApi.filter(([name]) => !config.names.segments.has(name)), ...config.names.segments]);
 }
 
-async function writeImported(root: string, plan: ImportPlan): Promise<void> {
+async function writeImported(root: string, dir: string, plan: ImportPlan): Promise<void> {
+  await refuseLinks(root, dir, plan);
   for (const f of plan.files) {
     const file = path.join(root, ...f.path.split('/'));
     // Chosen free when planned; a file that appeared since is never written over.

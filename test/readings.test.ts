@@ -4,6 +4,11 @@
 // copies, nothing lost, and an empty plan afterwards.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../src/core/outcome.js';
+import { toPublicPlan } from '../src/core/plan-contract.js';
+import { MANAGED_BY } from '../src/core/training.js';
+import { runImport } from '../src/engine.js';
+import type { TrainingRecord } from '../src/sandbox/model.js';
+import { DEFAULT_SEGMENTS } from '../src/sandbox/server.js';
 import { ApiClient } from '../src/io/api.js';
 import { OpencxRemote } from '../src/io/remote.js';
 import type { RequestRecord } from '../src/sandbox/server.js';
@@ -138,6 +143,65 @@ describe.each(CASES)('under the reading %s', (_, readings) => {
     else expect(refused).toEqual([]);
     const toggles = warnings.filter((w) => /toggle the draft state/.test(w));
     expect(toggles).toEqual([]);
+  });
+});
+
+/** Everything a person sees of a training, and every metadata key but ours. */
+function visible(r: TrainingRecord) {
+  const { updated_at: _u, seq: _s, metadata, ...rest } = r;
+  const { managed_by: _m, key: _k, ...foreign } = metadata;
+  return JSON.stringify({ ...rest, foreign });
+}
+
+/** A dashboard user's requests, as Open.cx gets them. */
+async function dashboard(e: InProcess, method: string, path: string, body: unknown): Promise<{ id: string }> {
+  const res = await fetch(`${e.sandbox.url}${path}`, { method, headers: { authorization: `Bearer ${e.sandbox.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.ok, `${method} ${path}: ${res.status}`).toBe(true);
+  return (await res.json()) as { id: string };
+}
+
+describe.each(CASES)('taking over an organisation under the reading %s', (_, readings) => {
+  const noMetadata = readings.includes('put-rejects-metadata') || readings.includes('put-ignores-metadata');
+  it('import, then plan shows only adopts, apply changes no visible field nor foreign metadata, plan is empty', async () => {
+    env = await inProcess({}, { behaviour: behaviourOf(readings) });
+    const e = env;
+    const VIP = DEFAULT_SEGMENTS[0]?.id as string;
+    const base = { content: 'Answer.', is_draft: true, directory_id: null, restricted_to_channels: [], restricted_to_segments: [] };
+    await dashboard(e, 'POST', '/training', { ...base, title: 'Refunds?', directory_id: 'dir-billing', metadata: { zendesk_id: 7, nested: { a: [1] } }, start_time: '2026-03-29T01:30:00.5+01:00', end_time: '2026-10-25T02:30:00-05:30' });
+    await dashboard(e, 'POST', '/training', { ...base, title: 'Be brief', type: 'BEHAVIORAL', restricted_to_channels: ['web', 'email'], restricted_to_segments: [VIP], metadata: { crm: 'x' }, start_time: '2026-01-01T00:00:00Z' });
+    await dashboard(e, 'POST', '/training', { ...base, title: 'yes', content: 'Ends with spaces  \r\n', end_time: '2026-02-01T00:00:00Z' });
+    // Published, then edited as a draft: the edits wait in draft_title/draft_content.
+    const pub = await dashboard(e, 'POST', '/training', { ...base, title: 'Published?', start_time: '2026-05-01T00:00:00Z' });
+    await dashboard(e, 'PUT', `/training/${pub.id}/draft`, { is_draft: false });
+    await dashboard(e, 'PUT', `/training/${pub.id}`, { ...base, title: 'Published, edited?', content: 'Pending.', type: 'SCENARIO_SPECIFIC', start_time: '2026-05-01T00:00:00Z', end_time: null });
+    expect(e.records().find((r) => r.id === pub.id)).toMatchObject({ current_version: 1, draft_title: 'Published, edited?' });
+    const before = new Map(e.records().map((r) => [r.id, visible(r)]));
+
+    const imported = await runImport(e.config, { dryRun: false, force: false });
+    expect(imported.files).toHaveLength(4);
+    expect(e.writes()).toHaveLength(6);
+    const planned = toPublicPlan((await e.plan()).plan!, { dir: 'trainings' });
+    expect(planned.summary).toEqual({ create: 0, adopt: 4, update: 0, retag: 0, move: 0, delete: 0, unchanged: 0 });
+    expect(planned.changes.filter((c) => c.changed.length > 0)).toEqual([]);
+
+    const applied = await e.apply();
+    expect(applied.outcomes.map((o) => o.status)).toEqual(['adopted', 'adopted', 'adopted', 'adopted']);
+    // Where PUT takes no metadata the tag cannot be written: each adoption says so, tracked by id.
+    for (const o of applied.outcomes) expect('note' in o && o.note?.includes('keeps no opencx-sync tag')).toBe(noMetadata);
+    expect(e.writes().filter((w) => w.startsWith('POST') || w.startsWith('DELETE'))).toHaveLength(4);
+    const after = await e.plan();
+    expect(after.plan?.changes).toEqual([]);
+    expect(after.plan?.drift).toEqual([]);
+    expect(e.records()).toHaveLength(4);
+    for (const r of e.records()) {
+      expect(visible(r), r.id).toBe(before.get(r.id));
+      expect(r.metadata.managed_by).toBe(noMetadata ? undefined : MANAGED_BY);
+    }
+    // Nothing left to import, and another apply sends nothing.
+    expect((await runImport(e.config, { dryRun: true, force: false })).files).toEqual([]);
+    const writes = e.writes().length;
+    expect((await e.apply()).outcomes).toEqual([]);
+    expect(e.writes()).toHaveLength(writes);
   });
 });
 

@@ -191,6 +191,18 @@ describe('a first apply over hand-written files', () => {
     expect((await e.plan()).plan?.changes).toEqual([]);
   });
 
+  it('a file with the live title of a training that has pending dashboard edits adopts it, never duplicates the live answer', async () => {
+    env = await inProcess({ 'trainings/refund.md': trainingFile('How do I refund?', 'Live answer.') });
+    const e = env;
+    const live = createRecord('d1', 1, { title: 'How do I refund?', content: 'Live answer.', is_draft: false }, '2025-01-01T00:00:00.000Z', behaviour);
+    e.sandbox.state.trainings.set('d1', updateRecord({ ...live, current_version: 1, published_at: live.created_at }, { title: 'How do I get a refund?', content: 'Pending.', is_draft: true }, '2025-01-02T00:00:00.000Z', behaviour));
+    expect(e.sandbox.state.trainings.get('d1')).toMatchObject({ title: 'How do I refund?', draft_title: 'How do I get a refund?' });
+    const pub = toPublicPlan((await e.plan()).plan!, { dir: 'trainings' });
+    expect(pub.changes.map((c) => [c.action, c.id])).toEqual([['adopt', 'd1']]);
+    expect((await e.apply()).outcomes.map((o) => o.status)).toEqual(['adopted']);
+    expect(e.sandbox.state.trainings.size).toBe(1);
+  });
+
   it('--no-adopt creates as before; an offline saved plan is refused rather than creating a duplicate', async () => {
     env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
     const e = env;
@@ -215,6 +227,16 @@ describe('a first apply over hand-written files', () => {
     // Apply with --no-refresh still reads Open.cx before a create: it adopts, never duplicates.
     const r = await e.apply({ refresh: false });
     expect(r.outcomes.map((o) => o.status)).toEqual(['adopted']);
+    expect(e.sandbox.state.trainings.size).toBe(1);
+  });
+
+  it('--no-adopt with a file that pins id: is an error before anything is sent, never a copy of the pinned training', async () => {
+    env = await inProcess({ 'trainings/p.md': '---\ntitle: Pinned one\nid: d1\n---\nTheirs.\n' });
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Pinned one', content: 'Theirs.' }, '2025-01-01T00:00:00.000Z', behaviour));
+    await expect(runPlan(e.config, { prune: false, refresh: true, adopt: false })).rejects.toThrow(/p\.md: pins id d1 with "id:", but adoption is off \(--no-adopt\)/);
+    await expect(e.apply({ adopt: false })).rejects.toThrow(/--no-adopt/);
+    expect(e.writes()).toEqual([]);
     expect(e.sandbox.state.trainings.size).toBe(1);
   });
 
@@ -266,6 +288,15 @@ describe('every PUT keeps what the files do not own', () => {
     expect(e.records()[0]).toMatchObject({ end_time: '2027-02-01T00:00:00Z' });
     e.edit(e.records()[0]!.id, { end_time: null });
     expect((await e.plan()).plan).toMatchObject({ changes: [], drift: [] });
+  });
+
+  it('import leaves alone a training that a sync: false file pins by id', async () => {
+    env = await inProcess({ 'trainings/leave.md': '---\ntitle: Leave me\nid: d1\nsync: false\n---\nTheirs.\n' });
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Leave me', content: 'Theirs.' }, '2025-01-01T00:00:00.000Z', behaviour));
+    const r = await runImport(e.config, { dryRun: true, force: false });
+    expect(r.files).toEqual([]);
+    expect(r.left).toEqual([expect.objectContaining({ id: 'd1', why: expect.stringContaining('trainings/leave.md') })]);
   });
 
   it('import --force writes again, from Open.cx, a file that pins its id; other files stay', async () => {

@@ -36,7 +36,7 @@ export interface NameMaps {
 export type ParseResult =
   /** `lookups`: segment names left for Open.cx's segment list to resolve (with `remoteSegments: 'deferred'`). */
   | { kind: 'training'; training: Training; issues: Issue[]; positions?: TextPositions; lookups?: string[] }
-  | { kind: 'skipped'; key: string; path: string }
+  | { kind: 'skipped'; key: string; path: string; id?: string }
   | { kind: 'invalid'; issues: Issue[] };
 
 /**
@@ -64,7 +64,8 @@ const MAX_ALIAS_COUNT = 50;
 /** An ignored file is left alone like one with `sync: false`: its key still counts, so it is never pruned. */
 export function asSkipped(r: ParseResult, path: string): ParseResult {
   if (r.kind === 'skipped') return r;
-  return { kind: 'skipped', key: r.kind === 'training' ? r.training.key : defaultKey(path), path };
+  if (r.kind !== 'training') return { kind: 'skipped', key: defaultKey(path), path };
+  return { kind: 'skipped', key: r.training.key, path, ...(r.training.id === undefined ? {} : { id: r.training.id }) };
 }
 
 export function defaultKey(path: string): string {
@@ -94,7 +95,8 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   const schemaOk = issues.length === 0;
 
   const key = fm.key ?? defaultKey(file.path);
-  if (fm.sync === false && schemaOk) return { kind: 'skipped', key, path: file.path };
+  // Its pinned id still counts: import must not write a second file for a training left alone.
+  if (fm.sync === false && schemaOk) return { kind: 'skipped', key, path: file.path, ...(fm.id === undefined ? {} : { id: fm.id }) };
   const words = readTitleAndContent(text, split, fm, schemaOk, at);
   const refs = resolveNames(fm, names, ctx);
   if (issues.some((i) => i.severity === 'error') || words.title === undefined) return invalid;

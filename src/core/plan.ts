@@ -95,7 +95,8 @@ export interface Plan {
 export interface PlanInput {
   trainings: Training[];
   /** Keys of `sync: false` files: left alone even when their state entry would otherwise be orphaned. */
-  skipped: { key: string }[];
+  /** Files left alone (sync: false, ignored): their keys count, and the training one pins is not adopted by another. */
+  skipped: { key: string; path?: string; id?: string }[];
   state: State;
   prune: boolean;
   /**
@@ -176,7 +177,9 @@ export function planChanges(input: PlanInput): Plan {
     ...pairRenames(tracked.fresh.filter((d) => d.id === undefined), orphans.filter((k) => !taken.has(k)), input.state),
   ]);
   const unpaired = tracked.fresh.filter((d) => !renames.has(d.key));
-  const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, conflicts) : new Map<string, Adoption>();
+  const leftAlone = new Map(input.skipped.flatMap((s) => (s.id === undefined ? [] : [[s.id, s.path ?? `${s.key}.md`] as const])));
+  const adoptions = input.adopt ? matchAdoptions(unpaired, ctx, idOwner, leftAlone, conflicts) : new Map<string, Adoption>();
+  if (!input.adopt) refusePinsWithoutAdoption(unpaired, ctx, conflicts);
   const fresh = tracked.fresh.map((d) => planFresh(d, renames.get(d.key), ctx, adoptions.get(d.key)));
   const renamed = new Set(renames.values());
   const gone = planGone(orphans.filter((k) => !renamed.has(k)), ctx, input.prune);
@@ -196,13 +199,29 @@ type Adoption = { id: string; match: AdoptMatch };
  * Files the state does not track, matched to trainings the tool did not make: by pinned id (offline
  * too), else by trigger phrase and type (only with the remote read). Ambiguity is a conflict, never a guess.
  */
-function matchAdoptions(fresh: Desired[], ctx: Context, idOwner: ReadonlyMap<string, string>, conflicts: string[]): Map<string, Adoption> {
+function matchAdoptions(
+  fresh: Desired[],
+  ctx: Context,
+  idOwner: ReadonlyMap<string, string>,
+  leftAlone: ReadonlyMap<string, string>,
+  conflicts: string[],
+): Map<string, Adoption> {
   const byKey = (d: Desired) => oldestOf(ctx.driftByKey.get(d.key) ?? [], 'untracked', ctx);
   const open = fresh.filter((d) => byKey(d) === undefined);
   const found = matchPinned(open, ctx, idOwner, conflicts);
-  if (ctx.remote) matchByTrigger(open, ctx.remote, idOwner, found, conflicts);
+  if (ctx.remote) matchByTrigger(open, ctx.remote, idOwner, leftAlone, found, conflicts);
   dropShared(open, found, conflicts);
   return found;
+}
+
+/** A pin names one training: without adoption it would be ignored and a copy of that training created. */
+function refusePinsWithoutAdoption(unpaired: Desired[], ctx: Context, conflicts: string[]): void {
+  for (const d of unpaired) {
+    if (d.id === undefined) continue;
+    const r = ctx.remoteById.get(d.id);
+    if (r && keyOfRemote(r, ctx.state.namespace) === d.key) continue;
+    conflicts.push(`${d.path}: pins id ${printable(d.id)} with "id:", but adoption is off (--no-adopt): drop --no-adopt to adopt that training, or remove "id:" to create a new one`);
+  }
 }
 
 /** Files that pin an Open.cx id: adopted unless the id is missing or another owner's. */
@@ -234,19 +253,31 @@ function ownerOf(r: RemoteTraining, namespace: string): string {
 }
 
 /** Unpinned files matched by trigger phrase and type to exactly one untagged, untracked training. */
-function matchByTrigger(open: Desired[], remote: RemoteTraining[], idOwner: ReadonlyMap<string, string>, found: Map<string, Adoption>, conflicts: string[]): void {
+function matchByTrigger(
+  open: Desired[],
+  remote: RemoteTraining[],
+  idOwner: ReadonlyMap<string, string>,
+  leftAlone: ReadonlyMap<string, string>,
+  found: Map<string, Adoption>,
+  conflicts: string[],
+): void {
   const pinnedIds = new Set(open.flatMap((d) => (d.id === undefined ? [] : [d.id])));
   const byTrigger = new Map<string, RemoteTraining[]>();
   for (const r of remote) {
     if (!isAdoptable(r) || idOwner.has(r.id) || pinnedIds.has(r.id)) continue;
-    const f = fieldsOfRemote(r);
-    const t = triggerOf(f.type, f.title);
-    byTrigger.set(t, [...(byTrigger.get(t) ?? []), r]);
+    // A training with pending dashboard edits answers to its published title (live for customers) as
+    // well as to the one being edited: a file with either adopts it, never duplicates the live answer.
+    for (const t of new Set([triggerOf(r.type, r.draft_title ?? r.title), triggerOf(r.type, r.title)])) byTrigger.set(t, [...(byTrigger.get(t) ?? []), r]);
   }
   for (const d of open) {
     if (d.id !== undefined) continue;
     const rs = byTrigger.get(triggerOf(d.fields.type, d.fields.title));
     if (!rs?.length) continue;
+    const alone = rs.find((r) => leftAlone.has(r.id));
+    if (alone) {
+      conflicts.push(`${d.path}: has the trigger phrase and type of training ${printable(alone.id)}, which ${leftAlone.get(alone.id)} leaves alone (sync: false, or "ignore" in the config): reword one of them, or let ${d.path} take it over by removing that file's "id:"`);
+      continue;
+    }
     if (rs.length > 1) {
       const ids = [...rs].sort(byCreation).map((r) => printable(r.id));
       conflicts.push(`${d.path}: ${ids.length} trainings in Open.cx have its trigger phrase and type (${ids.join(', ')}): pin the one to adopt with "id: <id>" in the front-matter, or delete the others`);
@@ -266,7 +297,12 @@ function dropShared(open: Desired[], found: Map<string, Adoption>, conflicts: st
   for (const [id, paths] of files) {
     if (paths.length < 2) continue;
     const shown = printable(id);
-    conflicts.push(`${paths.join(', ')}: these files all match training ${shown} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${shown}"`);
+    const allPinned = open.every((d) => found.get(d.key)?.id !== id || d.id === id);
+    conflicts.push(
+      allPinned
+        ? `${paths.join(', ')}: these files all pin id ${shown} with "id:": keep "id: ${shown}" in the one file that holds that training`
+        : `${paths.join(', ')}: these files all match training ${shown} in Open.cx: give all but one another trigger phrase, or pin the right one with "id: ${shown}"`,
+    );
     for (const d of open) if (found.get(d.key)?.id === id) found.delete(d.key);
   }
 }

@@ -7,7 +7,7 @@ import type { Training } from './training.js';
 export interface ValidatedSet {
   trainings: Training[];
   /** Keys of files marked `sync: false`: left alone, never created, updated or deleted. */
-  skipped: { key: string; path: string }[];
+  skipped: { key: string; path: string; id?: string }[];
   issues: Issue[];
 }
 
@@ -38,7 +38,7 @@ export function validateTrainingSet(
     }
     owner.set(key, displayPath);
     if (result.kind === 'skipped') {
-      skipped.push({ key, path: result.path });
+      skipped.push({ key, path: result.path, ...(result.id === undefined ? {} : { id: result.id }) });
       continue;
     }
     issues.push(...result.issues);

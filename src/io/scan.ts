@@ -2,7 +2,8 @@
 // A file that looks like a training but is skipped gets a warning, and one that cannot be read an error
 // for its path, because a training missed silently is a training `--prune` deletes.
 import { readdir, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import fg from 'fast-glob';
@@ -24,6 +25,26 @@ const MARKDOWN = /\.md$/i;
 const OTHER_MARKDOWN = /\.(markdown|mdown|mkdn|mkd|mdx)$/i;
 // Never walked: git's own files are no trainings, and a big folder to read for nothing.
 const NEVER = ['**/.git', '**/.git/**'];
+
+/**
+ * Which of these paths (not written yet) an `ignore` glob would hide. Answered by the same glob call the
+ * scan makes, over empty stand-ins in a temporary folder, so the two can never disagree.
+ */
+export async function ignoredAmong(paths: readonly string[], ignore: string[]): Promise<Set<string>> {
+  if (!ignore.length || !paths.length) return new Set();
+  const root = await mkdtemp(path.join(tmpdir(), 'opencx-sync-ignore-'));
+  try {
+    for (const p of paths) {
+      const file = path.join(root, ...p.split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, '');
+    }
+    const kept = new Set(await fg('**', { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: [...NEVER, ...ignore], caseSensitiveMatch: false }));
+    return new Set(paths.filter((p) => !kept.has(p)));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
 
 /** Every Markdown file (`.md` in any case); those matching an `ignore` glob are marked, so their keys are still known. */
 export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: string[] }): Promise<ScanResult> {

@@ -105,6 +105,14 @@ describe('adoption of trainings made outside the tool', () => {
     const copy = training('faq-copy', { title: 'What are your hours?' });
     const both = adoptPlan([faq, copy], [dashboard('d1', { title: 'What are your hours?' })]);
     expect(both.conflicts).toEqual([expect.stringContaining('faq.md, faq-copy.md: these files all match training d1')]);
+    // Both pin it: the advice is to keep the pin in one file, not to pin it.
+    const pins = adoptPlan([{ ...faq, id: 'd1' }, { ...training('other', { title: 'Other' }), id: 'd1' }], [dashboard('d1', { title: 'What are your hours?' })]);
+    expect(pins.conflicts).toEqual(['faq.md, other.md: these files all pin id d1 with "id:": keep "id: d1" in the one file that holds that training']);
+  });
+
+  it('a training a sync: false file pins is neither adopted nor doubled by another file with its trigger phrase: a conflict', () => {
+    const p = planChanges({ trainings: [faq], skipped: [{ key: 'left-alone', path: 'left-alone.md', id: 'd1' }], state: emptyState('l'), prune: false, remote: [dashboard('d1', { title: 'What are your hours?' })], adopt: true });
+    expect(p.conflicts).toEqual([`faq.md: has the trigger phrase and type of training d1, which left-alone.md leaves alone (sync: false, or "ignore" in the config): reword one of them, or let faq.md take it over by removing that file's "id:"`]);
   });
 
   it('a pinned id adopts that training whatever its title, offline too; a missing or foreign one is a conflict', () => {
