@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -18,5 +19,7 @@ export default defineConfig({
     // ran the 44 files one after another. Many files mostly wait (rate windows, Retry-After, child
     // processes), so one worker more than the cores keeps both cores busy.
     maxWorkers: availableParallelism() + 1,
+    // The longest files first, so the last worker to finish is not left alone with one of them.
+    sequence: { sequencer: LongestFirst },
   },
 });
