@@ -1,6 +1,8 @@
 // The built `opencx-sync doctor` against the sandbox: exit codes per outcome, the report file, and
 // Ctrl-C (or a kill) at a chosen request: the probe is deleted (or found and deleted by the next run),
 // and the sandbox holds the same records as before. The key is in no output and no report.
+// The built CLI for exit 0, the report to /dev/stdout, Ctrl-C and SIGKILL; the other exit codes, no key
+// and the run after a kill go in process, which gives the same exit code, output and report file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,7 +48,7 @@ describe('opencx-sync doctor exit codes', () => {
     ['create-200', 3, 'differs'],
   ])('under %s: exit %i, the table on stdout, the report in opencx-doctor.json', async (reading, code, result) => {
     const { sandbox, ws, env, report, before } = await setup({ behaviour: behaviourOf([reading]) });
-    const r = await runCli(doctorArgs, { cwd: ws.dir, env });
+    const r = reading === 'strict' ? await runCli(doctorArgs, { cwd: ws.dir, env }) : await runInProcess(doctorArgs, { cwd: ws.dir, env });
     outputs.push(r.stdout, r.stderr);
     expect(r.code, r.stderr).toBe(code);
     expect(r.stdout).toMatch(/Assumption\s+Observed\s+What the tool does/);
@@ -57,7 +59,7 @@ describe('opencx-sync doctor exit codes', () => {
 
   it('a key without training:write: exit 4, and --json prints the report it writes to --out', async () => {
     const { sandbox, ws, env, before } = await setup({ readOnlyKey: `${KEY}-ro` });
-    const r = await runCli([...doctorArgs, '--json', '--out', 'r.json'], { cwd: ws.dir, env: { ...env, OPENCX_API_KEY: `${KEY}-ro` } });
+    const r = await runInProcess([...doctorArgs, '--json', '--out', 'r.json'], { cwd: ws.dir, env: { ...env, OPENCX_API_KEY: `${KEY}-ro` } });
     outputs.push(r.stdout, r.stderr);
     expect(r.code).toBe(4);
     const printed = JSON.parse(r.stdout);
@@ -111,7 +113,7 @@ describe('opencx-sync doctor exit codes', () => {
 
   it('no key: exit 1 with the usual message, nothing sent', async () => {
     const { sandbox, ws, env } = await setup();
-    const r = await runCli(doctorArgs, { cwd: ws.dir, env: { OPENCX_API_URL: env.OPENCX_API_URL } });
+    const r = await runInProcess(doctorArgs, { cwd: ws.dir, env: { OPENCX_API_URL: env.OPENCX_API_URL } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('OPENCX_API_KEY is not set');
     expect(sandbox.state.requests).toEqual([]);
@@ -169,7 +171,7 @@ describe('opencx-sync doctor interrupted', () => {
     expect(existsSync(path.join(ws.dir, 'opencx-doctor.json'))).toBe(false);
     const left = [...sandbox.state.trainings.values()].filter((t) => t.metadata.probe === 'doctor');
     expect(left).toHaveLength(1);
-    const again = await runCli(doctorArgs, { cwd: ws.dir, env });
+    const again = await runInProcess(doctorArgs, { cwd: ws.dir, env });
     outputs.push(again.stdout, again.stderr);
     expect(again.code, again.stderr).toBe(0);
     expect(report().probe.leftovers_removed).toEqual([left[0]?.id]);

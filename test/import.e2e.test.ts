@@ -1,8 +1,10 @@
 // `opencx-sync import` as a child process: its JSON, its summary, config names in the files, exit codes.
+// The runs around the imports (validate, plan, apply, a second import) go in process.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRecord, STRICT } from '../src/sandbox/model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { KEY, runCli, workspace, type Workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 let sandbox: Sandbox;
 let ws: Workspace;
@@ -10,6 +12,11 @@ const outputs: string[] = [];
 
 async function cli(...args: string[]) {
   const r = await runCli(args, { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY } });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+async function inProcess(...args: string[]) {
+  const r = await runInProcess(args, { cwd: ws.dir, env: { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY } });
   outputs.push(r.stdout, r.stderr);
   return r;
 }
@@ -37,7 +44,7 @@ describe('opencx-sync import', () => {
     const json = JSON.parse(dry.stdout) as { format_version: number; dry_run: boolean; files: { path: string; id: string }[]; summary: Record<string, number> };
     expect(json).toMatchObject({ format_version: 1, dry_run: true, summary: { trainings: 2, written: 0, to_write: 2, left: 0 } });
     expect(json.files.map((f) => `${f.path} ${f.id}`)).toEqual(['trainings/billing/how-do-i-get-a-refund.md d1', 'trainings/be-brief.md d2']);
-    expect((await cli('validate')).stdout).toContain('0 files valid');
+    expect((await inProcess('validate')).stdout).toContain('0 files valid');
 
     const wrote = await cli('import');
     expect(wrote.code).toBe(0);
@@ -46,13 +53,13 @@ describe('opencx-sync import', () => {
     expect(ws.read('trainings/billing/how-do-i-get-a-refund.md')).toBe(
       '---\ntitle: "How do I get a refund?"\nid: "d1"\ndirectory: "Billing"\nsegments: ["VIP"]\nactive:\n  from: "2026-01-01T00:00:00.000Z"\n---\nAbout How do I get a refund?.\n',
     );
-    const plan = await cli('plan', '--refresh', '--detailed-exitcode');
+    const plan = await inProcess('plan', '--refresh', '--detailed-exitcode');
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain('Plan: 0 to create, 2 to adopt, 0 to update');
-    expect((await cli('apply', '--yes')).stdout).toContain('Apply: 0 created, 2 adopted');
-    expect((await cli('plan', '--refresh', '--detailed-exitcode')).code).toBe(0);
+    expect((await inProcess('apply', '--yes')).stdout).toContain('Apply: 0 created, 2 adopted');
+    expect((await inProcess('plan', '--refresh', '--detailed-exitcode')).code).toBe(0);
     expect(sandbox.state.trainings.get('d1')?.start_time).toBe('2026-01-01T00:00:00Z');
-    const again = await cli('import');
+    const again = await inProcess('import');
     expect(again.stdout).toContain('Nothing to import: every one of the 2 trainings in Open.cx is tracked by a file or left alone.');
   });
 
@@ -61,6 +68,6 @@ describe('opencx-sync import', () => {
     const r = await cli('import');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('1 training file has errors ("opencx-sync validate" shows them)');
-    expect((await cli('validate')).stdout).toContain('trainings/bad.md:4:9');
+    expect((await inProcess('validate')).stdout).toContain('trainings/bad.md:4:9');
   });
 });

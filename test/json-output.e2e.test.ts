@@ -1,11 +1,14 @@
-// The JSON output contract through the built CLI: each command's document, the error document when a
-// command stops (alone on stdout), and the exit code of each. runCli checks every document against its
-// schema (test/json-output.ts); these tests pin what each run must say.
+// The JSON output contract: each command's document, the error document when a command stops (alone on
+// stdout), and the exit code of each. runCli and runInProcess check every document against its schema
+// (test/json-output.ts); these tests pin what each run must say. The built CLI in a child process for a
+// document, an error document, a usage error, a failed request and a lock held by another process; the
+// rest in process, which captures the same stdout and exit code.
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../src/io/lock.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { KEY, runCli, trainingFile, workspace, type Workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 let sandbox: Sandbox;
 let ws: Workspace;
@@ -22,16 +25,21 @@ afterEach(async () => {
 
 const env = () => ({ OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY });
 const cli = async (...args: string[]) => {
+  const r = await runInProcess(args, { cwd: ws.dir, env: env() });
+  return { ...r, json: JSON.parse(r.stdout) };
+};
+/** The built CLI in a child process: the document alone on a real stdout, the exit code of a real exit. */
+const spawned = async (...args: string[]) => {
   const r = await runCli(args, { cwd: ws.dir, env: env() });
   return { ...r, json: JSON.parse(r.stdout) };
 };
 
 describe('--json documents', () => {
   it('validate --json (= --format json): the report, exit 0 valid, 1 invalid', async () => {
-    const ok = await cli('validate', '--json');
+    const ok = await spawned('validate', '--json');
     expect([ok.code, ok.json]).toEqual([0, { format_version: 1, command: 'validate', valid: true, files: 2, issues: [] }]);
     ws.write('trainings/bad.md', '---\ntitel: x\n---\nBody\n');
-    const bad = await cli('validate', '--format', 'json');
+    const bad = await spawned('validate', '--format', 'json');
     expect(bad.code).toBe(1);
     expect(bad.json).toMatchObject({ command: 'validate', valid: false, files: 3, issues: [{ file: 'trainings/bad.md', severity: 'error' }] });
   });
@@ -84,7 +92,7 @@ describe('a command that stops prints the error document alone on stdout', () =>
   });
 
   it('a usage error, exit 1, names the command', async () => {
-    const r = await cli('apply', '--json', '--prnue');
+    const r = await spawned('apply', '--json', '--prnue');
     expect(r.code).toBe(1);
     expect(r.json).toEqual({ format_version: 2, command: 'apply', error: { kind: 'usage', message: expect.stringContaining('Did you mean --prune?'), exit_code: 1 } });
   });
@@ -110,7 +118,7 @@ describe('a command that stops prints the error document alone on stdout', () =>
   it('a held lock: kind user, exit 1, nothing sent', async () => {
     const lock = await acquireLock(path.join(ws.dir, 'opencx-sync.state.json'), { waitMs: 0, command: 'test' });
     try {
-      const r = await cli('apply', '--yes', '--json', '--lock-wait', '0');
+      const r = await spawned('apply', '--yes', '--json', '--lock-wait', '0');
       expect(r.code).toBe(1);
       expect(r.json.error).toMatchObject({ kind: 'user', message: expect.stringContaining('is locked by') });
     } finally {
