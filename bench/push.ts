@@ -1,9 +1,8 @@
-// npm run bench (push): throughput under the rate limit. A sandbox allows 600 requests per sliding minute
-// (the documented limit); the CLI, told the same limit, pushes N new trainings. Prints the rate achieved
-// against the rate allowed and the 429s seen. N is 700 by default: the sustained rate is measured over
-// whole windows (request 1 to request 1 + LIMIT), so one window and a bit is the shortest honest run
-// (~70 s). A lower limit with fewer creates would not be shorter: the run lasts N / LIMIT minutes.
-// BENCH_PUSH_N=1300 measures over two windows.
+// npm run bench (push): throughput under the rate limit. A sandbox allows 100 requests per sliding minute
+// (Open.cx's documented limit); the CLI, told the same limit, pushes N new trainings. Prints the rate
+// achieved against the rate allowed and the 429s seen. N is 130 by default: the sustained rate is
+// measured over whole windows (request 1 to request 1 + LIMIT), so one window and a bit is the shortest
+// honest run (~80 s). BENCH_PUSH_N=230 measures over two windows; BENCH_RATE sets another limit.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +12,8 @@ import { startSandbox } from '../src/sandbox/server.js';
 import { generateTrainings } from './generate.js';
 import { machine } from './measure.js';
 
-const N = Number(process.env.BENCH_PUSH_N ?? 700);
-const LIMIT = Number(process.env.BENCH_RATE ?? 600);
+const N = Number(process.env.BENCH_PUSH_N ?? 130);
+const LIMIT = Number(process.env.BENCH_RATE ?? 100);
 const WINDOW = 60_000;
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 
