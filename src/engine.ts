@@ -24,7 +24,7 @@ import { UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
 // or validate never pays for them (undici alone costs ~70 ms of start-up).
 import type { ApiClient, ApiOptions, ApiStats, WaitReason } from './io/api.js';
-import { fetchSegmentDirectory, SegmentsForbiddenError } from './io/segments.js';
+import { fetchSegmentDirectory, SegmentListMissingError, SegmentsForbiddenError } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
 import type { Remote } from './io/remote.js';
 import { existingPaths } from './io/paths.js';
@@ -585,6 +585,10 @@ async function segmentNamesFor(listed: RemoteTraining[], config: Config, api: Ap
   try {
     directory = await fetchSegmentDirectory(api);
   } catch (err) {
+    if (err instanceof SegmentListMissingError) {
+      hooks.warn?.('this Open.cx has no segment list (404 on GET /contacts/segments): segments not named in the config are written as ids');
+      return new Map(config.names.segments);
+    }
     if (!(err instanceof SegmentsForbiddenError)) throw err;
     hooks.warn?.('the key may not read segments (segments:read): segments not named in the config are written as ids');
     return new Map(config.names.segments);

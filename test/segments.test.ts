@@ -180,12 +180,12 @@ describe('segments by name, offline', () => {
 });
 
 describe('the segment list response', () => {
-  async function serve(pages: (page: number) => unknown) {
+  async function serve(pages: (page: number) => unknown, status = 200) {
     const seen: string[] = [];
     const server = createServer((req, res) => {
       seen.push(req.url ?? '');
       const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pages(page)));
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(pages(page)));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     closers.push(() => new Promise<void>((r) => server.close(() => r())));
@@ -217,6 +217,11 @@ describe('the segment list response', () => {
     const endless = await serve((p) => ({ data: Array.from({ length: 100 }, (_, i) => seg(p * 100 + i)), has_more: true }));
     await expect(fetchSegments(endless.api)).rejects.toThrow(/went on for 100 pages of 100: stopped/);
     expect(endless.seen).toHaveLength(100);
+  });
+
+  it('a 404 on the segment list (an Open.cx without it) says to map the names in the config', async () => {
+    const missing = await serve(() => ({ statusCode: 404, message: 'Cannot GET /contacts/segments' }), 404);
+    await expect(fetchSegments(missing.api)).rejects.toThrow(/404 on GET \/contacts\/segments.*map the names to their ids under "segments" in the config file/i);
   });
 
   it('refuses an answer that is not a list', async () => {
