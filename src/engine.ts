@@ -18,7 +18,7 @@ import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
 import { planImport, type ImportPlan } from './core/import.js';
 import { writeFileDurably } from './io/durable-write.js';
-import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
@@ -513,13 +513,15 @@ export interface ImportResult extends ImportPlan {
 export async function runImport(config: Config, opts: ImportOptions, hooks: Hooks = {}): Promise<ImportResult> {
   // A repository taking over its organisation has no trainings folder yet: import is what fills it.
   if (!opts.dryRun) await mkdir(path.resolve(config.cwd, config.dir), { recursive: true });
-  const loaded = await loadOnline(config, hooks);
+  // A dry run makes nothing, not even the folder: a folder not there yet holds no files to read.
+  const absent = opts.dryRun && !(await stat(path.resolve(config.cwd, config.dir)).catch(() => undefined))?.isDirectory();
+  const loaded: Loaded = absent ? { ...validateParsed(config, []), files: 0, lookups: [] } : await loadOnline(config, hooks);
   const errors = loaded.issues.filter((i) => i.severity === 'error');
   if (errors.length) {
     const files = new Set(errors.map((i) => i.file));
     throw new UserError(`${plural(files.size, 'training file')} ${files.size === 1 ? 'has' : 'have'} errors ("opencx-sync validate" shows them): fix them first, since import must know which trainings the files already track. Nothing was written`);
   }
-  const { files: sources } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const { files: sources } = absent ? { files: [] } : await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const state = (await readState(config)) ?? emptyState('none', config.namespace);
   return withConnection(config, hooks, async ({ remote, api }) => {
     let others: RemoteTraining[] = [];
