@@ -14,6 +14,7 @@ import { planToJson } from '../src/render/report.js';
 import { fetchSegments } from '../src/io/segments.js';
 import { DEFAULT_SEGMENTS, startSandbox, type Named, type SandboxOptions } from '../src/sandbox/server.js';
 import { KEY, runCli, trainingFile, workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const VIP = '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34';
 const TRIAL = '5d2e8f10-7a3b-4c9d-9e1f-2b4a6c8d0e12';
@@ -176,6 +177,36 @@ describe('segments by name, offline', () => {
     ]);
     expect(loaded.lookups).toEqual(['VIP customers', 'Trail']);
     expect(t.sandbox.state.requests).toEqual([]);
+  });
+});
+
+describe('validate --strict and segment names only Open.cx knows', () => {
+  const file = { 'trainings/v.md': trainingFile('Discount?', 'Yes.', { segments: ['VIP customers'] }) };
+
+  it('the warning names its rule, segment-lookup, so it can be switched off', async () => {
+    const ws = workspace(file);
+    closers.push(() => ws.cleanup());
+    const r = await runInProcess(['validate', '--strict'], { cwd: ws.dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('segment "VIP customers" is not in "segments" of the config file');
+    expect(r.stdout).toContain('[segment-lookup]');
+  });
+
+  it('"segment-lookup": "off" in the config lets validate --strict pass; an offline plan still refuses the name', async () => {
+    const ws = workspace({ ...file, 'opencx-sync.config.json': JSON.stringify({ rules: { 'segment-lookup': 'off' } }) });
+    closers.push(() => ws.cleanup());
+    const r = await runInProcess(['validate', '--strict'], { cwd: ws.dir });
+    expect(r.stdout, r.stderr).not.toContain('VIP customers');
+    expect(r.code).toBe(0);
+    const plan = await runInProcess(['plan'], { cwd: ws.dir });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr + plan.stdout).toContain('VIP customers');
+  });
+
+  it('"segment-lookup": "error" makes it an error without --strict', async () => {
+    const t = await setup(file, { config: { rules: { 'segment-lookup': 'error' } } });
+    const loaded = await loadTrainings(t.config);
+    expect(loaded.issues.map((i) => [i.severity, i.rule])).toEqual([['error', 'segment-lookup']]);
   });
 });
 
