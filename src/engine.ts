@@ -16,7 +16,7 @@ import { byCreation, fieldsOfRemote, isProbe, keyOfRemote, type RemoteTraining }
 import { inNamespace, namespaceName, otherNamespaceOf, tagOf } from './core/namespace.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
-import { planImport, type ImportPlan } from './core/import.js';
+import { planImport, unmappedDirectories, type ImportPlan } from './core/import.js';
 import { writeFileDurably } from './io/durable-write.js';
 import { lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
@@ -545,6 +545,9 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
       files: planned.files.filter((f) => !hidden.has(f.path)),
       left: [...planned.left, ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` }))],
     };
+    // Before writing, dry run or not: files the next command would refuse are never written.
+    const unmapped = unmappedDirectories(result.files, [...listed, ...others], config.names.directories);
+    if (unmapped) throw new UserError(unmapped);
     if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), config.dir, result);
     return { ...result, total: listed.length + others.length, stats: api.stats };
   });
