@@ -28,7 +28,7 @@ const FRONT_MATTER_DOCS: Record<string, { description: string; examples: unknown
   sync: { description: 'false = this file is left alone: never created, updated or deleted.', examples: [false] },
   id: { description: 'The Open.cx id of a training made outside opencx-sync (in the dashboard) that this file takes over instead of creating a new one; written by "opencx-sync import". Not the key.', examples: ['7f3c2a9e-2b1d-4c6e-9a51-0d2f4e8b1c77'] },
   content: { description: 'The content as one quoted string, kept exactly (not trimmed), for text a body cannot hold: leading blank lines, trailing spaces, carriage returns. The body must then be empty. Written by "opencx-sync import" only where needed.', examples: ['Line one  \r\nline two'] },
-  active: { description: 'The active window (Open.cx start_time/end_time): from and until, ISO 8601 date-times with a timezone; either may be left out for no bound, null = no window. Absent: the window stays as Open.cx holds it.', examples: [{ from: '2026-12-01T00:00:00Z', until: '2027-01-06T00:00:00+01:00' }] },
+  active: { description: 'The active window (Open.cx start_time/end_time): from and until, ISO 8601 date-times with a timezone; either may be left out or null for no bound; active: null = no window. Absent: the window stays as Open.cx holds it.', examples: [{ from: '2026-12-01T00:00:00Z', until: '2027-01-06T00:00:00+01:00' }] },
 };
 
 const CONFIG_DOCS: Record<string, { description: string; examples: unknown[] }> = {

@@ -6,7 +6,7 @@ import { completeChecks, DOCTOR_FORMAT_VERSION, resultOf, type CheckId, type Doc
 import { apiClientFor, type Hooks } from './engine.js';
 import { cleanText } from './errors.js';
 import type { Answer } from './io/api.js';
-import { probeApi, type Seen } from './io/doctor-probe.js';
+import { probeApi, type ProbePhase, type Seen } from './io/doctor-probe.js';
 import { OpencxRemote } from './io/remote.js';
 import { VERSION } from './version.js';
 
@@ -15,6 +15,7 @@ export interface DoctorOptions {
   signal?: AbortSignal;
   now?: () => Date;
   onStep?: (id: CheckId) => void;
+  onProbe?: (phase: ProbePhase) => void;
 }
 
 /** Header values are server text: short, and only the rate-limit ones. */
@@ -45,6 +46,7 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}, hooks:
       runId: randomBytes(6).toString('hex'),
       signal,
       ...(opts.onStep ? { onStep: opts.onStep } : {}),
+      ...(opts.onProbe ? { onProbe: opts.onProbe } : {}),
     });
   } finally {
     await Promise.all([api.close(), cleanupApi.close()]);

@@ -16,15 +16,15 @@ import { byCreation, fieldsOfRemote, isProbe, keyOfRemote, type RemoteTraining }
 import { inNamespace, namespaceName, otherNamespaceOf, tagOf } from './core/namespace.js';
 import { hashFields } from './core/hash.js';
 import { validateTrainingSet, type ValidatedSet } from './core/validate.js';
-import { planImport, type ImportPlan } from './core/import.js';
+import { planImport, unmappedDirectories, type ImportPlan } from './core/import.js';
 import { writeFileDurably } from './io/durable-write.js';
-import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
 import { UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
 // or validate never pays for them (undici alone costs ~70 ms of start-up).
 import type { ApiClient, ApiOptions, ApiStats, WaitReason } from './io/api.js';
-import { fetchSegmentDirectory, SegmentsForbiddenError } from './io/segments.js';
+import { fetchSegmentDirectory, SegmentListMissingError, SegmentsForbiddenError } from './io/segments.js';
 import { acquireLock } from './io/lock.js';
 import type { Remote } from './io/remote.js';
 import { existingPaths } from './io/paths.js';
@@ -513,13 +513,15 @@ export interface ImportResult extends ImportPlan {
 export async function runImport(config: Config, opts: ImportOptions, hooks: Hooks = {}): Promise<ImportResult> {
   // A repository taking over its organisation has no trainings folder yet: import is what fills it.
   if (!opts.dryRun) await mkdir(path.resolve(config.cwd, config.dir), { recursive: true });
-  const loaded = await loadOnline(config, hooks);
+  // A dry run makes nothing, not even the folder: a folder not there yet holds no files to read.
+  const absent = opts.dryRun && !(await stat(path.resolve(config.cwd, config.dir)).catch(() => undefined))?.isDirectory();
+  const loaded: Loaded = absent ? { ...validateParsed(config, []), files: 0, lookups: [] } : await loadOnline(config, hooks);
   const errors = loaded.issues.filter((i) => i.severity === 'error');
   if (errors.length) {
     const files = new Set(errors.map((i) => i.file));
     throw new UserError(`${plural(files.size, 'training file')} ${files.size === 1 ? 'has' : 'have'} errors ("opencx-sync validate" shows them): fix them first, since import must know which trainings the files already track. Nothing was written`);
   }
-  const { files: sources } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  const { files: sources } = absent ? { files: [] } : await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const state = (await readState(config)) ?? emptyState('none', config.namespace);
   return withConnection(config, hooks, async ({ remote, api }) => {
     let others: RemoteTraining[] = [];
@@ -543,6 +545,9 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
       files: planned.files.filter((f) => !hidden.has(f.path)),
       left: [...planned.left, ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` }))],
     };
+    // Before writing, dry run or not: files the next command would refuse are never written.
+    const unmapped = unmappedDirectories(result.files, [...listed, ...others], config.names.directories);
+    if (unmapped) throw new UserError(unmapped);
     if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), config.dir, result);
     return { ...result, total: listed.length + others.length, stats: api.stats };
   });
@@ -585,6 +590,10 @@ async function segmentNamesFor(listed: RemoteTraining[], config: Config, api: Ap
   try {
     directory = await fetchSegmentDirectory(api);
   } catch (err) {
+    if (err instanceof SegmentListMissingError) {
+      hooks.warn?.('this Open.cx has no segment list (404 on GET /contacts/segments): segments not named in the config are written as ids');
+      return new Map(config.names.segments);
+    }
     if (!(err instanceof SegmentsForbiddenError)) throw err;
     hooks.warn?.('the key may not read segments (segments:read): segments not named in the config are written as ids');
     return new Map(config.names.segments);

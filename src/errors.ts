@@ -75,6 +75,14 @@ export function stripControl(text: string): string {
 }
 
 /**
+ * Text with every control character (and bidi override) shown as a `\uXXXX` escape instead of removed:
+ * for diff lines, where a change that is only a NUL or an escape must still be seen.
+ */
+export function showControl(text: string): string {
+  return text.replace(CONTROLS, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * Server text made safe to show: printable, and without the key. Stripped first, then redacted: the
  * other way round, pieces of the key split by control characters escape redaction and are then joined.
  */

@@ -3,7 +3,7 @@
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { ParseResult } from './core/parse.js';
-import { ACROSS_FILES, defaultRuleSettings, linkTargets, runRules } from './core/rules/index.js';
+import { ACROSS_FILES, PARSE_RULES, defaultRuleSettings, linkTargets, runRules } from './core/rules/index.js';
 import { validateTrainingSet } from './core/validate.js';
 import { existingPaths } from './io/paths.js';
 
@@ -15,7 +15,7 @@ export function validateStaged(config: Config, results: { displayPath: string; r
   const rules = config.rules ?? defaultRuleSettings();
   const only = (keep: (id: string) => boolean) => new Map([...rules].map(([id, s]) => [id, keep(id) ? s : { ...s, severity: 'off' as const }]));
   // relative-link is off here, so no linked path is looked up for the other files.
-  const across = validateTrainingSet(results, { rules: only((id) => ACROSS_FILES.has(id)) });
+  const across = validateTrainingSet(results, { rules: only((id) => ACROSS_FILES.has(id) || PARSE_RULES.has(id)) });
   const files = results.flatMap(({ displayPath, result }) =>
     staged.has(displayPath) && result.kind === 'training' ? [{ displayPath, training: result.training, ...(result.positions ? { positions: result.positions } : {}) }] : [],
   );

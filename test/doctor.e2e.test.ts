@@ -138,7 +138,7 @@ describe('opencx-sync doctor interrupted', () => {
       let err = '';
       child.stderr?.on('data', (d) => {
         err += d;
-        if (err.includes('Stopping: deleting the probe first')) resolve();
+        if (err.includes('Stopping')) resolve();
       });
     });
     const r = await collect(child);
@@ -158,6 +158,10 @@ describe('opencx-sync doctor interrupted', () => {
     expect(rep).toMatchObject({ result: 'interrupted', probe: { removed: true } });
     expect(rep.checks.find((c: { id: string }) => c.id === 'delete')).toMatchObject({ verdict: 'unknown', observed: 'not checked: interrupted' });
     expect(rep.probe.id !== null).toBe(made);
+    // Said as it is: before the create there is no probe to delete.
+    if (made) expect(r.stderr).toContain('Stopping: deleting the probe first; press Ctrl-C again to stop at once.');
+    else expect(r.stderr).toContain('Stopping: no probe was made yet, so there is nothing to delete; press Ctrl-C again to stop at once.');
+    expect(r.stderr.includes('deleting the probe')).toBe(made);
     expect(snapshot(sandbox)).toBe(before);
     // After the signal, the only writes are the clean-up.
     const writes = sandbox.state.requests.filter((q) => q.method !== 'GET').map((q) => q.method);

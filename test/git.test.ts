@@ -110,6 +110,20 @@ describe('validate --staged against the rest of the next commit', () => {
     expect(after.stdout).not.toContain('trainings/dup.md');
   });
 
+  it('takes a segment name only Open.cx knows as plain validate does: a segment-lookup warning, off in the config for --strict', async () => {
+    const repo = repoWith({ 'trainings/a.md': trainingFile('First', 'Body', { segments: ['VIP customers'] }) });
+    writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('Second', 'Body', { segments: ['VIP customers'] }));
+    git(repo, 'add', 'trainings/new.md');
+    const r = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(r.stdout).toContain('trainings/new.md:3:12: warning: segment "VIP customers" is not in "segments" of the config file');
+    expect(r.stdout).toContain('[segment-lookup]');
+    expect(r.code).toBe(0);
+    writeFileSync(path.join(repo, 'opencx-sync.config.json'), JSON.stringify({ rules: { 'segment-lookup': 'off' } }));
+    const strict = await runInProcess(['validate', '--staged', '--strict'], { cwd: repo });
+    expect(strict.stdout).toBe('1 file valid.\n');
+    expect(strict.code).toBe(0);
+  });
+
   it('ignores an edit that is not staged: the commit holds the staged text of every file', async () => {
     const repo = repoWith({ 'trainings/a.md': trainingFile('First', 'Body', { key: 'k' }) });
     writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('Second', 'Body', { key: 'k2' }));

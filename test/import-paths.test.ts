@@ -39,6 +39,16 @@ describe('import writes only inside the trainings folder', () => {
     expect(existsSync(path.join(env.ws.dir, 'trainings', 'plain-one.md'))).toBe(false);
   });
 
+  it('--dry-run in a repository without the folder lists what it would write, and makes nothing', async () => {
+    env = await inProcess({});
+    seed(env, 'd0', 'First one');
+    rmSync(path.join(env.ws.dir, 'trainings'), { recursive: true });
+    const r = await runImport(env.config, { dryRun: true, force: false });
+    expect(r.files.map((f) => f.path)).toEqual(['first-one.md']);
+    expect(existsSync(path.join(env.ws.dir, 'trainings'))).toBe(false);
+    expect(env.writes()).toEqual([]);
+  });
+
   it('creates the trainings folder in a repository that has none yet', async () => {
     env = await inProcess({});
     seed(env, 'd0', 'First one');

@@ -1,5 +1,7 @@
 // `opencx-sync import` as a child process: its JSON, its summary, config names in the files, exit codes.
 // The runs around the imports (validate, plan, apply, a second import) go in process.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRecord, STRICT } from '../src/sandbox/model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
@@ -61,6 +63,26 @@ describe('opencx-sync import', () => {
     expect(sandbox.state.trainings.get('d1')?.start_time).toBe('2026-01-01T00:00:00Z');
     const again = await inProcess('import');
     expect(again.stdout).toContain('Nothing to import: every one of the 2 trainings in Open.cx is tracked by a file or left alone.');
+  });
+
+  it('a training in a directory the config does not map: import writes nothing and gives the snippet; with it, plan --refresh shows only adopts', async () => {
+    sandbox.state.trainings.set('d3', createRecord('d3', 3, { title: 'Where is my parcel?', content: 'Track it.', directory_id: 'dir-support' }, '2025-01-01T00:00:00.000Z', behaviour));
+    for (const args of [['import'], ['import', '--dry-run']]) {
+      const r = await cli(...args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('1 training in Open.cx sits in a directory "directories" in the config does not map: dir-support (Where is my parcel?)');
+      expect(r.stderr).toContain('"directories": { "Billing": "dir-billing", "dir-support": "dir-support" }');
+      expect(r.stderr).toContain('Nothing was written');
+    }
+    expect(readdirSync(path.join(ws.dir, 'trainings'))).toEqual([]);
+
+    ws.write('opencx-sync.config.json', JSON.stringify({ rateLimit: 0, directories: { Billing: 'dir-billing', Support: 'dir-support' }, segments: { VIP: '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34' } }));
+    expect((await cli('import')).code).toBe(0);
+    expect(ws.read('trainings/support/where-is-my-parcel.md')).toContain('directory: "Support"');
+    const plan = await cli('plan', '--refresh', '--json');
+    expect(plan.code, plan.stderr).toBe(0);
+    const actions = (JSON.parse(plan.stdout) as { changes: { action: string }[] }).changes.map((c) => c.action);
+    expect(actions).toEqual(['adopt', 'adopt', 'adopt']);
   });
 
   it('an invalid file stops the import before anything is written, exit 1', async () => {

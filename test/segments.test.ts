@@ -14,6 +14,7 @@ import { planToJson } from '../src/render/report.js';
 import { fetchSegments } from '../src/io/segments.js';
 import { DEFAULT_SEGMENTS, startSandbox, type Named, type SandboxOptions } from '../src/sandbox/server.js';
 import { KEY, runCli, trainingFile, workspace } from './helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 const VIP = '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34';
 const TRIAL = '5d2e8f10-7a3b-4c9d-9e1f-2b4a6c8d0e12';
@@ -179,13 +180,43 @@ describe('segments by name, offline', () => {
   });
 });
 
+describe('validate --strict and segment names only Open.cx knows', () => {
+  const file = { 'trainings/v.md': trainingFile('Discount?', 'Yes.', { segments: ['VIP customers'] }) };
+
+  it('the warning names its rule, segment-lookup, so it can be switched off', async () => {
+    const ws = workspace(file);
+    closers.push(() => ws.cleanup());
+    const r = await runInProcess(['validate', '--strict'], { cwd: ws.dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('segment "VIP customers" is not in "segments" of the config file');
+    expect(r.stdout).toContain('[segment-lookup]');
+  });
+
+  it('"segment-lookup": "off" in the config lets validate --strict pass; an offline plan still refuses the name', async () => {
+    const ws = workspace({ ...file, 'opencx-sync.config.json': JSON.stringify({ rules: { 'segment-lookup': 'off' } }) });
+    closers.push(() => ws.cleanup());
+    const r = await runInProcess(['validate', '--strict'], { cwd: ws.dir });
+    expect(r.stdout, r.stderr).not.toContain('VIP customers');
+    expect(r.code).toBe(0);
+    const plan = await runInProcess(['plan'], { cwd: ws.dir });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr + plan.stdout).toContain('VIP customers');
+  });
+
+  it('"segment-lookup": "error" makes it an error without --strict', async () => {
+    const t = await setup(file, { config: { rules: { 'segment-lookup': 'error' } } });
+    const loaded = await loadTrainings(t.config);
+    expect(loaded.issues.map((i) => [i.severity, i.rule])).toEqual([['error', 'segment-lookup']]);
+  });
+});
+
 describe('the segment list response', () => {
-  async function serve(pages: (page: number) => unknown) {
+  async function serve(pages: (page: number) => unknown, status = 200) {
     const seen: string[] = [];
     const server = createServer((req, res) => {
       seen.push(req.url ?? '');
       const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pages(page)));
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(pages(page)));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     closers.push(() => new Promise<void>((r) => server.close(() => r())));
@@ -217,6 +248,11 @@ describe('the segment list response', () => {
     const endless = await serve((p) => ({ data: Array.from({ length: 100 }, (_, i) => seg(p * 100 + i)), has_more: true }));
     await expect(fetchSegments(endless.api)).rejects.toThrow(/went on for 100 pages of 100: stopped/);
     expect(endless.seen).toHaveLength(100);
+  });
+
+  it('a 404 on the segment list (an Open.cx without it) says to map the names in the config', async () => {
+    const missing = await serve(() => ({ statusCode: 404, message: 'Cannot GET /contacts/segments' }), 404);
+    await expect(fetchSegments(missing.api)).rejects.toThrow(/404 on GET \/contacts\/segments.*map the names to their ids under "segments" in the config file/i);
   });
 
   it('refuses an answer that is not a list', async () => {

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
+import type { ProbePhase } from '../io/doctor-probe.js';
 import type { DoctorDocument } from '../render/json.js';
 import { EXIT, type ExitCode } from './exit.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
@@ -38,17 +39,23 @@ export const doctorCommand = {
     // First Ctrl-C: finish the request in flight, start nothing new, delete the probe, write the report.
     // Second: stop at once; the next doctor run finds the probe by its tag and deletes it.
     const stop = new AbortController();
+    // What each Ctrl-C says depends on whether a probe exists: there is none before its create is sent.
+    let phase: ProbePhase = 'none';
     const onSignal = () => {
       if (stop.signal.aborted) {
-        term.err('Stopped. A probe may be left in Open.cx: the next "opencx-sync doctor" removes it.');
+        term.err(phase === 'made' ? 'Stopped. A probe may be left in Open.cx: the next "opencx-sync doctor" removes it.' : 'Stopped. No probe is left in Open.cx.');
         process.exit(EXIT.interrupted);
       }
       stop.abort();
-      term.err('Stopping: deleting the probe first; press Ctrl-C again to stop at once.');
+      term.err({
+        none: 'Stopping: no probe was made yet, so there is nothing to delete; press Ctrl-C again to stop at once.',
+        made: 'Stopping: deleting the probe first; press Ctrl-C again to stop at once.',
+        removed: 'Stopping: the probe is already deleted; writing the report.',
+      }[phase]);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     if (!args.json) term.err(`Checking ${shownUrl(config.apiUrl)} with a temporary draft training (deleted at the end)...`);
-    const report = await runDoctor(config, { signal: stop.signal, ...(term.verbose ? { onStep: (id) => term.err(`check: ${id}`) } : {}) }, hooksFor(term));
+    const report = await runDoctor(config, { signal: stop.signal, onProbe: (p) => (phase = p), ...(term.verbose ? { onStep: (id) => term.err(`check: ${id}`) } : {}) }, hooksFor(term));
     const doc: DoctorDocument = report;
     const text = JSON.stringify(doc, null, 2) + '\n';
     const probe = report.probe.removed ? (report.probe.id === null ? 'no probe was left' : 'the probe was deleted') : `the probe ${report.probe.id ?? ''} may be left in Open.cx`.replace('  ', ' ');

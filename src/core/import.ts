@@ -15,6 +15,7 @@ import {
   type TrainingFields,
 } from './training.js';
 import { namespaceName, otherNamespaceOf } from './namespace.js';
+import { plural } from './plural.js';
 
 export interface ImportInput {
   /** Every training in Open.cx. */
@@ -167,6 +168,40 @@ function why(v: string): string {
 function preview(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
+}
+
+/** Directories listed by name in a message at most; the snippet holds them all. */
+const DIRECTORIES_SHOWN = 10;
+
+/**
+ * Why import must stop before writing, when the config maps some directories and a training to write
+ * sits in another: its file would say `directory: <id>`, which the parser refuses while the config maps
+ * any ("unknown directory"), so the very next plan would fail. Offline nothing can tell a directory id
+ * Open.cx uses from a typo. The message holds a "directories" line to paste, the config's and the
+ * missing ids (named by their id, a name the user may change). Undefined when nothing is missing.
+ */
+export function unmappedDirectories(files: readonly ImportFile[], remote: readonly RemoteTraining[], directories: ReadonlyMap<string, string>): string | undefined {
+  if (directories.size === 0) return undefined;
+  const mapped = new Set(directories.values());
+  const byId = new Map(remote.map((r) => [r.id, r]));
+  const missing = new Map<string, string[]>();
+  let count = 0;
+  for (const f of files) {
+    const dir = byId.get(f.id)?.directory_id;
+    if (dir == null || mapped.has(dir)) continue;
+    count++;
+    missing.set(dir, [...(missing.get(dir) ?? []), f.title]);
+  }
+  if (missing.size === 0) return undefined;
+  const printable = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  const shown = [...missing].slice(0, DIRECTORIES_SHOWN).map(([id, titles]) => `${printable(id)} (${titles.slice(0, 3).join(', ')}${titles.length > 3 ? `, and ${titles.length - 3} more` : ''})`);
+  const more = missing.size > DIRECTORIES_SHOWN ? ` and ${missing.size - DIRECTORIES_SHOWN} more` : '';
+  const entries = [...directories, ...[...missing.keys()].map((id): [string, string] => [id, id])];
+  const snippet = `"directories": { ${entries.map(([name, id]) => `${JSON.stringify(name)}: ${JSON.stringify(id)}`).join(', ')} }`;
+  return (
+    `${plural(count, 'training')} in Open.cx ${count === 1 ? 'sits' : 'sit'} in a directory "directories" in the config does not map: ${shown.join('; ')}${more}. ` +
+    `A file naming an unmapped directory is refused, so the next plan would fail. Put this in the config file (rename a directory id to the name files should use, if you like), then run import again:\n  ${snippet}\nNothing was written`
+  );
 }
 
 /** The title as people see it in a message: one line, printable, short. */

@@ -7,6 +7,7 @@ import { checkFrontMatterQuickly } from './front-matter-check.js';
 import { readSimpleFrontMatter } from './front-matter-fast.js';
 import type { Issue } from './issue.js';
 import { resolveSegment, type SegmentLookup } from './segments.js';
+import { SEGMENT_LOOKUP } from './rules/segment-lookup.js';
 import {
   FRONT_MATTER_ALIASES,
   FRONT_MATTER_KEYS,
@@ -80,7 +81,7 @@ export function defaultKey(path: string): string {
 export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResult {
   const text = file.text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const issues: Issue[] = [];
-  const at: At = (line, col, message, severity = 'error') => issues.push({ file: file.displayPath, line, col, message, severity });
+  const at: At = (line, col, message, severity = 'error', rule) => issues.push({ file: file.displayPath, line, col, message, severity, ...(rule ? { rule } : {}) });
   const invalid = { kind: 'invalid' as const, issues };
 
   const split = splitFrontMatter(text);
@@ -109,7 +110,7 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
   };
 }
 
-type At = (line: number, col: number, message: string, severity?: Issue['severity']) => void;
+type At = (line: number, col: number, message: string, severity?: Issue['severity'], rule?: string) => void;
 type FrontMatterSplit = Exclude<Split, { error: string }>;
 
 /** What the front-matter phases share: where things are in the file, and where issues go. */
@@ -296,7 +297,7 @@ function resolveNames(fm: FrontMatter, names: NameMaps, ctx: FileContext): Resol
       at(line, col, r.error);
     } else if ('deferred' in r) {
       const [line, col] = locate(['segments', i]);
-      at(line, col, r.warning, 'warning');
+      at(line, col, r.warning, 'warning', SEGMENT_LOOKUP);
       lookups.push(r.deferred);
       segments.push(r.deferred);
     } else segments.push(r.id);

@@ -80,8 +80,9 @@ export const frontMatterSchema = z.strictObject({
     .optional(),
   /** The active window (start_time/end_time); null = none. Absent: the file leaves the window as Open.cx holds it. */
   active: z
-    .strictObject({ from: dateTime.optional(), until: dateTime.optional() })
-    .refine((w) => w.from === undefined || w.until === undefined || Date.parse(w.from) < Date.parse(w.until), {
+    // An end left out or null (natural YAML for "open") is no bound: the two mean the same.
+    .strictObject({ from: dateTime.nullable().optional(), until: dateTime.nullable().optional() })
+    .refine((w) => w.from == null || w.until == null || Date.parse(w.from) < Date.parse(w.until), {
       message: 'active.from must be before active.until',
       path: ['until'],
     })

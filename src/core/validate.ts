@@ -1,7 +1,7 @@
 // Checks that need every file at once (one key per training), after each file has been parsed alone.
 import type { Issue } from './issue.js';
 import type { ParseResult } from './parse.js';
-import { defaultRuleSettings, runRules, type RuleContext, type RuleFile, type RuleSettings } from './rules/index.js';
+import { applyParseRules, defaultRuleSettings, runRules, type RuleContext, type RuleFile, type RuleSettings } from './rules/index.js';
 import type { Training } from './training.js';
 
 export interface ValidatedSet {
@@ -21,6 +21,7 @@ export function validateTrainingSet(
   const issues: Issue[] = [];
   const owner = new Map<string, string>();
   const checked: RuleFile[] = [];
+  const rules = opts.rules ?? defaultRuleSettings();
 
   for (const { displayPath, result } of results) {
     if (result.kind === 'invalid') {
@@ -41,10 +42,10 @@ export function validateTrainingSet(
       skipped.push({ key, path: result.path, ...(result.id === undefined ? {} : { id: result.id }) });
       continue;
     }
-    issues.push(...result.issues);
+    issues.push(...applyParseRules(result.issues, rules));
     checked.push({ displayPath, training: result.training, ...(result.positions ? { positions: result.positions } : {}) });
     trainings.push(result.training);
   }
-  issues.push(...runRules(checked, opts.rules ?? defaultRuleSettings(), opts.context ?? {}));
+  issues.push(...runRules(checked, rules, opts.context ?? {}));
   return { trainings, skipped, issues };
 }

@@ -21,7 +21,12 @@ export interface ProbeOptions {
   signal: AbortSignal;
   /** Told as each step starts (for --verbose). */
   onStep?: (id: CheckId) => void;
+  /** Told when the probe's create is about to be sent, and when the probe is known deleted (what Ctrl-C says). */
+  onProbe?: (phase: ProbePhase) => void;
 }
+
+/** Where the probe is: not made yet, sent or made (a clean-up is owed), or deleted. */
+export type ProbePhase = 'none' | 'made' | 'removed';
 
 export interface ProbeOutcome {
   checks: Map<CheckId, Seen>;
@@ -131,6 +136,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
 
     step('create-status');
     out.probe.removed = false;
+    o.onProbe?.('made');
     const made = await call({ method: 'POST', path: '/training', body: whole({ is_draft: undefined, metadata: tag }) }, 'unsafe');
     if (!made.ok) {
       if (made.status === 403) {
@@ -244,6 +250,7 @@ export async function probeApi(o: ProbeOptions): Promise<ProbeOutcome> {
     else {
       deleted = true;
       out.probe.removed = true;
+      o.onProbe?.('removed');
       const strict = del.status === 204 && del.body === undefined && again.status === 404;
       see('delete', strict ? 'holds' : 'differs', `${shape}; then gone; a second delete: ${second}`, 'takes any 2xx, and a 404, as deleted');
     }

@@ -25,6 +25,9 @@ const pageSchema = z.union([
 /** A key without `segments:read`: what the segment list answered (a UserError that says what to do). */
 export class SegmentsForbiddenError extends UserError {}
 
+/** An Open.cx without the segment list (404): the names can only come from the config. */
+export class SegmentListMissingError extends UserError {}
+
 /** Every segment, all pages, de-duplicated by id. A key without `segments:read` is a clear error. */
 export async function fetchSegments(api: ApiClient): Promise<Segment[]> {
   const seen = new Map<string, Segment>();
@@ -36,6 +39,12 @@ export async function fetchSegments(api: ApiClient): Promise<Segment[]> {
       if (err instanceof ApiError && err.status === 403) {
         throw new SegmentsForbiddenError(
           'the API key may not read segments (403 on GET /contacts/segments): a segment in the files is given by name, and names are looked up in Open.cx. Add the segments:read scope to the key in Open.cx (Settings > Access), or map the names to their ids under "segments" in the config file',
+        );
+      }
+      // Not every Open.cx serves the list (or serves it at this path): a bare "404" says nothing to do.
+      if (err instanceof ApiError && err.status === 404) {
+        throw new SegmentListMissingError(
+          'this Open.cx has no segment list (404 on GET /contacts/segments): a segment in the files is given by name, and names are looked up there. Map the names to their ids under "segments" in the config file, or use the ids in the files',
         );
       }
       throw err;

@@ -8,6 +8,7 @@ import type { NameMaps } from '../core/parse.js';
 import { affectedAudiencesMarkdown } from './audience.js';
 import { bodyDiff, displayPath, fieldChangeOf, internalAudiences, isDefaultValue, withNames } from './report.js';
 import { plural } from '../core/plural.js';
+import { showControl } from '../errors.js';
 
 /** Hidden marker that finds our own comment again, so each push updates it instead of adding one. */
 export const COMMENT_MARKER = '<!-- opencx-sync:plan -->';
@@ -59,7 +60,7 @@ function fieldSummary(ch: Change, names: NameMaps | undefined): string {
 function contentDiff(before: string, after: string): string {
   return bodyDiff(before, after)
     .slice(0, 80)
-    .map((d) => `${d.sign} ${d.line}`)
+    .map((d) => `${d.sign} ${showControl(d.line)}`)
     .join('\n')
     .replace(/```/g, '`\u200b``');
 }

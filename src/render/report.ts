@@ -9,7 +9,7 @@ import { displayPath, toPublicPlan, type PublicChange, type PublicContent, type 
 import type { Verdict } from '../core/guards.js';
 import type { FieldName } from '../core/training.js';
 import { plural } from '../core/plural.js';
-import { stripControl } from '../errors.js';
+import { showControl, stripControl } from '../errors.js';
 import { EVERYONE, type AffectedAudience } from '../core/audience.js';
 import { renderAffectedAudiences } from './audience.js';
 
@@ -184,7 +184,8 @@ function renderContent(before: PublicContent | null, after: PublicContent | null
   if (!before?.text || after?.text == null) return [`content: ${plural(after?.lines ?? 0, 'line')}, ${plural(after?.characters ?? 0, 'character')}`];
   const changed = bodyDiff(before.text, after.text).filter((d) => d.sign !== ' ');
   const shown = opts.verbose ? changed : changed.slice(0, DIFF_LINES);
-  const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${stripControl(d.line)}`) : opts.c.red(`  - ${stripControl(d.line)}`)))];
+  // Escaped, not stripped: a line that only gained a NUL would print the same as the line it replaced.
+  const lines = ['content:', ...shown.map((d) => (d.sign === '+' ? opts.c.green(`  + ${showControl(d.line)}`) : opts.c.red(`  - ${showControl(d.line)}`)))];
   const hidden = changed.length - shown.length;
   if (hidden) lines.push(opts.c.dim(`  ... ${hidden} more changed ${hidden === 1 ? 'line' : 'lines'} (--verbose shows all)`));
   return lines;

@@ -25,6 +25,9 @@ const goodFrontMatter = [
   'title: x\ndirectory: null\nchannels: []',
   '# yaml-language-server: $schema=https://raw.githubusercontent.com/opencx-sync/opencx-sync/main/schema/front-matter.schema.json\ntitle: With the editor modeline',
   'title: "  padded  "\nkey: " a/b "',
+  // null for an open end, as natural YAML writes it: the same as leaving it out.
+  'title: x\nactive:\n  from: null\n  until: "2027-01-06T00:00:00Z"',
+  'title: x\nactive: { from: "2026-12-01T00:00:00Z", until: ~ }',
 ];
 
 const badFrontMatter = [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashFields } from '../../src/core/hash.js';
 import { parseTrainingFile, type NameMaps } from '../../src/core/parse.js';
 
 const names: NameMaps = {
@@ -264,5 +265,20 @@ describe('parseTrainingFile', () => {
   it('warns about a channel listed twice', () => {
     const r = parse('---\ntitle: T\nchannels: [web, web]\n---\nB');
     expect(r.kind === 'training' && r.issues.map((i) => [i.severity, i.message])).toEqual([['warning', 'channels: "web" is listed twice']]);
+  });
+
+  it('active: a null end is no bound, the same fields (and hash) as leaving it out', () => {
+    const fieldsOf = (active: string) => {
+      const r = parse(`---\ntitle: T\nactive:\n${active}\n---\nB`);
+      if (r.kind !== 'training') throw new Error(`expected a training, got ${JSON.stringify(r)}`);
+      return r.training.fields;
+    };
+    const open = fieldsOf('  until: 2027-01-06T00:00:00Z');
+    expect(open.active).toEqual({ from: null, until: '2027-01-06T00:00:00.000Z' });
+    expect(fieldsOf('  from: null\n  until: 2027-01-06T00:00:00Z')).toEqual(open);
+    expect(fieldsOf('  from: ~\n  until: 2027-01-06T00:00:00Z')).toEqual(open);
+    expect(hashFields(fieldsOf('  from: null\n  until: 2027-01-06T00:00:00Z'))).toBe(hashFields(open));
+    expect(fieldsOf('  from: 2026-12-01T00:00:00Z\n  until: null')).toEqual(fieldsOf('  from: 2026-12-01T00:00:00Z'));
+    expect(fieldsOf('  from: null\n  until: null').active).toEqual({ from: null, until: null });
   });
 });

@@ -7,16 +7,19 @@ import { duplicateTrigger } from './duplicate-trigger.js';
 import { personalData } from './personal-data.js';
 import { placeholder } from './placeholder.js';
 import { relativeLink } from './relative-link.js';
+import { SEGMENT_LOOKUP, segmentLookup } from './segment-lookup.js';
 import type { Rule, RuleContext, RuleFile, Severity } from './types.js';
 
 export type { RuleContext, RuleFile } from './types.js';
 export { linkTargets } from './relative-link.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each rule has its own options type
-export const RULES: readonly Rule<any>[] = [duplicateTrigger, behavioralBudget, personalData, channelFormat, placeholder, relativeLink];
+export const RULES: readonly Rule<any>[] = [duplicateTrigger, behavioralBudget, personalData, channelFormat, placeholder, relativeLink, segmentLookup];
 export const RULE_IDS = RULES.map((r) => r.id);
 /** The rules whose findings on a file depend on the other files (validate --staged runs them over every file). */
 export const ACROSS_FILES: ReadonlySet<string> = new Set([duplicateTrigger.id, behavioralBudget.id]);
+/** The rules whose findings the parser makes (they come with each file's own issues). */
+export const PARSE_RULES: ReadonlySet<string> = new Set([SEGMENT_LOOKUP]);
 
 export interface RuleSetting {
   /** undefined: the rule's own default per finding (duplicate-trigger: error when identical). */
@@ -94,4 +97,14 @@ export function runRules(files: readonly RuleFile[], settings: RuleSettings, ctx
     }
   }
   return issues;
+}
+
+/** A parser's issue that carries a rule id, as the config sets that rule: dropped when off, else its severity. */
+export function applyParseRules(issues: readonly Issue[], settings: RuleSettings): Issue[] {
+  return issues.flatMap((i) => {
+    if (i.rule === undefined || !PARSE_RULES.has(i.rule)) return [i];
+    const s = settings.get(i.rule)?.severity;
+    if (s === 'off') return [];
+    return [s ? { ...i, severity: s } : i];
+  });
 }
