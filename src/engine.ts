@@ -463,7 +463,7 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
       throw new UserError(`state file ${file} already tracks ${tracked}: pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
-    const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));
+    const fileOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t]));
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const listed = await remote.list({ managed_by: tagOf(config.namespace) });
       const byKey = new Map<string, RemoteTraining[]>();
@@ -480,8 +480,11 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
         const [first, ...rest] = rs;
         if (!first) continue;
         if (rest.length) duplicates.push({ key, ids: rs.map((r) => r.id) });
-        const fields = fieldsOfRemote(first);
-        state.trainings.set(key, { id: first.id, path: pathOf.get(key) ?? `${key}.md`, hash: hashFields(fields), applied: fields });
+        // The window as far as the file owns it, as an apply records it: without it, a file with
+        // `active:` planned an update offline forever, and a dashboard edit of the window was no drift.
+        const file = fileOf.get(key);
+        const fields = fieldsOfRemote(first, file?.fields);
+        state.trainings.set(key, { id: first.id, path: file?.path ?? `${key}.md`, hash: hashFields(fields), applied: fields });
       }
       await writeStateFile(file, state);
       // The new state replaces the old one, and with it the changes a killed run journalled on it.
