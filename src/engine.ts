@@ -226,8 +226,9 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   });
   if (!opts.refresh) return finish(refuseConflicts(offline));
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state), hooks.warn);
-    const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt }), existing));
+    let others: RemoteTraining[] = [];
+    const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state), hooks.warn, (o) => (others = o));
+    const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt }), existing));
     return { ...finish(plan, listed), stats: api.stats };
   });
 }
@@ -346,10 +347,11 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       // A create may be an adoption: Open.cx is read whenever one is planned, --no-refresh or not.
       const all = adopt && hasFresh(loaded, state);
       const refreshed = opts.refresh || all;
-      const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all, hooks.warn) : [];
+      let others: RemoteTraining[] = [];
+      const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all, hooks.warn, (o) => (others = o)) : [];
       const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
       if (untouched && ours > 0) refuseDuplicates(ours, file, existing !== undefined, config.namespace);
-      let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt })) : offline;
+      let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt })) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
@@ -527,7 +529,7 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
   return withConnection(config, hooks, async ({ remote, api }) => {
     let others: RemoteTraining[] = [];
     const listed = await readRemote(remote, state, config.namespace, true, hooks.warn, (o) => (others = o));
-    const plan = refuseConflicts(planChanges({ ...loaded, state, prune: false, remote: listed, adopt: true }));
+    const plan = refuseConflicts(planChanges({ ...loaded, state, prune: false, remote: listed, others, adopt: true }));
     const shown = (p: string) => path.posix.join(config.dir, p);
     const tracked = new Map<string, string>();
     for (const e of state.trainings.values()) tracked.set(e.id, shown(e.path));
