@@ -240,6 +240,27 @@ describe('a first apply over hand-written files', () => {
     expect(e.sandbox.state.trainings.size).toBe(1);
   });
 
+  it('a dashboard training holding another integration\'s metadata.key is not adopted over it: an error before anything is sent', async () => {
+    env = await inProcess({
+      'trainings/refunds.md': trainingFile('Refunds?', 'Within 30 days.'),
+      'trainings/pinned.md': `---\ntitle: Shipping?\nid: d2\n---\nThree days.\n`,
+    });
+    const e = env;
+    for (const [id, title] of [['d1', 'Refunds?'], ['d2', 'Shipping?']] as const) {
+      e.sandbox.state.trainings.set(id, createRecord(id, 1, { title, content: 'Old.', is_draft: false, metadata: { key: `cms-${id}`, cms: true } }, '2025-01-01T00:00:00.000Z', behaviour));
+    }
+    const refusal = /pinned\.md: training d2 holds metadata\.key "cms-d2" and no managed_by[^\n]*without "id:"\)\n\s+refunds\.md: training d1 holds metadata\.key "cms-d1"[^\n]*would overwrite it/;
+    await expect(e.plan()).rejects.toThrow(refusal);
+    await expect(e.apply()).rejects.toThrow(refusal);
+    expect(e.writes()).toEqual([]);
+    expect(e.sandbox.state.trainings.get('d1')?.metadata).toEqual({ key: 'cms-d1', cms: true });
+    // The key opencx-sync itself wrote, whose managed_by was removed: the file that has that key takes it back.
+    e.ws.write('trainings/refunds.md', `---\ntitle: Refunds?\nkey: cms-d1\n---\nWithin 30 days.\n`);
+    e.ws.remove('trainings/pinned.md');
+    expect((await e.apply()).outcomes.map((o) => `${o.status} ${o.change.key}`)).toEqual(['adopted cms-d1']);
+    expect(e.sandbox.state.trainings.get('d1')?.metadata).toEqual({ key: 'cms-d1', cms: true, managed_by: MANAGED_BY });
+  });
+
   it('two dashboard trainings for one file stop plan and apply before anything is sent', async () => {
     env = await inProcess({ 'trainings/a.md': trainingFile('Question A?', 'Answer A.') });
     const e = env;

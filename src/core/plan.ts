@@ -215,7 +215,24 @@ function matchAdoptions(
   const found = matchPinned(open, ctx, idOwner, conflicts);
   if (ctx.remote) matchByTrigger(open, ctx.remote, idOwner, leftAlone, found, conflicts);
   dropShared(open, found, conflicts);
+  keepForeignKeys(open, ctx, found, conflicts);
   return found;
+}
+
+/**
+ * The tag is `managed_by` and `key`: adopting a training whose `metadata.key` another integration set
+ * would overwrite that value (every other foreign key is sent back). A key equal to the file's is the
+ * tool's own, left when someone removed only `managed_by`.
+ */
+function keepForeignKeys(open: Desired[], ctx: Context, found: Map<string, Adoption>, conflicts: string[]): void {
+  for (const d of open) {
+    const r = ctx.remoteById.get(found.get(d.key)?.id ?? '');
+    if (!r || !isAdoptable(r) || !Object.hasOwn(r.metadata, 'key') || r.metadata.key === d.key) continue;
+    const shown = printable(JSON.stringify(r.metadata.key) ?? String(r.metadata.key));
+    const value = shown.length > 80 ? `${shown.slice(0, 80)}...` : shown;
+    conflicts.push(`${d.path}: training ${printable(r.id)} holds metadata.key ${value} and no managed_by (another integration's field, or opencx-sync's own key with its tag removed): adopting it as "${d.key}" would overwrite it. If that key is opencx-sync's, pin it with "key:" in the file; else remove or rename that metadata key in Open.cx first, or create a new training instead (--no-adopt${d.id === undefined ? '' : ', without "id:"'})`);
+    found.delete(d.key);
+  }
 }
 
 /** A pin names one training: without adoption it would be ignored and a copy of that training created. */
