@@ -20,7 +20,7 @@ import { planImport, type ImportPlan } from './core/import.js';
 import { writeFileDurably } from './io/durable-write.js';
 import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
-import { UserError } from './errors.js';
+import { redact, UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
 // or validate never pays for them (undici alone costs ~70 ms of start-up).
 import type { ApiClient, ApiOptions, ApiStats, WaitReason } from './io/api.js';
@@ -544,14 +544,26 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
     const planned = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
     // A file the scan would ignore is never read: each import would write another copy of it.
     const hidden = await ignoredAmong(planned.files.map((f) => f.path), config.ignore);
+    // The file would be committed: a training holding the key (pasted in the dashboard, or a server
+    // echoing it) is named, without the key, rather than written.
+    const leaks = new Set(planned.files.filter((f) => holdsKey(f.text, config.apiKey)).map((f) => f.path));
     const result: ImportPlan = {
-      files: planned.files.filter((f) => !hidden.has(f.path)),
-      left: [...planned.left, ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` }))],
+      files: planned.files.filter((f) => !hidden.has(f.path) && !leaks.has(f.path)),
+      left: [
+        ...planned.left,
+        ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` })),
+        ...planned.files.filter((f) => leaks.has(f.path) && !hidden.has(f.path)).map((f) => ({ id: f.id, title: redact(f.title, config.apiKey), why: 'it holds the API key (in its title, content or a name): not written, since the file would be committed. Remove the key from that training in Open.cx, rotate the key, and run import again' })),
+      ],
     };
+    // Said whatever the verbosity: the team must remove the key in Open.cx and rotate it.
+    for (const l of result.left) if (leaks.size && l.why.startsWith('it holds the API key')) hooks.warn?.(`training ${l.id} (${l.title}): ${l.why}`);
     if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), config.dir, result);
     return { ...result, total: listed.length + others.length, stats: api.stats };
   });
 }
+
+/** The whole key in any letter case: a piece of it is too likely to be ordinary text to hold a training back. */
+const holdsKey = (text: string, key: string | undefined) => key !== undefined && key !== '' && text.toLowerCase().includes(key.toLowerCase());
 
 /**
  * A symlink on the way to a file (a linked folder, a dangling link) would put the file outside the

@@ -2,7 +2,7 @@
 // trainings made in the dashboard, plan shows only adoptions, apply tags them and changes nothing else;
 // hand-written files adopt by trigger phrase; every PUT keeps what the files do not own.
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport, runPlan } from '../src/engine.js';
 import { toPublicPlan } from '../src/core/plan-contract.js';
@@ -11,7 +11,7 @@ import { writePlanFile, readPlanFile } from '../src/io/plan-file.js';
 import { planToJson } from '../src/render/report.js';
 import { createRecord, STRICT, updateRecord, type TrainingRecord } from '../src/sandbox/model.js';
 import { DEFAULT_SEGMENTS } from '../src/sandbox/server.js';
-import { trainingFile } from './helpers.js';
+import { KEY, trainingFile } from './helpers.js';
 import { inProcess, type InProcess } from './inprocess.js';
 
 let env: InProcess | undefined;
@@ -143,6 +143,23 @@ describe('import, then adopt: 300 trainings made in the dashboard', () => {
     await runImport(e.config, { dryRun: false, force: false });
     expect(e.ws.read('trainings/dir-billing/refunds.md')).toBe('---\ntitle: "Refunds"\nid: "d3"\ndirectory: "dir-billing"\n---\nBody.\n');
     expect(e.ws.read('trainings/how-do-i-reset.md')).toContain('Mine.');
+  });
+
+  it('never writes the API key into a file: a training holding it (pasted in the dashboard, or echoed by a server) is left, named without it', async () => {
+    env = await inProcess({});
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: `Leak ${KEY}?`, content: 'Body.', is_draft: false }, '2025-01-01T00:00:00.000Z', behaviour));
+    e.sandbox.state.trainings.set('d2', createRecord('d2', 2, { title: 'Setup?', content: `Use the key ${KEY} here.`, is_draft: false }, '2025-01-01T00:01:00.000Z', behaviour));
+    e.sandbox.state.trainings.set('d3', createRecord('d3', 3, { title: 'Clean?', content: 'Body.', is_draft: false }, '2025-01-01T00:02:00.000Z', behaviour));
+    const warned: string[] = [];
+    const r = await runImport(e.config, { dryRun: false, force: false }, { warn: (l) => warned.push(l) });
+    expect(r.files.map((f) => f.id)).toEqual(['d3']);
+    expect(warned.map((w) => w.split(':')[0])).toEqual(['training d1 (Leak ***?)', 'training d2 (Setup?)']);
+    expect(warned.join('\n')).not.toContain(KEY);
+    expect(r.left.map((l) => l.id)).toEqual(['d1', 'd2']);
+    expect(r.left[0]?.why).toMatch(/holds the API key[^\n]*not written/);
+    expect(JSON.stringify(r)).not.toContain(KEY);
+    for (const f of walk(path.join(e.ws.dir, 'trainings'))) expect(readFileSync(f, 'utf8') + f).not.toContain(KEY);
   });
 
   it('says per training what a file cannot hold exactly', async () => {
