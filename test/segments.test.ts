@@ -269,6 +269,19 @@ describe('resolving a segment (pure)', () => {
 });
 
 describe('import writes segment names from Open.cx', () => {
+  it('never a name shaped like a UUID: it would read back as that id, moving the training to another segment', async () => {
+    const { createRecord, STRICT } = await import('../src/sandbox/model.js');
+    const { runImport } = await import('../src/engine.js');
+    // A segment named with the id of another (by mistake, or a hostile server).
+    const t = await setup({}, { sandbox: { segments: [{ id: VIP, name: TRIAL }, { id: TRIAL, name: 'Trial users' }] } });
+    t.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Loyalty discount?', content: 'VIPs get 15%.', is_draft: false, restricted_to_segments: [VIP] }, '2025-01-01T00:00:00.000Z', STRICT));
+    const imported = await runImport(t.config, { dryRun: false, force: false });
+    expect(imported.files[0]?.text).toContain(`segments: ["${VIP}"]`);
+    // The round trip holds: only the adoption, no field changed.
+    const planned = await t.plan();
+    expect(planned.plan?.changes.map((c) => [c.action, c.changes.length])).toEqual([['create', 0]]);
+  });
+
   it('a name one segment carries is written; the config name wins; without segments:read, ids with a warning', async () => {
     const { createRecord, STRICT } = await import('../src/sandbox/model.js');
     const { runImport } = await import('../src/engine.js');
