@@ -162,6 +162,19 @@ describe('import, then adopt: 300 trainings made in the dashboard', () => {
     for (const f of walk(path.join(e.ws.dir, 'trainings'))) expect(readFileSync(f, 'utf8') + f).not.toContain(KEY);
   });
 
+  it('plan and apply never print the key a training in Open.cx holds (a diff quotes its old content)', async () => {
+    const { runInProcess } = await import('./run-in-process.js');
+    env = await inProcess({ 'trainings/setup.md': trainingFile('Setup?', 'Ask support for a key.') });
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Setup?', content: `Use the key ${KEY} here.`, is_draft: false }, '2025-01-01T00:00:00.000Z', behaviour));
+    const run = (args: string[]) => runInProcess([...args, '--rate-limit', '0'], { cwd: e.ws.dir, env: { OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY } });
+    const plan = await run(['plan', '--refresh']);
+    expect(plan.stdout).toContain('- Use the key *');
+    const apply = await run(['apply', '--yes']);
+    expect(apply.code).toBe(0);
+    for (const out of [plan, apply]) expect(out.stdout + out.stderr).not.toContain(KEY);
+  });
+
   it('says per training what a file cannot hold exactly', async () => {
     env = await inProcess({});
     const e = env;
