@@ -170,9 +170,11 @@ describe('import, then adopt: 300 trainings made in the dashboard', () => {
     const run = (args: string[]) => runInProcess([...args, '--rate-limit', '0'], { cwd: e.ws.dir, env: { OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY } });
     const plan = await run(['plan', '--refresh']);
     expect(plan.stdout).toContain('- Use the key *');
+    const json = await run(['plan', '--refresh', '--json']);
+    expect(json.stdout).toContain('Use the key *');
     const apply = await run(['apply', '--yes']);
     expect(apply.code).toBe(0);
-    for (const out of [plan, apply]) expect(out.stdout + out.stderr).not.toContain(KEY);
+    for (const out of [plan, json, apply]) expect(out.stdout + out.stderr).not.toContain(KEY);
   });
 
   it('says per training what a file cannot hold exactly', async () => {
