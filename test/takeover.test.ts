@@ -172,8 +172,13 @@ describe('import, then adopt: 300 trainings made in the dashboard', () => {
     expect(plan.stdout).toContain('- Use the key *');
     const json = await run(['plan', '--refresh', '--json']);
     expect(json.stdout).toContain('Use the key *');
-    const apply = await run(['apply', '--yes']);
-    expect(apply.code).toBe(0);
+    // The saved plan is shared for review: the key is hidden there too, and it still applies exactly.
+    await run(['plan', '--refresh', '--out', 'plan.json']);
+    expect(e.ws.read('plan.json')).toContain('Use the key *');
+    expect(e.ws.read('plan.json')).not.toContain(KEY);
+    const apply = await run(['apply', 'plan.json', '--yes']);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(e.sandbox.state.trainings.get('d1')?.content).toBe('Ask support for a key.');
     for (const out of [plan, json, apply]) expect(out.stdout + out.stderr).not.toContain(KEY);
   });
 

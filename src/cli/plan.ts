@@ -52,7 +52,7 @@ export const planCommand = {
     const json = toPublicPlan(plan, { dir: config.dir, verdict });
     if (args.out && saved) {
       const { writePlanFile } = await import('../io/plan-file.js');
-      await writePlanFile(args.out, { ...json, saved });
+      await writePlanFile(args.out, { ...json, saved }, process.env.OPENCX_API_KEY || undefined);
     }
     if (args.json) {
       // Streamed: 100,000 changes as one string would be ~3 copies of the text in memory at once.
