@@ -20,7 +20,7 @@ import { planImport, unmappedDirectories, type ImportPlan } from './core/import.
 import { writeFileDurably } from './io/durable-write.js';
 import { lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { linkTargets } from './core/rules/index.js';
-import { UserError } from './errors.js';
+import { redact, UserError } from './errors.js';
 // The HTTP client (undici), the remote and apply are loaded when a command goes online: an offline plan
 // or validate never pays for them (undici alone costs ~70 ms of start-up).
 import type { ApiClient, ApiOptions, ApiStats, WaitReason } from './io/api.js';
@@ -226,8 +226,9 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   });
   if (!opts.refresh) return finish(refuseConflicts(offline));
   return withConnection(config, hooks, async ({ remote, api }) => {
-    const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state), hooks.warn);
-    const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt }), existing));
+    let others: RemoteTraining[] = [];
+    const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state), hooks.warn, (o) => (others = o));
+    const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt }), existing));
     return { ...finish(plan, listed), stats: api.stats };
   });
 }
@@ -346,10 +347,11 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       // A create may be an adoption: Open.cx is read whenever one is planned, --no-refresh or not.
       const all = adopt && hasFresh(loaded, state);
       const refreshed = opts.refresh || all;
-      const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all, hooks.warn) : [];
+      let others: RemoteTraining[] = [];
+      const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all, hooks.warn, (o) => (others = o)) : [];
       const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
       if (untouched && ours > 0) refuseDuplicates(ours, file, existing !== undefined, config.namespace);
-      let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, adopt })) : offline;
+      let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt })) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
       if (plan.changes.length === 0) return { loaded, plan, outcomes: [], stats: api.stats };
@@ -463,7 +465,7 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
       throw new UserError(`state file ${file} already tracks ${tracked}: pass --force to replace it`);
     }
     const loaded = await loadTrainings(config).catch(() => undefined);
-    const pathOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t.path]));
+    const fileOf = new Map((loaded?.trainings ?? []).map((t) => [t.key, t]));
     return await withConnection(config, hooks, async ({ remote, api }) => {
       const listed = await remote.list({ managed_by: tagOf(config.namespace) });
       const byKey = new Map<string, RemoteTraining[]>();
@@ -480,8 +482,11 @@ export async function runStateRebuild(config: Config, opts: { force: boolean }, 
         const [first, ...rest] = rs;
         if (!first) continue;
         if (rest.length) duplicates.push({ key, ids: rs.map((r) => r.id) });
-        const fields = fieldsOfRemote(first);
-        state.trainings.set(key, { id: first.id, path: pathOf.get(key) ?? `${key}.md`, hash: hashFields(fields), applied: fields });
+        // The window as far as the file owns it, as an apply records it: without it, a file with
+        // `active:` planned an update offline forever, and a dashboard edit of the window was no drift.
+        const file = fileOf.get(key);
+        const fields = fieldsOfRemote(first, file?.fields);
+        state.trainings.set(key, { id: first.id, path: file?.path ?? `${key}.md`, hash: hashFields(fields), applied: fields });
       }
       await writeStateFile(file, state);
       // The new state replaces the old one, and with it the changes a killed run journalled on it.
@@ -526,7 +531,7 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
   return withConnection(config, hooks, async ({ remote, api }) => {
     let others: RemoteTraining[] = [];
     const listed = await readRemote(remote, state, config.namespace, true, hooks.warn, (o) => (others = o));
-    const plan = refuseConflicts(planChanges({ ...loaded, state, prune: false, remote: listed, adopt: true }));
+    const plan = refuseConflicts(planChanges({ ...loaded, state, prune: false, remote: listed, others, adopt: true }));
     const shown = (p: string) => path.posix.join(config.dir, p);
     const tracked = new Map<string, string>();
     for (const e of state.trainings.values()) tracked.set(e.id, shown(e.path));
@@ -541,17 +546,29 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
     const planned = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
     // A file the scan would ignore is never read: each import would write another copy of it.
     const hidden = await ignoredAmong(planned.files.map((f) => f.path), config.ignore);
+    // The file would be committed: a training holding the key (pasted in the dashboard, or a server
+    // echoing it) is named, without the key, rather than written.
+    const leaks = new Set(planned.files.filter((f) => holdsKey(f.text, config.apiKey)).map((f) => f.path));
     const result: ImportPlan = {
-      files: planned.files.filter((f) => !hidden.has(f.path)),
-      left: [...planned.left, ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` }))],
+      files: planned.files.filter((f) => !hidden.has(f.path) && !leaks.has(f.path)),
+      left: [
+        ...planned.left,
+        ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` })),
+        ...planned.files.filter((f) => leaks.has(f.path) && !hidden.has(f.path)).map((f) => ({ id: f.id, title: redact(f.title, config.apiKey), why: 'it holds the API key (in its title, content or a name): not written, since the file would be committed. Remove the key from that training in Open.cx, rotate the key, and run import again' })),
+      ],
     };
     // Before writing, dry run or not: files the next command would refuse are never written.
     const unmapped = unmappedDirectories(result.files, [...listed, ...others], config.names.directories);
     if (unmapped) throw new UserError(unmapped);
+    // Said whatever the verbosity: the team must remove the key in Open.cx and rotate it.
+    for (const l of result.left) if (leaks.size && l.why.startsWith('it holds the API key')) hooks.warn?.(`training ${l.id} (${l.title}): ${l.why}`);
     if (!opts.dryRun) await writeImported(path.resolve(config.cwd, config.dir), config.dir, result);
     return { ...result, total: listed.length + others.length, stats: api.stats };
   });
 }
+
+/** The whole key in any letter case: a piece of it is too likely to be ordinary text to hold a training back. */
+const holdsKey = (text: string, key: string | undefined) => key !== undefined && key !== '' && text.toLowerCase().includes(key.toLowerCase());
 
 /**
  * A symlink on the way to a file (a linked folder, a dangling link) would put the file outside the

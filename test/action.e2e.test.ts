@@ -171,6 +171,21 @@ describe('action', () => {
     expect(r.stdout).toContain('::error::1 error in the training files');
   });
 
+  it('with namespace and adopt inputs, the plan comment, summary and plan JSON never hold a key a dashboard training quotes', async () => {
+    const made = createRecord('dash-ship', 1, { title: 'Do you ship to Canada?', content: `Old answer, key ${KEY}.`, metadata: { crm: 1 } }, '2025-01-01T00:00:00.000Z', { ...STRICT, defaultDraft: false, typeChangeResetsDraft: true });
+    sandbox.state.trainings.set(made.id, made);
+    const r = await runAction({ command: 'plan', refresh: 'true', 'api-key': KEY, namespace: 'billing', adopt: 'true', comment: 'true' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ created: '2', adopted: '1' });
+    expect(gh.comments[0]?.body).toContain('Old answer, key *');
+    expectNoKey(r.stdout);
+    for (const text of [r.summary, gh.comments[0]?.body ?? '', readFileSync(r.outputs['plan-json'] as string, 'utf8')]) expect(text).not.toContain(KEY);
+    const applied = await runAction({ command: 'apply', 'api-key': KEY, namespace: 'billing', 'require-reviewed-plan': 'false', 'commit-state': 'false' }, 'push');
+    expect(applied.code, applied.stdout).toBe(0);
+    expect(sandbox.state.trainings.get('dash-ship')?.metadata).toEqual({ crm: 1, managed_by: 'opencx-sync:billing', key: 'shipping' });
+    expect(applied.summary).not.toContain(KEY);
+  });
+
   it('the namespace input tags what apply creates, and a bad one stops the step before any request', async () => {
     const bad = await runAction({ command: 'plan', namespace: 'Billing Team' });
     expect(bad.code).toBe(1);

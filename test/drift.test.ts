@@ -234,3 +234,22 @@ describe('state rebuild with a dashboard copy (found by the model test)', () => 
     expect(rebuilt.duplicates).toEqual([{ key: 'a', ids: [original.id, TWIN] }]);
   });
 });
+
+describe('state rebuild of a file that owns the active window (found combining import, rebuild and drift)', () => {
+  const file = '---\ntitle: Reset?\nactive:\n  from: 2026-12-01T00:00:00Z\n---\nGo to settings.\n';
+
+  it('records the window, so a dashboard edit of it is drift, not silently overwritten', async () => {
+    const e = await applied({ 'trainings/a.md': file });
+    const id = only(e.withKey('a')).id;
+    e.ws.remove('opencx-sync.state.json');
+    const rebuilt = await runStateRebuild(e.config, { force: false });
+    expect(rebuilt.state.trainings.get('a')?.applied.active).toEqual({ from: '2026-12-01T00:00:00.000Z', until: null });
+    // Offline, the rebuilt state matches the file: no update that apply would never record.
+    expect((await e.plan({ refresh: false })).plan?.changes).toEqual([]);
+    // The window moved in the dashboard: drift the apply refuses by default.
+    e.edit(id, { start_time: '2026-12-24T00:00:00.000Z' });
+    const { plan } = await e.plan();
+    expect(plan?.drift).toMatchObject([{ kind: 'changed', key: 'a', id }]);
+    expect(plan?.changes).toMatchObject([{ action: 'update', key: 'a', drift: 'changed' }]);
+  });
+});

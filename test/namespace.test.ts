@@ -273,4 +273,17 @@ describe('adoption and import stay inside the namespace', () => {
     expect(written(await other.apply())).toEqual(['created refunds']);
     expect(tags(s)).toEqual(['opencx-sync refunds', 'opencx-sync:billing refunds']);
   });
+
+  it('a file pinning the id of another namespace\'s training is refused naming that namespace, not "Open.cx does not hold"', async () => {
+    const s = await sandbox();
+    const billing = repo(s, { 'trainings/refunds.md': trainingFile('Refunds?') }, 'billing');
+    expect(written(await billing.apply())).toEqual(['created refunds']);
+    const id = billing.state().trainings.refunds?.id ?? '';
+    // Imported before billing took it, say: product's file still pins it.
+    const product = repo(s, { 'trainings/refunds.md': `---\ntitle: Refunds?\nid: ${id}\n---\nProduct's answer.\n` }, 'product');
+    const refusal = `refunds.md: pins id ${id}, which is tagged by the repository of namespace "billing": it is not adopted`;
+    await expect(product.plan()).rejects.toThrow(refusal);
+    await expect(product.apply()).rejects.toThrow(refusal);
+    expect(tags(s)).toEqual(['opencx-sync:billing refunds']);
+  });
 });

@@ -100,6 +100,22 @@ describe('segments by name, with a key', () => {
     expect([...t.sandbox.state.trainings.values()][0]?.restricted_to_segments).toEqual([VIP]);
   });
 
+  it('a saved plan whose segment names Open.cx renamed since is stale, and the refusal says a name may be why, not only an edit', async () => {
+    // Two segments swap names in Open.cx between the reviewed plan and the apply: the file is untouched.
+    const segments: Named[] = [{ id: VIP, name: 'VIP customers' }, { id: TRIAL, name: 'Trial users' }];
+    const t = await setup({ 'trainings/vip.md': trainingFile('Discount?', 'Yes.', { segments: ['VIP customers'] }) }, { sandbox: { segments } });
+    const r = await runPlan(t.config, { prune: false, refresh: true, save: true });
+    if (!r.plan || !r.saved) throw new Error('no plan');
+    const file = path.join(t.ws.dir, 'plan.json');
+    await writePlanFile(file, { ...planToJson(r.plan, t.config.dir), saved: r.saved });
+    segments.splice(0, 2, { id: VIP, name: 'Trial users' }, { id: TRIAL, name: 'VIP customers' });
+    const saved = { file, from: await readPlanFile(file) };
+    await expect(runApply(t.config, { prune: false, onDrift: 'fail', maxDeletes: 10, lockWaitMs: 0, refresh: true, saved })).rejects.toThrow(
+      'a planned file changed since it was made: trainings/vip.md (edited, or a segment name in it names another segment in Open.cx now)',
+    );
+    expect(t.writes()).toEqual([]);
+  });
+
   it('an unknown name is an error at its line, with a suggestion, and nothing is written', async () => {
     const t = await setup({
       'trainings/vip.md': `---\ntitle: Discount?\nsegments:\n  - VIP customer\n  - Gold\n---\nBody.\n`,
@@ -289,6 +305,19 @@ describe('resolving a segment (pure)', () => {
 });
 
 describe('import writes segment names from Open.cx', () => {
+  it('never a name shaped like a UUID: it would read back as that id, moving the training to another segment', async () => {
+    const { createRecord, STRICT } = await import('../src/sandbox/model.js');
+    const { runImport } = await import('../src/engine.js');
+    // A segment named with the id of another (by mistake, or a hostile server).
+    const t = await setup({}, { sandbox: { segments: [{ id: VIP, name: TRIAL }, { id: TRIAL, name: 'Trial users' }] } });
+    t.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Loyalty discount?', content: 'VIPs get 15%.', is_draft: false, restricted_to_segments: [VIP] }, '2025-01-01T00:00:00.000Z', STRICT));
+    const imported = await runImport(t.config, { dryRun: false, force: false });
+    expect(imported.files[0]?.text).toContain(`segments: ["${VIP}"]`);
+    // The round trip holds: only the adoption, no field changed.
+    const planned = await t.plan();
+    expect(planned.plan?.changes.map((c) => [c.action, c.changes.length])).toEqual([['create', 0]]);
+  });
+
   it('a name one segment carries is written; the config name wins; without segments:read, ids with a warning', async () => {
     const { createRecord, STRICT } = await import('../src/sandbox/model.js');
     const { runImport } = await import('../src/engine.js');

@@ -2,7 +2,7 @@
 // trainings made in the dashboard, plan shows only adoptions, apply tags them and changes nothing else;
 // hand-written files adopt by trigger phrase; every PUT keeps what the files do not own.
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport, runPlan } from '../src/engine.js';
 import { toPublicPlan } from '../src/core/plan-contract.js';
@@ -11,7 +11,7 @@ import { writePlanFile, readPlanFile } from '../src/io/plan-file.js';
 import { planToJson } from '../src/render/report.js';
 import { createRecord, STRICT, updateRecord, type TrainingRecord } from '../src/sandbox/model.js';
 import { DEFAULT_SEGMENTS } from '../src/sandbox/server.js';
-import { trainingFile } from './helpers.js';
+import { KEY, trainingFile } from './helpers.js';
 import { inProcess, type InProcess } from './inprocess.js';
 
 let env: InProcess | undefined;
@@ -145,6 +145,43 @@ describe('import, then adopt: 300 trainings made in the dashboard', () => {
     expect(e.ws.read('trainings/how-do-i-reset.md')).toContain('Mine.');
   });
 
+  it('never writes the API key into a file: a training holding it (pasted in the dashboard, or echoed by a server) is left, named without it', async () => {
+    env = await inProcess({});
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: `Leak ${KEY}?`, content: 'Body.', is_draft: false }, '2025-01-01T00:00:00.000Z', behaviour));
+    e.sandbox.state.trainings.set('d2', createRecord('d2', 2, { title: 'Setup?', content: `Use the key ${KEY} here.`, is_draft: false }, '2025-01-01T00:01:00.000Z', behaviour));
+    e.sandbox.state.trainings.set('d3', createRecord('d3', 3, { title: 'Clean?', content: 'Body.', is_draft: false }, '2025-01-01T00:02:00.000Z', behaviour));
+    const warned: string[] = [];
+    const r = await runImport(e.config, { dryRun: false, force: false }, { warn: (l) => warned.push(l) });
+    expect(r.files.map((f) => f.id)).toEqual(['d3']);
+    expect(warned.map((w) => w.split(':')[0])).toEqual(['training d1 (Leak ***?)', 'training d2 (Setup?)']);
+    expect(warned.join('\n')).not.toContain(KEY);
+    expect(r.left.map((l) => l.id)).toEqual(['d1', 'd2']);
+    expect(r.left[0]?.why).toMatch(/holds the API key[^\n]*not written/);
+    expect(JSON.stringify(r)).not.toContain(KEY);
+    for (const f of walk(path.join(e.ws.dir, 'trainings'))) expect(readFileSync(f, 'utf8') + f).not.toContain(KEY);
+  });
+
+  it('plan and apply never print the key a training in Open.cx holds (a diff quotes its old content)', async () => {
+    const { runInProcess } = await import('./run-in-process.js');
+    env = await inProcess({ 'trainings/setup.md': trainingFile('Setup?', 'Ask support for a key.') });
+    const e = env;
+    e.sandbox.state.trainings.set('d1', createRecord('d1', 1, { title: 'Setup?', content: `Use the key ${KEY} here.`, is_draft: false }, '2025-01-01T00:00:00.000Z', behaviour));
+    const run = (args: string[]) => runInProcess([...args, '--rate-limit', '0'], { cwd: e.ws.dir, env: { OPENCX_API_URL: e.sandbox.url, OPENCX_API_KEY: KEY } });
+    const plan = await run(['plan', '--refresh']);
+    expect(plan.stdout).toContain('- Use the key *');
+    const json = await run(['plan', '--refresh', '--json']);
+    expect(json.stdout).toContain('Use the key *');
+    // The saved plan is shared for review: the key is hidden there too, and it still applies exactly.
+    await run(['plan', '--refresh', '--out', 'plan.json']);
+    expect(e.ws.read('plan.json')).toContain('Use the key *');
+    expect(e.ws.read('plan.json')).not.toContain(KEY);
+    const apply = await run(['apply', 'plan.json', '--yes']);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(e.sandbox.state.trainings.get('d1')?.content).toBe('Ask support for a key.');
+    for (const out of [plan, json, apply]) expect(out.stdout + out.stderr).not.toContain(KEY);
+  });
+
   it('says per training what a file cannot hold exactly', async () => {
     env = await inProcess({});
     const e = env;
@@ -238,6 +275,27 @@ describe('a first apply over hand-written files', () => {
     await expect(e.apply({ adopt: false })).rejects.toThrow(/--no-adopt/);
     expect(e.writes()).toEqual([]);
     expect(e.sandbox.state.trainings.size).toBe(1);
+  });
+
+  it('a dashboard training holding another integration\'s metadata.key is not adopted over it: an error before anything is sent', async () => {
+    env = await inProcess({
+      'trainings/refunds.md': trainingFile('Refunds?', 'Within 30 days.'),
+      'trainings/pinned.md': `---\ntitle: Shipping?\nid: d2\n---\nThree days.\n`,
+    });
+    const e = env;
+    for (const [id, title] of [['d1', 'Refunds?'], ['d2', 'Shipping?']] as const) {
+      e.sandbox.state.trainings.set(id, createRecord(id, 1, { title, content: 'Old.', is_draft: false, metadata: { key: `cms-${id}`, cms: true } }, '2025-01-01T00:00:00.000Z', behaviour));
+    }
+    const refusal = /pinned\.md: training d2 holds metadata\.key "cms-d2" and no managed_by[^\n]*without "id:"\)\n\s+refunds\.md: training d1 holds metadata\.key "cms-d1"[^\n]*would overwrite it/;
+    await expect(e.plan()).rejects.toThrow(refusal);
+    await expect(e.apply()).rejects.toThrow(refusal);
+    expect(e.writes()).toEqual([]);
+    expect(e.sandbox.state.trainings.get('d1')?.metadata).toEqual({ key: 'cms-d1', cms: true });
+    // The key opencx-sync itself wrote, whose managed_by was removed: the file that has that key takes it back.
+    e.ws.write('trainings/refunds.md', `---\ntitle: Refunds?\nkey: cms-d1\n---\nWithin 30 days.\n`);
+    e.ws.remove('trainings/pinned.md');
+    expect((await e.apply()).outcomes.map((o) => `${o.status} ${o.change.key}`)).toEqual(['adopted cms-d1']);
+    expect(e.sandbox.state.trainings.get('d1')?.metadata).toEqual({ key: 'cms-d1', cms: true, managed_by: MANAGED_BY });
   });
 
   it('two dashboard trainings for one file stop plan and apply before anything is sent', async () => {

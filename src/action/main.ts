@@ -90,9 +90,15 @@ function setCounts(counts: { created: number; adopted?: number; updated: number;
   for (const [k, v] of Object.entries(counts)) core.setOutput(k, String(v));
 }
 
+/**
+ * Markdown for the job summary and pull-request comments, the key hidden: plans quote what Open.cx holds
+ * (an adoption's old content), and a comment is not masked the way the job log is.
+ */
+const hideKey = (md: string) => redact(md, core.getInput('api-key') || process.env.OPENCX_API_KEY);
+
 async function writePlanJson(plan: Plan, config: Config, verdict?: Verdict): Promise<string> {
   const file = path.join(process.env.RUNNER_TEMP || config.cwd, 'opencx-sync-plan.json');
-  await writeFile(file, JSON.stringify(planToJson(plan, config.dir, verdict), null, 2) + '\n');
+  await writeFile(file, hideKey(JSON.stringify(planToJson(plan, config.dir, verdict), null, 2)) + '\n');
   core.setOutput('plan-json', file);
   return file;
 }
@@ -189,7 +195,7 @@ export async function run(): Promise<void> {
     const s = planToJson(plan, config.dir, verdict).summary;
     core.setOutput('has-changes', String(plan.changes.length > 0));
     setCounts({ created: s.create, adopted: s.adopt, updated: s.update + s.retag, moved: s.move, deleted: s.delete, failed: 0 });
-    const md = planMarkdown(plan, links, undefined, verdict);
+    const md = hideKey(planMarkdown(plan, links, undefined, verdict));
     await core.summary.addRaw(md).write();
     if (inputs.comment && github.context.payload.pull_request) {
       if (!inputs.token) core.warning('comment is on but github-token is empty: the plan is in the job summary only');
@@ -245,7 +251,7 @@ export async function run(): Promise<void> {
   for (const o of result.outcomes) {
     if (o.status === 'failed') core.error(o.message, { title: `opencx-sync: ${o.change.key}`, file: path.posix.join(config.dir, o.change.path) });
   }
-  await core.summary.addRaw(applyMarkdown(result.outcomes, result.plan, links)).write();
+  await core.summary.addRaw(hideKey(applyMarkdown(result.outcomes, result.plan, links))).write();
   if (inputs.commitState) {
     // Runs even after a partial failure: the state holds every success and must not be lost. runApply has
     // folded its journal into the state file, so the commit holds the compact file and no journal.
@@ -262,7 +268,7 @@ async function refuse(reviewed: Reviewed, plan: Plan, token: string, links: Link
   const why = 'fingerprint' in reviewed
     ? `the plan for commit ${sha} differs from the plan reviewed on pull request #${reviewed.pr} (the files, the state or Open.cx changed since that plan was posted)`
     : reviewed.why;
-  const md = planMarkdown(plan, links);
+  const md = hideKey(planMarkdown(plan, links));
   const howTo = 'To apply it anyway, review the plan below and run this workflow again with `require-reviewed-plan: false` (for example from a `workflow_dispatch` trigger); or open a pull request so a new plan is reviewed.';
   await core.summary.addRaw(`### opencx-sync apply refused\n\nNothing was sent to Open.cx: ${why}.\n\n${howTo}\n\n${md}`).write();
   if (reviewed.pr !== undefined) {

@@ -52,12 +52,13 @@ export const planCommand = {
     const json = toPublicPlan(plan, { dir: config.dir, verdict });
     if (args.out && saved) {
       const { writePlanFile } = await import('../io/plan-file.js');
-      await writePlanFile(args.out, { ...json, saved });
+      await writePlanFile(args.out, { ...json, saved }, process.env.OPENCX_API_KEY || undefined);
     }
     if (args.json) {
       // Streamed: 100,000 changes as one string would be ~3 copies of the text in memory at once.
       const { writeJson } = await import('../io/json-out.js');
-      await writeJson(process.stdout, json);
+      // Changes quote what Open.cx holds: a key pasted into a training never reaches the output.
+      await writeJson(process.stdout, json, process.env.OPENCX_API_KEY || undefined);
     } else {
       // Segments by the names the files gave them: the config's, and those Open.cx's list resolved.
       term.out(renderPublicPlan(json, { c: term.c, verbose: term.verbose, names: shownNames(config, loaded) }));

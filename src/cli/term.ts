@@ -1,6 +1,7 @@
 // Where output goes. Colours on a TTY, never with NO_COLOR, always with FORCE_COLOR; progress only on a TTY.
 import pc from 'picocolors';
 import { describeWait } from '../core/wait.js';
+import { redact } from '../errors.js';
 import type { Hooks } from '../engine.js';
 import type { Colors } from '../render/report.js';
 
@@ -36,6 +37,10 @@ export function createTerm(verbose: boolean): Term {
   const tty = colorEnabled(process.env, Boolean(process.stdout.isTTY));
   const errTty = Boolean(process.stderr.isTTY);
   let drawn = false;
+  // Plans and reports quote what Open.cx holds (a diff's old content, a title): a training with the key
+  // pasted in, or a server echoing it, must not put the key on a terminal or in a CI log.
+  const secret = process.env.OPENCX_API_KEY || undefined;
+  const safe = (t: string) => (secret ? redact(t, secret) : t);
   const clear = () => {
     if (drawn) process.stderr.write('\r\x1b[2K');
     drawn = false;
@@ -45,11 +50,11 @@ export function createTerm(verbose: boolean): Term {
     c: pc.createColors(tty),
     out: (t) => {
       clear();
-      process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
+      process.stdout.write(safe(t.endsWith('\n') ? t : `${t}\n`));
     },
     err: (t) => {
       clear();
-      process.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
+      process.stderr.write(safe(t.endsWith('\n') ? t : `${t}\n`));
     },
     progress: (label, done, total) => {
       if (!errTty) return;

@@ -104,6 +104,8 @@ export interface PlanInput {
    * missing from that list that a lookup by id still found (its tag was removed in the dashboard).
    */
   remote?: RemoteTraining[];
+  /** Trainings of other namespaces the listing held: never adopted; named when a file pins one. */
+  others?: RemoteTraining[];
   /**
    * Adopt instead of create: a file with no state entry takes over the training it pins (`id:`), or
    * the one training the tool did not make with the same trigger phrase (trimmed, exact) and type.
@@ -140,6 +142,7 @@ interface Context {
   present: Set<string>;
   remote: RemoteTraining[] | undefined;
   remoteById: Map<string, RemoteTraining>;
+  othersById: Map<string, RemoteTraining>;
   /** Every drift fact, grouped by key: one key can have several (a hand edit and a twin). */
   driftByKey: Map<string, Drift[]>;
 }
@@ -152,6 +155,7 @@ export function planChanges(input: PlanInput): Plan {
     present: new Set([...desired.map((d) => d.key), ...input.skipped.map((s) => s.key)]),
     remote: input.remote,
     remoteById: new Map((input.remote ?? []).map((r) => [r.id, r])),
+    othersById: new Map((input.others ?? []).map((r) => [r.id, r])),
     driftByKey: new Map(),
   };
   for (const x of drift ?? []) ctx.driftByKey.set(x.key, [...(ctx.driftByKey.get(x.key) ?? []), x]);
@@ -211,7 +215,24 @@ function matchAdoptions(
   const found = matchPinned(open, ctx, idOwner, conflicts);
   if (ctx.remote) matchByTrigger(open, ctx.remote, idOwner, leftAlone, found, conflicts);
   dropShared(open, found, conflicts);
+  keepForeignKeys(open, ctx, found, conflicts);
   return found;
+}
+
+/**
+ * The tag is `managed_by` and `key`: adopting a training whose `metadata.key` another integration set
+ * would overwrite that value (every other foreign key is sent back). A key equal to the file's is the
+ * tool's own, left when someone removed only `managed_by`.
+ */
+function keepForeignKeys(open: Desired[], ctx: Context, found: Map<string, Adoption>, conflicts: string[]): void {
+  for (const d of open) {
+    const r = ctx.remoteById.get(found.get(d.key)?.id ?? '');
+    if (!r || !isAdoptable(r) || !Object.hasOwn(r.metadata, 'key') || r.metadata.key === d.key) continue;
+    const shown = printable(JSON.stringify(r.metadata.key) ?? String(r.metadata.key));
+    const value = shown.length > 80 ? `${shown.slice(0, 80)}...` : shown;
+    conflicts.push(`${d.path}: training ${printable(r.id)} holds metadata.key ${value} and no managed_by (another integration's field, or opencx-sync's own key with its tag removed): adopting it as "${d.key}" would overwrite it. If that key is opencx-sync's, pin it with "key:" in the file; else remove or rename that metadata key in Open.cx first, or create a new training instead (--no-adopt${d.id === undefined ? '' : ', without "id:"'})`);
+    found.delete(d.key);
+  }
 }
 
 /** A pin names one training: without adoption it would be ignored and a copy of that training created. */
@@ -230,6 +251,12 @@ function matchPinned(open: Desired[], ctx: Context, idOwner: ReadonlyMap<string,
   for (const d of open) {
     if (d.id === undefined) continue;
     const r = ctx.remoteById.get(d.id);
+    const other = ctx.othersById.get(d.id);
+    // Another namespace's: "does not hold" would send the user looking for a deletion, or to drop the pin.
+    if (ctx.remote && !r && other) {
+      conflicts.push(`${d.path}: pins id ${d.id}, which is ${ownerOf(other, ctx.state.namespace)}: it is not adopted (remove the file, or "id:" to create a training of this repository's own)`);
+      continue;
+    }
     if (ctx.remote && !r) {
       conflicts.push(`${d.path}: pins id ${d.id}, which Open.cx does not hold: check the id, or remove "id:" to create a new training`);
       continue;

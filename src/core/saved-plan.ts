@@ -159,8 +159,11 @@ export function staleLocally(
   if (from.serial !== now.serial) return `the state moved on since it was made (serial ${from.serial}, now ${now.serial}): another apply changed Open.cx`;
   const files = filesByPath(now.trainings);
   const shown = (p: string) => (now.dir === '.' || now.dir === '' ? p : `${now.dir.replace(/\/+$/, '')}/${p}`);
-  const changed = from.files.filter((f) => (files.get(f.path) ?? null) !== f.hash).map((f) => shown(f.path));
-  if (changed.length) return `${changed.length === 1 ? 'a planned file' : 'planned files'} changed since it was made: ${listed(changed)}`;
+  const changed = from.files.filter((f) => (files.get(f.path) ?? null) !== f.hash);
+  // The hash is of the resolved fields: a segment renamed in Open.cx changes it with the file untouched.
+  const segmented = changed.some((f) => now.trainings.some((t) => t.path === f.path && t.fields.segments.length > 0));
+  const why = segmented ? ` (edited, or a segment name in ${changed.length === 1 ? 'it' : 'one'} names another segment in Open.cx now)` : '';
+  if (changed.length) return `${changed.length === 1 ? 'a planned file' : 'planned files'} changed since it was made: ${listed(changed.map((f) => shown(f.path)))}${why}`;
   if (now.offline.fingerprint !== from.offline_fingerprint) return 'the files changed since it was made in a way that changes the plan (a file added, removed, renamed or edited)';
   return undefined;
 }

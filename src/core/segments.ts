@@ -58,7 +58,8 @@ export function idsNamed(directory: SegmentDirectory, name: string): readonly st
 /** Each id's name, where that name is unique: how `import` writes a segment when the config has no name for it. */
 export function uniqueNamesById(directory: SegmentDirectory): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [name, ids] of directory.byName) if (ids.length === 1 && ids[0] !== undefined) out.set(ids[0], name);
+  // A name shaped like a UUID reads back as that id (ids come before Open.cx's names): never used for one.
+  for (const [name, ids] of directory.byName) if (ids.length === 1 && ids[0] !== undefined && !UUID.test(name)) out.set(ids[0], name);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // newline, without building that text as one string (which 100,000s of changes would push past V8's
 // maximum string length) and with the stream's backpressure respected.
 import type { Writable } from 'node:stream';
+import { redact } from '../errors.js';
 
 /** Pieces are joined into writes of about this many characters. */
 const CHUNK = 64 * 1024;
@@ -35,8 +36,11 @@ export function* jsonPieces(value: object): Generator<string> {
   yield first ? '{}' : '\n}';
 }
 
-/** Writes `value` as `JSON.stringify(value, null, 2)` and a newline, piece by piece. */
-export async function writeJson(out: Writable, value: object): Promise<void> {
+/**
+ * Writes `value` as `JSON.stringify(value, null, 2)` and a newline, piece by piece, with `secret` hidden
+ * (a piece never splits a string, so a key inside one is always whole in one piece).
+ */
+export async function writeJson(out: Writable, value: object, secret?: string): Promise<void> {
   let buf = '';
   const flush = async () => {
     const chunk = buf;
@@ -46,7 +50,7 @@ export async function writeJson(out: Writable, value: object): Promise<void> {
   for (const piece of jsonPieces(value)) {
     // A reader that stopped early (`plan --json | head`): the rest has nowhere to go.
     if (out.destroyed) return;
-    buf += piece;
+    buf += secret ? redact(piece, secret) : piece;
     if (buf.length >= CHUNK) await flush();
   }
   buf += '\n';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseMadeFrom, type MadeFrom } from '../core/saved-plan.js';
-import { UserError } from '../errors.js';
+import { redact, UserError } from '../errors.js';
 import { fileError } from './file-error.js';
 
 /** Saved plans are small; a huge file is not one of ours. */
@@ -13,8 +13,13 @@ function planSha256(shown: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(shown)).digest('hex');
 }
 
-export async function writePlanFile(file: string, json: { saved: MadeFrom } & Record<string, unknown>): Promise<void> {
-  const { saved, ...shown } = json;
+/**
+ * `secret` is hidden in the plan shown to reviewers (its changes quote what Open.cx holds), before it is
+ * sealed: the file is shared and may be committed. What apply checks (`saved`) holds hashes and ids only.
+ */
+export async function writePlanFile(file: string, json: { saved: MadeFrom } & Record<string, unknown>, secret?: string): Promise<void> {
+  const { saved, ...plain } = json;
+  const shown = secret ? (JSON.parse(JSON.stringify(plain, (_k, v: unknown) => (typeof v === 'string' ? redact(v, secret) : v))) as Record<string, unknown>) : plain;
   const sealed = { ...shown, saved: { ...saved, plan_sha256: planSha256(shown) } };
   await writeFile(file, JSON.stringify(sealed, null, 2) + '\n').catch((err: unknown) => {
     throw fileError('write', 'plan file', file, err, '--out');
