@@ -395,13 +395,15 @@ function exactly(saved: SavedPlan, fresh: Plan, listed: RemoteTraining[], state:
   const moved = staleRemotely(saved.from, listed, (id) => keyOf.get(id));
   if (moved) throw staleError(saved, moved);
   const r = savedChanges(saved.from, fresh);
-  if ('error' in r) throw staleError(saved, r.error);
+  if ('error' in r) throw staleError(saved, r.error, r.refresh);
   return withChanges(fresh, r.changes);
 }
 
-function staleError(saved: SavedPlan, why: string): UserError {
+// `refresh`: the new plan must read Open.cx (an offline plan that would now adopt), whatever the old one did.
+function staleError(saved: SavedPlan, why: string, refresh = false): UserError {
+  const from = refresh ? { ...saved.from, options: { ...saved.from.options, refresh: true } } : saved.from;
   return new UserError(
-    `the saved plan ${saved.file} is stale: ${why}. Nothing was sent. Make and review a new plan: "${replanCommand(saved.from, saved.file)}", then "opencx-sync apply ${saved.file}"`,
+    `the saved plan ${saved.file} is stale: ${why}. Nothing was sent. Make and review a new plan: "${replanCommand(from, saved.file)}", then "opencx-sync apply ${saved.file}"`,
   );
 }
 
