@@ -228,6 +228,8 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   return withConnection(config, hooks, async ({ remote, api }) => {
     let others: RemoteTraining[] = [];
     const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state), hooks.warn, (o) => (others = o));
+    // What apply refuses before planning, plan refuses in the same words (a lost state file).
+    refuseLostState(listed, state, existing !== undefined, config);
     const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt }), existing));
     return { ...finish(plan, listed), stats: api.stats };
   });
@@ -349,8 +351,7 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       const refreshed = opts.refresh || all;
       let others: RemoteTraining[] = [];
       const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all, hooks.warn, (o) => (others = o)) : [];
-      const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
-      if (untouched && ours > 0) refuseDuplicates(ours, file, existing !== undefined, config.namespace);
+      if (untouched) refuseLostState(listed, state, existing !== undefined, config);
       let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt })) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
@@ -397,13 +398,15 @@ function exactly(saved: SavedPlan, fresh: Plan, listed: RemoteTraining[], state:
   const moved = staleRemotely(saved.from, listed, (id) => keyOf.get(id));
   if (moved) throw staleError(saved, moved);
   const r = savedChanges(saved.from, fresh);
-  if ('error' in r) throw staleError(saved, r.error);
+  if ('error' in r) throw staleError(saved, r.error, r.refresh);
   return withChanges(fresh, r.changes);
 }
 
-function staleError(saved: SavedPlan, why: string): UserError {
+// `refresh`: the new plan must read Open.cx (an offline plan that would now adopt), whatever the old one did.
+function staleError(saved: SavedPlan, why: string, refresh = false): UserError {
+  const from = refresh ? { ...saved.from, options: { ...saved.from.options, refresh: true } } : saved.from;
   return new UserError(
-    `the saved plan ${saved.file} is stale: ${why}. Nothing was sent. Make and review a new plan: "${replanCommand(saved.from, saved.file)}", then "opencx-sync apply ${saved.file}"`,
+    `the saved plan ${saved.file} is stale: ${why}. Nothing was sent. Make and review a new plan: "${replanCommand(from, saved.file)}", then "opencx-sync apply ${saved.file}"`,
   );
 }
 
@@ -431,6 +434,13 @@ function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: { maxDeletes: numbe
 }
 
 /** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
+/** A state that tracks nothing while Open.cx holds this namespace's trainings: the state file was lost. */
+function refuseLostState(listed: RemoteTraining[], state: State, stateExisted: boolean, config: Config): void {
+  if (state.trainings.size > 0 || state.pending.size > 0) return;
+  const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
+  if (ours > 0) refuseDuplicates(ours, statePath(config), stateExisted, config.namespace);
+}
+
 function refuseDuplicates(found: number, file: string, stateExisted: boolean, namespace: string): never {
   const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;
   const whose = namespace === '' ? 'made by opencx-sync' : `made by opencx-sync in ${namespaceName(namespace)}`;

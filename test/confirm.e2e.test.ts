@@ -64,6 +64,13 @@ describe('apply asks in a terminal (a real pseudo-terminal)', () => {
     expect(writes().map((w) => w.method)).toEqual(['POST', 'POST']);
   });
 
+  it('asks about one change in the singular (the quick start\'s first apply)', async () => {
+    ws.remove('trainings/b.md');
+    const r = await inTerminal(['apply', '--rate-limit', '0'], 'yes');
+    expect(r.out).toContain('Apply this 1 change? (yes/no)');
+    expect(r.code).toBe(0);
+  });
+
   it('anything but "yes" cancels: nothing is sent, exit 1', async () => {
     const r = await inTerminal(['apply', '--rate-limit', '0'], 'y');
     expect(r.out).toContain('Apply these 2 changes? (yes/no)');

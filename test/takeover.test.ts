@@ -252,6 +252,8 @@ describe('a first apply over hand-written files', () => {
     const file = path.join(e.ws.dir, 'plan.json');
     await writePlanFile(file, { ...planToJson(offline.plan!, e.config.dir), saved: offline.saved! });
     await expect(e.apply({ saved: { file, from: await readPlanFile(file) } })).rejects.toThrow(/made offline, and Open.cx holds trainings that a would adopt rather than create/);
+    // The command it gives makes a plan that reads Open.cx: the same offline command would be refused again.
+    await expect(e.apply({ saved: { file, from: await readPlanFile(file) } })).rejects.toThrow(`"opencx-sync plan --refresh --out ${file}"`);
     // Saved with --refresh, the plan shows the adoption, and apply <file> makes exactly it.
     const refreshed = await runPlan(e.config, { prune: false, refresh: true, save: true });
     expect(refreshed.plan?.changes.map((c) => c.action === 'create' && c.adopt)).toEqual(['d1']);

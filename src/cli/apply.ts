@@ -130,7 +130,7 @@ async function confirm(
     rl.on('SIGINT', () => resolve(''));
     rl.on('close', () => resolve(''));
     show('\nOnly "yes" applies them; anything else cancels.');
-    rl.question(`Apply these ${plan.changes.length} changes? (yes/no) `, resolve);
+    rl.question(`Apply ${plan.changes.length === 1 ? 'this 1 change' : `these ${plan.changes.length} changes`}? (yes/no) `, resolve);
   });
   rl.close();
   return answer.trim().toLowerCase() === 'yes';

@@ -178,13 +178,13 @@ export function staleRemotely(from: MadeFrom, remote: RemoteTraining[], keyOf: (
 }
 
 /** The saved changes out of a fresh plan: exactly those, or why the fresh plan no longer has them. */
-export function savedChanges(from: MadeFrom, fresh: Plan): { changes: Change[] } | { error: string } {
+export function savedChanges(from: MadeFrom, fresh: Plan): { changes: Change[] } | { error: string; refresh?: true } {
   const keys = new Set(from.keys);
   const changes = fresh.changes.filter((c) => keys.has(c.key));
   // Made offline, it showed creates; Open.cx holds trainings those files adopt instead of duplicating.
   const adopts = changes.filter((c) => c.action === 'create' && c.match !== undefined).map((c) => c.key);
   if (from.remote === null && adopts.length && fingerprintOf(changes) !== from.fingerprint) {
-    return { error: `it was made offline, and Open.cx holds trainings that ${listed(adopts)} would adopt rather than create: make the plan with --refresh to review the adoptions` };
+    return { error: `it was made offline, and Open.cx holds trainings that ${listed(adopts)} would adopt rather than create: make the plan with --refresh to review the adoptions`, refresh: true };
   }
   if (changes.length !== keys.size || fingerprintOf(changes) !== from.fingerprint) {
     return { error: 'Open.cx changed since it was made in a way that changes the planned changes' };
