@@ -228,10 +228,12 @@ export async function runPlan(config: Config, opts: PlanOptions, hooks: Hooks = 
   return withConnection(config, hooks, async ({ remote, api }) => {
     let others: RemoteTraining[] = [];
     const listed = await readRemote(remote, state, config.namespace, adopt && hasFresh(loaded, state), hooks.warn, (o) => (others = o));
-    // What apply refuses before planning, plan refuses in the same words (a lost state file).
-    refuseLostState(listed, state, existing !== undefined, config);
     const plan = refuseConflicts(againstState(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt }), existing));
-    return { ...finish(plan, listed), stats: api.stats };
+    const result = finish(plan, listed);
+    // What apply refuses before planning (a lost state file), the plan reports as a refusal in apply's words.
+    const lost = lostStateMessage(listed, state, existing !== undefined, config);
+    if (lost) result.verdict.refusals.unshift(lost);
+    return { ...result, stats: api.stats };
   });
 }
 
@@ -351,7 +353,8 @@ export async function runApply(config: Config, given: ApplyOptions, hooks: Apply
       const refreshed = opts.refresh || all;
       let others: RemoteTraining[] = [];
       const listed = refreshed || untouched ? await readRemote(remote, state, config.namespace, all, hooks.warn, (o) => (others = o)) : [];
-      if (untouched) refuseLostState(listed, state, existing !== undefined, config);
+      const lost = untouched ? lostStateMessage(listed, state, existing !== undefined, config) : undefined;
+      if (lost) throw new UserError(lost);
       let plan = refreshed ? refuseConflicts(planChanges({ ...loaded, state, prune: opts.prune, remote: listed, others, adopt })) : offline;
       if (saved) plan = exactly(saved, plan, listed, state);
       checkDeleteGuards(plan, loaded, opts);
@@ -434,19 +437,18 @@ function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: { maxDeletes: numbe
 }
 
 /** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
-/** A state that tracks nothing while Open.cx holds this namespace's trainings: the state file was lost. */
-function refuseLostState(listed: RemoteTraining[], state: State, stateExisted: boolean, config: Config): void {
-  if (state.trainings.size > 0 || state.pending.size > 0) return;
+/**
+ * A state that tracks nothing while Open.cx holds this namespace's trainings: the state file was lost,
+ * and applying would duplicate them. Apply stops with these words; plan --refresh reports them as a refusal.
+ */
+function lostStateMessage(listed: RemoteTraining[], state: State, stateExisted: boolean, config: Config): string | undefined {
+  if (state.trainings.size > 0 || state.pending.size > 0) return undefined;
   const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
-  if (ours > 0) refuseDuplicates(ours, statePath(config), stateExisted, config.namespace);
-}
-
-function refuseDuplicates(found: number, file: string, stateExisted: boolean, namespace: string): never {
+  if (ours === 0) return undefined;
+  const file = statePath(config);
   const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;
-  const whose = namespace === '' ? 'made by opencx-sync' : `made by opencx-sync in ${namespaceName(namespace)}`;
-  throw new UserError(
-    `${why}, but Open.cx already holds ${plural(found, 'training')} ${whose}: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`,
-  );
+  const whose = config.namespace === '' ? 'made by opencx-sync' : `made by opencx-sync in ${namespaceName(config.namespace)}`;
+  return `${why}, but Open.cx already holds ${plural(ours, 'training')} ${whose}: run "opencx-sync state rebuild" to recover the state instead of creating duplicates`;
 }
 
 export interface RebuildResult {
