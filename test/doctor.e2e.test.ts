@@ -6,22 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRecord, STRICT } from '../src/sandbox/model.js';
 import { behaviourOf } from '../src/sandbox/readings.js';
 import { startSandbox, type RequestRecord, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { CLI, collect, KEY, runCli, workspace } from './helpers.js';
 import { runInProcess } from './run-in-process.js';
+import { keyGuard } from './faults-harness.js';
 
-const outputs: string[] = [];
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-afterAll(() => {
-  expect(outputs.length).toBeGreaterThan(0);
-  for (const o of outputs) expect(o).not.toContain(KEY);
-});
+const { outputs, cleanups } = keyGuard();
 
 const snapshot = (s: Sandbox) => JSON.stringify([...s.state.trainings.values()].sort((a, b) => a.id.localeCompare(b.id)));
 

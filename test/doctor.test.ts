@@ -34,11 +34,19 @@ function seed(s: Sandbox) {
   for (const r of [a, b]) s.state.trainings.set(r.id, r);
 }
 
-/** A proxy in front of the sandbox; `answer` may answer a request itself instead (a hostile server). */
-async function proxy(s: Sandbox, answer: (req: { method: string; url: URL }) => { status: number; body?: unknown } | undefined): Promise<string> {
+/**
+ * A proxy in front of the sandbox; `answer` may answer a request itself instead (a hostile server), and
+ * `rewrite` may change what is forwarded (a server that ignores a parameter).
+ */
+async function proxy(
+  s: Sandbox,
+  answer: (req: { method: string; url: URL }) => { status: number; body?: unknown } | undefined,
+  rewrite: (url: URL) => void = () => {},
+): Promise<string> {
   const target = new URL(s.url);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    rewrite(url);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
       const own = answer({ method: req.method ?? 'GET', url });
@@ -300,26 +308,8 @@ describe('doctor', () => {
     env = await inProcess({});
     seed(env.sandbox);
     const before = snapshot(env.sandbox);
-    const target = new URL(env.sandbox.url);
-    const proxy = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      url.searchParams.delete('metadata');
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        const body = chunks.length ? Buffer.concat(chunks) : undefined;
-        const headers = { authorization: req.headers.authorization ?? '', ...(body ? { 'content-type': 'application/json' } : {}) };
-        void fetch(`${target.origin}${url.pathname}${url.search}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) }).then(
-          async (r) => {
-            const text = await r.text();
-            res.writeHead(r.status, text ? { 'content-type': 'application/json' } : {}).end(text || undefined);
-          },
-          () => res.writeHead(502).end(),
-        );
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => { proxy.close(() => r()); proxy.closeAllConnections(); }));
-    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0 } });
+    const url = await proxy(env.sandbox, () => undefined, (u) => u.searchParams.delete('metadata'));
+    const config = resolveConfig({ cwd: env.ws.dir, env: { OPENCX_API_URL: url, OPENCX_API_KEY: env.sandbox.apiKey }, flags: { rateLimit: 0 } });
     const report = await runDoctor(config);
     expect(report.checks.find((c) => c.id === 'metadata-filter')).toMatchObject({ verdict: 'breaks', observed: 'ignored: 3 trainings answered' });
     expect(exitCodeOf(report)).toBe(4);

@@ -5,52 +5,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
-import { CLI, KEY, runCli, trainingFile, workspace, type CliResult, type Workspace } from './helpers.js';
-import { runInProcess } from './run-in-process.js';
+import { describe, expect, it } from 'vitest';
+import type { Sandbox, SandboxOptions } from '../src/sandbox/server.js';
+import { CLI, KEY, runCli, trainingFile, type CliResult, type Workspace } from './helpers.js';
+import { expectConverged as checkConverged, faultSetup, keyGuard } from './faults-harness.js';
 
-const outputs: string[] = [];
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-afterAll(() => {
-  // The key is never printed, logged or stored, whatever happened above.
-  expect(outputs.length).toBeGreaterThan(0);
-  for (const o of outputs) expect(o).not.toContain(KEY);
-});
-
-async function setup(n: number, opts: SandboxOptions = {}) {
-  const sandbox = await startSandbox({ port: 0, apiKey: KEY, rateLimit: 0, ...opts });
-  // The client paces only where a test says so (--rate-limit): the sandbox limits only when asked to.
-  const files: Record<string, string> = { 'opencx-sync.config.json': JSON.stringify({ rateLimit: 0 }) };
-  for (let i = 0; i < n; i++) files[`trainings/t${String(i).padStart(3, '0')}.md`] = trainingFile(`Question ${i}?`, `Answer ${i}.`);
-  const ws = workspace(files);
-  cleanups.push(() => sandbox.close(), () => ws.cleanup());
-  const env = { OPENCX_API_URL: sandbox.url, OPENCX_API_KEY: KEY };
-  const cli = async (...args: string[]) => {
-    const r = await runInProcess(args, { cwd: ws.dir, env });
-    outputs.push(r.stdout, r.stderr);
-    return r;
-  };
-  return { sandbox, ws, env, cli };
-}
-
-/** Exactly one managed training per file, and a state file that points at each of them. */
-function expectConverged(sandbox: Sandbox, ws: Workspace, n: number) {
-  const managed = [...sandbox.state.trainings.values()].filter((t) => t.metadata.managed_by === 'opencx-sync');
-  const keys = managed.map((t) => t.metadata.key as string);
-  expect(new Set(keys).size).toBe(keys.length);
-  expect(managed).toHaveLength(n);
-  const stateText = ws.read('opencx-sync.state.json');
-  outputs.push(stateText);
-  const state = JSON.parse(stateText);
-  expect(state.pending).toEqual({});
-  expect(Object.fromEntries(Object.entries(state.trainings).map(([k, e]) => [k, (e as { id: string }).id]))).toEqual(
-    Object.fromEntries(managed.map((t) => [t.metadata.key, t.id])),
-  );
-}
+const guard = keyGuard();
+const { outputs } = guard;
+const setup = (n: number, opts: SandboxOptions = {}) => faultSetup(guard, n, opts);
+const expectConverged = (sandbox: Sandbox, ws: Workspace, n: number) => checkConverged(guard, sandbox, ws, n);
 
 describe('faults', () => {
   it.each([2, 9, 31, 58, 77, 101])('SIGKILL when the server sees request %i, then apply again: exactly 100', async (killAt) => {
