@@ -34,6 +34,18 @@ function seed(s: Sandbox) {
   for (const r of [a, b]) s.state.trainings.set(r.id, r);
 }
 
+/** A hostile server that lists `item` as the only training and answers 404 to everything else. */
+async function listingOnly(item: Record<string, unknown>): Promise<string> {
+  const server = createServer((req, res) => {
+    const isList = req.method === 'GET' && /^\/training(\?|$)/.test(req.url ?? '');
+    res.writeHead(isList ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(isList ? { items: [item], total: 1, has_more: false } : { statusCode: 404, message: 'Not Found' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /**
  * A proxy in front of the sandbox; `answer` may answer a request itself instead (a hostile server), and
  * `rewrite` may change what is forwarded (a server that ignores a parameter).
@@ -352,14 +364,7 @@ describe('doctor', () => {
   it('a training id cut to length in a warning is cut after the key is hidden', async () => {
     const key = 'Q7zWk9Lp2Xv8Rt4Mn6Bc1Hd3';
     const item = { id: `${'x'.repeat(75)}${key}`, title: 'x', content: 'y', type: 'WEIRD_TYPE', metadata: { managed_by: MANAGED_BY, probe: PROBE_TAG, run: 'old' } };
-    const server = createServer((req, res) => {
-      const isList = req.method === 'GET' && /^\/training(\?|$)/.test(req.url ?? '');
-      res.writeHead(isList ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(isList ? { items: [item], total: 1, has_more: false } : { statusCode: 404, message: 'Not Found' }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
-    const env0 = { OPENCX_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, OPENCX_API_KEY: key };
+    const env0 = { OPENCX_API_URL: await listingOnly(item), OPENCX_API_KEY: key };
     const warnings: string[] = [];
     await runDoctor(resolveConfig({ cwd: process.cwd(), env: env0, flags: { rateLimit: 0, retries: 0 } }), {}, { warn: (l) => warnings.push(l) });
     expect(warnings).toEqual([expect.stringMatching(/^training id x{75}\*\*\* has type/)]);
@@ -388,14 +393,7 @@ describe('doctor', () => {
     // the training by its id as the server sent it, cut to 80 characters and never redacted.
     const key = 'sk_live_4f9A+b/Zq=Xy7Lm2Np8Qr0123456789';
     const item = { id: key, title: 'x', content: 'y', type: 'WEIRD_TYPE', is_draft: true, metadata: { managed_by: MANAGED_BY, probe: PROBE_TAG, run: 'old' } };
-    const server = createServer((req, res) => {
-      const isList = req.method === 'GET' && /^\/training(\?|$)/.test(req.url ?? '');
-      res.writeHead(isList ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(isList ? { items: [item], total: 1, has_more: false } : { statusCode: 404, message: 'Not Found' }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }));
-    const env0 = { OPENCX_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, OPENCX_API_KEY: key };
+    const env0 = { OPENCX_API_URL: await listingOnly(item), OPENCX_API_KEY: key };
     const warnings: string[] = [];
     const report = await runDoctor(resolveConfig({ cwd: process.cwd(), env: env0, flags: { rateLimit: 0, retries: 0 } }), {}, { warn: (l) => warnings.push(l) });
     expect(report.probe.leftovers_removed).toEqual(['***']);
