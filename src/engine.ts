@@ -443,7 +443,9 @@ function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: { maxDeletes: numbe
  */
 function lostStateMessage(listed: RemoteTraining[], state: State, stateExisted: boolean, config: Config): string | undefined {
   if (state.trainings.size > 0 || state.pending.size > 0) return undefined;
-  const ours = listed.filter((r) => r.metadata.managed_by === tagOf(config.namespace)).length;
+  // Only what "state rebuild" recovers (this namespace's tag with a key): a tag whose key was removed by
+  // hand is tracked by nothing a rebuild could write, and would make this refusal repeat forever.
+  const ours = listed.filter((r) => keyOfRemote(r, config.namespace) !== undefined).length;
   if (ours === 0) return undefined;
   const file = statePath(config);
   const why = stateExisted ? `state file ${file} tracks nothing` : `there is no state file ${file}`;

@@ -115,3 +115,19 @@ describe('a lost state file', () => {
     expect(verdict.refusals).toEqual([applying]);
   });
 });
+
+describe('a lost state file, and trainings that are no sign of one', () => {
+  it('a training tagged managed_by without a key is not refused as lost state: state rebuild could never track it, so the refusal would repeat forever', async () => {
+    const e = await applied();
+    const [a, b] = e.records();
+    if (!a || !b) throw new Error('no trainings');
+    // A hand edit in the dashboard removed metadata.key and kept managed_by; the other training is gone.
+    e.edit(b.id, { metadata: { managed_by: 'opencx-sync' } });
+    e.sandbox.state.trainings.delete(a.id);
+    e.ws.remove('opencx-sync.state.json');
+    e.ws.remove('trainings/b.md');
+    const { verdict } = await runPlan(e.config, { prune: false, refresh: true });
+    expect(verdict.refusals).toEqual([]);
+    expect((await e.apply()).outcomes.map((o) => o.status)).toEqual(['created']);
+  });
+});

@@ -211,12 +211,25 @@ function matchAdoptions(
   conflicts: string[],
 ): Map<string, Adoption> {
   const byKey = (d: Desired) => oldestOf(ctx.driftByKey.get(d.key) ?? [], 'untracked', ctx);
+  refusePinsPassedOver(fresh, byKey, conflicts);
   const open = fresh.filter((d) => byKey(d) === undefined);
   const found = matchPinned(open, ctx, idOwner, conflicts);
   if (ctx.remote) matchByTrigger(open, ctx.remote, idOwner, leftAlone, found, conflicts);
   dropShared(open, found, conflicts);
   keepForeignKeys(open, ctx, found, conflicts);
   return found;
+}
+
+/**
+ * A file whose key an untracked training of ours carries takes that training back, never its pin: a pin
+ * naming another training would be silently passed over (and that one left as it is), so it is a conflict.
+ */
+function refusePinsPassedOver(fresh: Desired[], byKey: (d: Desired) => RemoteTraining | undefined, conflicts: string[]): void {
+  for (const d of fresh) {
+    const r = d.id === undefined ? undefined : byKey(d);
+    if (!r || r.id === d.id) continue;
+    conflicts.push(`${d.path}: pins id ${printable(d.id as string)}, but training ${printable(r.id)} in Open.cx carries its key "${printable(d.key)}" (opencx-sync made it): pin "id: ${printable(r.id)}" to take that one back, or give the file another key with "key:" to adopt ${printable(d.id as string)}`);
+  }
 }
 
 /**

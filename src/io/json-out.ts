@@ -45,6 +45,8 @@ export async function writeJson(out: Writable, value: object, secret?: string): 
   const flush = async () => {
     const chunk = buf;
     buf = '';
+    // Gone during the last wait (the reader closed): a write now emits no event a wait could end on.
+    if (out.destroyed) return;
     if (!out.write(chunk)) await drained(out);
   };
   for (const piece of jsonPieces(value)) {
@@ -60,6 +62,8 @@ export async function writeJson(out: Writable, value: object, secret?: string): 
 /** Room in the stream again, or the stream gone (an error or a close): a wait that always ends. */
 function drained(out: Writable): Promise<void> {
   return new Promise<void>((resolve) => {
+    // Already gone: its 'close' was emitted before this wait began.
+    if (out.destroyed) return resolve();
     const done = () => {
       out.off('drain', done).off('error', done).off('close', done);
       resolve();

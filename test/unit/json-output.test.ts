@@ -1,6 +1,6 @@
 // The streamed plan JSON and the streamed fingerprint are the same text as the one-string versions they
 // replace, for any JSON value: checked against JSON.stringify and the former canonicalJson.
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalSha256 } from '../../src/core/canonical-json.js';
@@ -61,5 +61,31 @@ describe('streamed JSON output', () => {
     await writeJson(out, plan);
     out.end();
     expect(Buffer.concat(chunks).toString('utf8')).toBe(`${JSON.stringify(plan, null, 2)}\n`);
+  });
+});
+
+describe('streamed JSON output to a reader that closed', () => {
+  it('returns when the stream is destroyed during the wait that the last piece started', async () => {
+    // The object's closing "\n}" is what fills the chunk: its flush waits, the reader goes away during
+    // that wait, and the final newline is then written to a destroyed stream, which emits nothing more.
+    const value = { a: 'x'.repeat(64 * 1024 - 12) };
+    const out = new Writable({
+      highWaterMark: 16,
+      write(_chunk, _enc, cb) {
+        setImmediate(() => {
+          out.destroy();
+          cb();
+        });
+      },
+    });
+    out.on('error', () => undefined);
+    let returned = false;
+    const closed = new Promise((r) => out.once('close', r));
+    const writing = writeJson(out, value).then(() => (returned = true));
+    await closed;
+    // Nothing is left to wait for once the stream closed: the writer ends within the next turn.
+    await new Promise(setImmediate);
+    expect(returned).toBe(true);
+    await writing;
   });
 });

@@ -124,6 +124,16 @@ describe('adoption of trainings made outside the tool', () => {
     expect(adoptPlan([pinned], [dashboard('d9', { metadata: { managed_by: 'kb-sync' } })]).conflicts).toEqual([expect.stringContaining('tagged by another tool')]);
   });
 
+  it('a pinned id is never passed over for another training that carries the file\'s key: a conflict naming both', () => {
+    const pinned: Training = { ...training('faq', { title: 'Opening hours' }), id: 'd9' };
+    // An untracked training of ours carrying key "faq" (a run whose answer was lost), and the pinned dashboard one.
+    const ours = dashboard('t1', { metadata: { managed_by: MANAGED_BY, key: 'faq' } });
+    const p = adoptPlan([pinned], [ours, dashboard('d9')]);
+    expect(p.conflicts).toEqual([expect.stringMatching(/faq\.md: pins id d9, but training t1 in Open\.cx carries its key "faq"/)]);
+    // Pinning the one that carries the key adopts it, as before.
+    expect(brief(adoptPlan([{ ...pinned, id: 't1' }], [ours, dashboard('d9')]))).toEqual([expect.stringMatching(/^adopt faq t1/)]);
+  });
+
   it('a pinned id the state tracks under a removed file is a rename of it', () => {
     const old = training('old', { title: 'Opening hours' });
     const pinned: Training = { ...training('hours', { title: 'Opening hours', content: 'New' }), id: 'id-old' };
