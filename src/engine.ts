@@ -436,7 +436,6 @@ function checkDeleteGuards(plan: Plan, loaded: Loaded, opts: { maxDeletes: numbe
   if (refusal) throw new UserError(refusal);
 }
 
-/** With no state, creating would duplicate whatever an earlier (lost) state file tracked. */
 /**
  * A state that tracks nothing while Open.cx holds this namespace's trainings: the state file was lost,
  * and applying would duplicate them. Apply stops with these words; plan --refresh reports them as a refusal.
@@ -567,7 +566,7 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
       files: planned.files.filter((f) => !hidden.has(f.path) && !leaks.has(f.path)),
       left: [
         ...planned.left,
-        ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: f.title, why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` })),
+        ...planned.files.filter((f) => hidden.has(f.path)).map((f) => ({ id: f.id, title: redact(f.title, config.apiKey), why: `its file ${shown(f.path)} would match "ignore" in the config, so it would never be read: not written (write it elsewhere by hand, with "id: ${f.id}")` })),
         ...planned.files.filter((f) => leaks.has(f.path) && !hidden.has(f.path)).map((f) => ({ id: f.id, title: redact(f.title, config.apiKey), why: 'it holds the API key (in its title, content or a name): not written, since the file would be committed. Remove the key from that training in Open.cx, rotate the key, and run import again' })),
       ],
     };
