@@ -11,7 +11,7 @@ import {
   type TrainingPayload,
 } from '../core/training.js';
 import { namespaceOfTag, tagOf } from '../core/namespace.js';
-import { ApiError, redact, stripControl } from '../errors.js';
+import { ApiError, cleanText, redact } from '../errors.js';
 import type { ApiClient } from './api.js';
 
 export interface Remote {
@@ -107,7 +107,7 @@ function describe(t: RemoteTraining, secret?: string): string {
 
 /** Server text in a message: printable and short; the key hidden before the cut, so no piece of it survives it. */
 function shown(s: string, secret?: string): string {
-  const clean = redact(stripControl(s), secret);
+  const clean = cleanText(s, secret);
   return clean.length > 80 ? `${clean.slice(0, 80)}...` : clean;
 }
 
