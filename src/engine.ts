@@ -28,7 +28,7 @@ import { fetchSegmentDirectory, SegmentListMissingError, SegmentsForbiddenError 
 import { acquireLock } from './io/lock.js';
 import type { Remote } from './io/remote.js';
 import { existingPaths } from './io/paths.js';
-import { ignoredAmong, readSourceFiles } from './io/scan.js';
+import { ignoredAmong, readSourceFiles, type ScanResult } from './io/scan.js';
 import { discardJournal, readCurrentState, recoverState, removeStaleTempFiles, StateStore, writeStateFile } from './io/state-file.js';
 import { VERSION } from './version.js';
 import { plural } from './core/plural.js';
@@ -37,6 +37,8 @@ export { VERSION } from './version.js';
 
 export interface Loaded extends ValidatedSet {
   files: number;
+  /** Every Markdown path in the trainings folder (ignored ones too), relative to it. */
+  paths: string[];
   /** Segment names left for Open.cx's segment list (loaded with segments 'deferred'), each once. */
   lookups: string[];
   /** The names files gave segments that Open.cx's list resolved, to their ids: for showing plans by name. */
@@ -58,7 +60,14 @@ export interface Hooks {
  * `segments`: how segment names outside the config resolve; by default left for a key to look up.
  */
 export async function loadTrainings(config: Config, overrides?: Map<string, string>, segments: SegmentLookup = 'deferred'): Promise<Loaded> {
-  const { files: sources, issues: scanIssues, unread } = await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+  return parseSources(config, await scanFolder(config), overrides, segments);
+}
+
+const scanFolder = (config: Config) => readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
+
+/** Parses and checks files already read: a second reading with Open.cx's segment list reads no file again. */
+function parseSources(config: Config, scan: ScanResult, overrides: Map<string, string> | undefined, segments: SegmentLookup): Loaded {
+  const { files: sources, issues: scanIssues, unread } = scan;
   const names = { ...config.names, remoteSegments: segments };
   const results = sources.map((s) => {
     const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
@@ -67,7 +76,13 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
   });
   const set = validateParsed(config, results, typeof segments === 'object' ? uniqueNamesById(segments) : undefined);
   const lookups = [...new Set(results.flatMap(({ result }) => (result.kind === 'training' ? (result.lookups ?? []) : [])))];
-  return { ...set, issues: sortIssues([...scanIssues, ...set.issues]), files: sources.filter((s) => !s.ignored).length + unread, lookups };
+  return {
+    ...set,
+    issues: sortIssues([...scanIssues, ...set.issues]),
+    files: sources.filter((s) => !s.ignored).length + unread,
+    paths: sources.map((s) => s.path),
+    lookups,
+  };
 }
 
 /**
@@ -87,11 +102,12 @@ function validateParsed(config: Config, results: { displayPath: string; result: 
  * `segments:read` works for files that use ids or config names.
  */
 async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): Promise<Loaded> {
-  const first = await loadTrainings(config);
+  const scan = await scanFolder(config);
+  const first = parseSources(config, scan, undefined, 'deferred');
   if (hasErrors(first.issues) || first.lookups.length === 0) return first;
   const directory = await withConnection(config, hooks, ({ api }) => fetchSegmentDirectory(api), signal);
   hooks.log?.(`segments: ${plural(directory.size, 'segment')} listed in Open.cx, to resolve ${plural(first.lookups.length, 'name')}`);
-  const loaded = await loadTrainings(config, undefined, directory);
+  const loaded = parseSources(config, scan, undefined, directory);
   const ids = first.lookups.flatMap((name): [string, string][] => {
     const found = idsNamed(directory, name);
     return found?.length === 1 && found[0] !== undefined ? [[name, found[0]]] : [];
@@ -533,13 +549,12 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
   if (!opts.dryRun) await mkdir(path.resolve(config.cwd, config.dir), { recursive: true });
   // A dry run makes nothing, not even the folder: a folder not there yet holds no files to read.
   const absent = opts.dryRun && !(await stat(path.resolve(config.cwd, config.dir)).catch(() => undefined))?.isDirectory();
-  const loaded: Loaded = absent ? { ...validateParsed(config, []), files: 0, lookups: [] } : await loadOnline(config, hooks);
+  const loaded: Loaded = absent ? { ...validateParsed(config, []), files: 0, paths: [], lookups: [] } : await loadOnline(config, hooks);
   const errors = loaded.issues.filter((i) => i.severity === 'error');
   if (errors.length) {
     const files = new Set(errors.map((i) => i.file));
     throw new UserError(`${plural(files.size, 'training file')} ${files.size === 1 ? 'has' : 'have'} errors ("opencx-sync validate" shows them): fix them first, since import must know which trainings the files already track. Nothing was written`);
   }
-  const { files: sources } = absent ? { files: [] } : await readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
   const state = (await readState(config)) ?? emptyState('none', config.namespace);
   return withConnection(config, hooks, async ({ remote, api }) => {
     let others: RemoteTraining[] = [];
@@ -556,7 +571,7 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
     for (const t of loaded.skipped) if (t.id !== undefined) tracked.set(t.id, `${shown(t.path)} (sync: false)`);
     const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
     const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
-    const planned = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: sources.map((f) => f.path), keys, tracked, force: opts.force, namespace: config.namespace });
+    const planned = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: loaded.paths, keys, tracked, force: opts.force, namespace: config.namespace });
     // A file the scan would ignore is never read: each import would write another copy of it.
     const hidden = await ignoredAmong(planned.files.map((f) => f.path), config.ignore);
     // The file would be committed: a training holding the key (pasted in the dashboard, or a server
