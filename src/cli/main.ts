@@ -199,8 +199,10 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     });
 }
 
-const TOP_COMMANDS = new Set(['validate', 'plan', 'apply', 'import', 'state', 'audience', 'doctor', 'sandbox', 'completion']);
-const COMMANDS = 'validate, plan, apply, import, state rebuild, audience, doctor, sandbox or completion';
+/** Every command as typed, in the order of --help: one list for the usage messages and the unknown-command check. */
+const COMMAND_NAMES = ['validate', 'plan', 'apply', 'import', 'state rebuild', 'audience', 'doctor', 'sandbox', 'completion'];
+const TOP_COMMANDS = new Set(COMMAND_NAMES.map((c) => c.split(' ')[0]));
+const COMMANDS = `${COMMAND_NAMES.slice(0, -1).join(', ')} or ${COMMAND_NAMES.at(-1)}`;
 
 /**
  * yargs says "Did you mean validate?" for "valdate", and "Unknown arguments: json, bogus" for
