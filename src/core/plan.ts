@@ -1,5 +1,6 @@
 // (desired trainings, state[, remote]) -> Plan. Pure: a value to print, save as JSON and test as a table.
 import { canonicalSha256 } from './canonical-json.js';
+import { printable } from './printable.js';
 import { hashFields } from './hash.js';
 import { namespaceName, otherNamespaceOf } from './namespace.js';
 import { tagOfEntry, type PendingCreate, type State, type StateEntry } from './state.js';
@@ -112,9 +113,6 @@ export interface PlanInput {
    */
   adopt?: boolean;
 }
-
-/** An id from the server in a message: its control characters never reach a terminal. */
-const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
 /** Trigger phrases are compared as Open.cx shows them: exactly, after trimming; never fuzzily. */
 export const triggerOf = (type: string, title: string) => `${type}\u0000${title.trim()}`;

@@ -2,6 +2,7 @@
 // reads the config map and (with a key) the segment list. Precedence: a name in the config's "segments"
 // map wins (explicit, and the same offline and online), then a UUID is taken as an id, then a name that
 // exactly one segment of Open.cx's list carries. Files keep names; the state and the plan hold ids.
+import { printable } from './printable.js';
 import { closest, distance } from 'fastest-levenshtein';
 
 export interface Segment {
@@ -97,7 +98,7 @@ export function resolveSegment(value: string, config: ReadonlyMap<string, string
 
 /** Server text in a message: printable and short. */
 function shown(s: string): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  const clean = printable(s);
   return clean.length > 80 ? `${clean.slice(0, 80)}...` : clean;
 }
 const quote = (s: string) => `"${shown(s)}"`;
