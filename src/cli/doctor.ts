@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
 import type { ProbePhase } from '../io/doctor-probe.js';
 import type { DoctorDocument } from '../render/json.js';
-import { EXIT, type ExitCode } from './exit.js';
+import { EXIT, exitCodeOf, type ExitCode } from './exit.js';
 import { configFrom, withApi, withCommon, type ApiArgs, type CommonArgs } from './options.js';
 import { createTerm, hooksFor, type Term } from './term.js';
 
@@ -28,7 +28,7 @@ export const doctorCommand = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report instead of the table' }),
   handler: async (args: Args): Promise<ExitCode> => {
     const { runDoctor, shownUrl } = await import('../doctor.js');
-    const { exitCodeOf, renderDoctorReport } = await import('../core/doctor.js');
+    const { renderDoctorReport } = await import('../core/doctor.js');
     const term = createTerm(args.verbose);
     const config = await configFrom(args);
     const out = path.resolve(args.out);
@@ -65,13 +65,13 @@ export const doctorCommand = {
       // --out /dev/stdout: the one document is the one printed.
       if (!STDOUT.test(path.resolve(args.out))) await save();
       term.out(text);
-      return exitCode(exitCodeOf(report));
+      return exitCodeOf(report);
     }
     // Shown first: a report file that cannot be written still leaves the table on the screen.
     term.out(renderDoctorReport(report, { c: term.c, width: Math.min(140, process.stdout.columns || 110) }));
     await save();
     term.out(`Report written to ${args.out}.`);
-    return exitCode(exitCodeOf(report));
+    return exitCodeOf(report);
   },
 };
 
@@ -98,10 +98,4 @@ async function writeReport(out: string, text: string, outcome: string, term: Ter
     e.message += `; ${outcome}`;
     throw e;
   }
-}
-
-/** The core's doctor verdict as one of the exit codes decided in exit.ts. */
-function exitCode(code: number): ExitCode {
-  const known = Object.values(EXIT) as number[];
-  return (known.includes(code) ? code : EXIT.error) as ExitCode;
 }

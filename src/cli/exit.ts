@@ -3,6 +3,7 @@
 import { ApiError, CancelledError, InvalidFilesError, cleanText, UsageError, UserError } from '../errors.js';
 import { InterruptedError } from '../io/lock.js';
 import type { Failure } from '../render/json.js';
+import type { DoctorReport, DoctorResult } from '../core/doctor.js';
 
 export const EXIT = {
   /** Done; for plan --detailed-exitcode, no changes. */
@@ -31,6 +32,14 @@ export function failureOf(err: unknown, secret: string | undefined): Failure {
   if (err instanceof UserError) return { kind: 'user', message: clean(err.message), exitCode: EXIT.error };
   if (err instanceof ApiError) return { kind: 'api', message: clean(err.message), exitCode: EXIT.error };
   return { kind: 'internal', message: clean(String((err as Error)?.message ?? err)), exitCode: EXIT.error };
+}
+
+const DOCTOR_EXIT = { holds: EXIT.ok, error: EXIT.error, differs: EXIT.doctorDiffers, breaks: EXIT.doctorBreaks, interrupted: EXIT.interrupted } as const satisfies Record<DoctorResult, ExitCode>;
+
+/** doctor's result as its exit code; a probe that could not be removed is an error whatever the checks said: the user must act. */
+export function exitCodeOf(report: Pick<DoctorReport, 'result' | 'probe'>): ExitCode {
+  if (!report.probe.removed && report.result !== 'interrupted') return EXIT.error;
+  return DOCTOR_EXIT[report.result];
 }
 
 /** plan --detailed-exitcode: a refusal is an error, pending changes are 2. */

@@ -65,8 +65,6 @@ export interface DoctorReport {
   stopped_because?: string;
 }
 
-export const DOCTOR_EXIT = { holds: 0, error: 1, differs: 3, breaks: 4, interrupted: 130 } as const satisfies Record<DoctorResult, number>;
-
 /** The checks in the documented order; a check never reached is unknown, with the reason given. */
 export function completeChecks(seen: ReadonlyMap<CheckId, Omit<Check, 'id' | 'assumption'>>, notReached: string): Check[] {
   return CHECKS.map(([id, assumption]) => ({ id, assumption, ...(seen.get(id) ?? { observed: notReached, tool: '-', verdict: 'unknown' as const }) }));
@@ -78,12 +76,6 @@ export function resultOf(checks: readonly Check[], stopped?: 'error' | 'interrup
   if (checks.some((c) => c.verdict === 'breaks')) return 'breaks';
   if (stopped) return stopped;
   return checks.some((c) => c.verdict === 'differs') ? 'differs' : 'holds';
-}
-
-/** A probe that could not be removed is an error whatever the checks said: the user must act. */
-export function exitCodeOf(report: DoctorReport): number {
-  if (!report.probe.removed && report.result !== 'interrupted') return DOCTOR_EXIT.error;
-  return DOCTOR_EXIT[report.result];
 }
 
 export interface Paint {

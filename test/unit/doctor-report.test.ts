@@ -1,6 +1,7 @@
 // The pure side of doctor: result and exit code from the checks, and the table drawn within the width.
 import { describe, expect, it } from 'vitest';
-import { CHECKS, completeChecks, exitCodeOf, renderDoctorReport, resultOf, wrap, type Check, type CheckId, type DoctorReport } from '../../src/core/doctor.js';
+import { exitCodeOf } from '../../src/cli/exit.js';
+import { CHECKS, completeChecks, renderDoctorReport, resultOf, wrap, type Check, type CheckId, type DoctorReport } from '../../src/core/doctor.js';
 
 const plain = { green: (s: string) => s, yellow: (s: string) => s, red: (s: string) => s, dim: (s: string) => s, bold: (s: string) => s };
 
