@@ -6,6 +6,7 @@ import type { Outcome } from './core/outcome.js';
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
+import { namesById } from './core/names.js';
 import { asSkipped, parseTrainingFile, type NameMaps, type ParseResult } from './core/parse.js';
 import { idsNamed, uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/guards.js';
@@ -92,7 +93,7 @@ function parseSources(config: Config, scan: ScanResult, overrides: Map<string, s
 function validateParsed(config: Config, results: { displayPath: string; result: ParseResult }[], fromApi = new Map<string, string>()): ValidatedSet {
   // relative-link needs to know which linked paths exist; the core reads nothing, so look them up here.
   const linked = config.rules?.get('relative-link')?.severity === 'off' ? [] : linkTargets(results.flatMap(({ displayPath, result }) => (result.kind === 'training' ? [{ displayPath, training: result.training }] : [])));
-  const segmentNames = new Map([...fromApi, ...[...config.names.segments].map(([name, id]): [string, string] => [id, name])]);
+  const segmentNames = new Map([...fromApi, ...namesById(config.names.segments)]);
   return validateTrainingSet(results, { rules: config.rules, context: { existingPaths: existingPaths(config.cwd, linked), segmentNames } });
 }
 

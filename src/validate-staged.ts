@@ -2,6 +2,7 @@
 // engine.ts so the pre-commit hook loads no more than it uses: no file walk, no state, no plan.
 import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
+import { namesById } from './core/names.js';
 import type { ParseResult } from './core/parse.js';
 import { ACROSS_FILES, PARSE_RULES, defaultRuleSettings, linkTargets, runRules } from './core/rules/index.js';
 import { validateTrainingSet } from './core/validate.js';
@@ -21,7 +22,7 @@ export function validateStaged(config: Config, results: { displayPath: string; r
   );
   const own = only((id) => !ACROSS_FILES.has(id));
   const linked = own.get('relative-link')?.severity === 'off' ? [] : linkTargets(files);
-  const segmentNames = new Map([...config.names.segments].map(([name, id]) => [id, name]));
+  const segmentNames = namesById(config.names.segments);
   const mine = runRules(files, own, { existingPaths: existingPaths(config.cwd, linked), segmentNames });
   return sortIssues([...across.issues, ...mine].filter((i) => staged.has(i.file)));
 }

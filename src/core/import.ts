@@ -1,5 +1,6 @@
 // `opencx-sync import`, the pure part: trainings in Open.cx no file tracks -> Markdown files to write,
 // each read back through the parser so any value a file cannot hold exactly is said, never hidden.
+import { namesById } from './names.js';
 import { defaultKey, parseTrainingFile, type NameMaps } from './parse.js';
 import {
   byCreation,
@@ -60,7 +61,7 @@ export function planImport(input: ImportInput): ImportPlan {
   const taken = new Set(input.paths.map((p) => p.toLowerCase()));
   const keys = new Set(input.keys);
   const pinnedFile = new Map(input.trainings.flatMap((t) => (t.id === undefined ? [] : [[t.id, t] as const])));
-  const dirNames = new Map([...input.names.directories].map(([name, id]) => [id, name]));
+  const dirNames = namesById(input.names.directories);
   for (const r of [...input.remote].sort((a, b) => byCreation(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const title = shownTitle(r);
     const trackedBy = input.tracked.get(r.id);
@@ -108,7 +109,7 @@ function fileFor(r: RemoteTraining, path: string, key: string | undefined, names
   if (want.draft) lines.push('draft: true');
   if (want.directory !== null) lines.push(`directory: ${yamlString(dirNames.get(want.directory) ?? want.directory)}`);
   if (want.channels.length) lines.push(`channels: [${want.channels.join(', ')}]`);
-  const segmentNames = new Map([...names.segments].map(([name, id]) => [id, name]));
+  const segmentNames = namesById(names.segments);
   if (want.segments.length) lines.push(`segments: [${want.segments.map((s) => yamlString(segmentNames.get(s) ?? s)).join(', ')}]`);
   // The window only when the file can own it exactly; otherwise it stays as Open.cx holds it (not owned).
   const readable = (t: string | null) => t === null || !Number.isNaN(Date.parse(t));

@@ -1,6 +1,7 @@
 // The audience view (`opencx-sync audience`) and the plan's "Affected audiences" section, as text
 // and Markdown (its JSON: json.ts). Pure string building, like report.ts.
 import { type AffectedAudience, type AudienceView, EVERYONE } from '../core/audience.js';
+import { namesById } from '../core/names.js';
 import type { NameMaps } from '../core/parse.js';
 import { formatCount } from '../core/rules/text.js';
 import { CHANNELS } from '../core/training.js';
@@ -9,18 +10,14 @@ import { plural } from '../core/plural.js';
 
 const n = formatCount;
 
-function reverse(map: ReadonlyMap<string, string> | undefined): Map<string, string> {
-  return new Map([...(map ?? [])].map(([name, id]) => [id, name]));
-}
-
 export function segmentName(id: string, names: NameMaps | undefined): string {
   if (id === EVERYONE) return 'customers in no segment';
-  const name = reverse(names?.segments).get(id);
+  const name = namesById(names?.segments).get(id);
   return name ? `segment "${name}"` : `segment ${id}`;
 }
 
 function restriction(channels: string[], segments: string[], names: NameMaps | undefined): string {
-  const seg = reverse(names?.segments);
+  const seg = namesById(names?.segments);
   const parts = [channels.length ? channels.join(', ') : 'all channels'];
   if (segments.length) parts.push(segments.map((s) => seg.get(s) ?? s).join(', '));
   return parts.join('; ');
@@ -29,7 +26,7 @@ function restriction(channels: string[], segments: string[], names: NameMaps | u
 /** `shown`: a training's path as people see it (report.ts displayPath with the trainings folder). */
 export function renderAudience(v: AudienceView, opts: { shown: (p: string) => string; c: Colors; names?: NameMaps }): string {
   const { c } = opts;
-  const dirs = reverse(opts.names?.directories);
+  const dirs = namesById(opts.names?.directories);
   const who = [v.channel ? `channel ${v.channel}` : 'every channel', v.segment ? segmentName(v.segment, opts.names) : 'every segment'].join(', ');
   const out = [c.bold(`What the AI is told for ${who}`), ''];
   const pct = v.worst ? Math.round((v.worst.size / v.budget) * 100) : 0;

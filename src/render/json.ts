@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Issue } from '../core/issue.js';
 import type { AudienceView } from '../core/audience.js';
 import { EVERYONE } from '../core/audience.js';
+import { namesById } from '../core/names.js';
 import type { NameMaps } from '../core/parse.js';
 import { countOutcomes, type Outcome } from '../core/outcome.js';
 import { displayPath } from '../core/plan-contract.js';
@@ -161,7 +162,7 @@ export const audienceDocumentSchema = z.strictObject({
 
 /** `shown`: a training's path as people see it. */
 export function audienceDocument(v: AudienceView, shown: (p: string) => string, names?: NameMaps): z.output<typeof audienceDocumentSchema> {
-  const dirs = new Map([...(names?.directories ?? [])].map(([name, id]) => [id, name]));
+  const dirs = namesById(names?.directories);
   const path = <T extends { path: string }>(t: T) => ({ ...t, path: shown(t.path) });
   return {
     format_version: AUDIENCE_VERSION,

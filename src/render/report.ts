@@ -3,6 +3,7 @@
 import { diffLines } from 'diff';
 import type pc from 'picocolors';
 import { countOutcomes, type Outcome } from '../core/outcome.js';
+import { namesById } from '../core/names.js';
 import type { NameMaps } from '../core/parse.js';
 import type { Plan } from '../core/plan.js';
 import { displayPath, toPublicPlan, type PublicChange, type PublicContent, type PublicPlan } from '../core/plan-contract.js';
@@ -149,7 +150,7 @@ function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions): string[] {
 export function withNames<T extends { field: FieldName; before: unknown; after: unknown }>(fc: T, names: NameMaps | undefined): T {
   const map = fc.field === 'directory' ? names?.directories : fc.field === 'segments' ? names?.segments : undefined;
   if (!map || map.size === 0) return fc;
-  const byId = new Map([...map].map(([name, id]) => [id, name]));
+  const byId = namesById(map);
   const name = (v: unknown): unknown => (Array.isArray(v) ? v.map(name) : typeof v === 'string' ? (byId.get(v) ?? v) : v);
   return { ...fc, before: name(fc.before), after: name(fc.after) };
 }
