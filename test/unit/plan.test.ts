@@ -200,3 +200,29 @@ describe('planChanges', () => {
     });
   });
 });
+
+describe('the plan fingerprint', () => {
+  const fp = (trainings: Training[], state = emptyState('l')) => plan(trainings, state).fingerprint;
+  const a = training('a', { content: 'One line.\nTwo.' });
+
+  it('changes with any field of a file, though it reads the fields by their hash', () => {
+    const base = fp([a]);
+    expect(fp([training('a', { content: 'One line.\nTwo.' })])).toBe(base);
+    for (const over of [{ content: 'One line.\nTwo!' }, { title: 'T b' }, { draft: true }, { channels: ['web'] }, { segments: ['s'] }, { active: { from: '2026-01-01T00:00:00Z', until: null } }]) {
+      expect(fp([{ ...a, fields: { ...a.fields, ...over } }])).not.toBe(base);
+    }
+  });
+
+  it('changes with what an update replaces, not only with what it sends', () => {
+    const now = training('a', { content: 'New' });
+    const fromOne = fp([now], stateOf([training('a', { content: 'Old one' })]));
+    const fromTwo = fp([now], stateOf([training('a', { content: 'Old two' })]));
+    expect(fromOne).not.toBe(fromTwo);
+  });
+
+  it('changes with the path and the action, for the same fields', () => {
+    const moved = { ...a, key: 'faq/a', path: 'faq/a.md' };
+    expect(fp([moved])).not.toBe(fp([a]));
+    expect(fp([a], stateOf([training('a')]))).not.toBe(fp([a]));
+  });
+});
