@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CLI = path.resolve(here, '../src/cli/main.js');
+/** The shipped CLI (package.json bin): the bundle in build/cli/. */
+export const CLI = path.resolve(here, '../cli/opencx-sync.js');
 const FLOOR = path.join(here, 'floor.js');
 const RSS = path.join(here, 'rss.js');
 

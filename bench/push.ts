@@ -15,7 +15,7 @@ import { machine } from './measure.js';
 const N = Number(process.env.BENCH_PUSH_N ?? 130);
 const LIMIT = Number(process.env.BENCH_RATE ?? 100);
 const WINDOW = 60_000;
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/opencx-sync.js');
 
 const root = mkdtempSync(path.join(tmpdir(), 'opencx-push-'));
 const sandbox = await startSandbox({ port: 0, apiKey: 'bench-key', rateLimit: LIMIT, latencyMs: 15 });

@@ -22,7 +22,7 @@ const SIZES = [0, 1_000, 10_000];
 const EVENTS = Number(process.env.BENCH_STATE_EVENTS ?? 200);
 const REQUESTS = Number(process.env.BENCH_STATE_REQUESTS ?? 500);
 const TRACKED = Number(process.env.BENCH_STATE_TRACKED ?? 10_000);
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/opencx-sync.js');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? NaN;

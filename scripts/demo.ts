@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'build/src/cli/main.js');
+const cli = path.join(root, 'build/cli/opencx-sync.js');
 const work = mkdtempSync(path.join(tmpdir(), 'opencx-sync-demo-'));
 const state = path.join(work, 'state.json');
 

@@ -15,7 +15,7 @@ const END = '<!-- commands:end -->';
 const COMMANDS = ['', 'validate', 'plan', 'apply', 'import', 'state rebuild', 'audience', 'doctor', 'sandbox'];
 
 function help(command: string): string {
-  const args = [path.join(ROOT, 'build/src/cli/main.js'), ...command.split(' ').filter(Boolean), '--help'];
+  const args = [path.join(ROOT, 'build/cli/opencx-sync.js'), ...command.split(' ').filter(Boolean), '--help'];
   // A fixed environment: the help text must not depend on the terminal or the shell that wrote it.
   return execFileSync(process.execPath, args, { encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } }).trimEnd();
 }

@@ -66,6 +66,12 @@ describe('CLI conventions', () => {
     expect(far.stderr).not.toContain('Did you mean');
   });
 
+  it("speaks yargs' own messages in the user's language, as the bundle ships its translations", async () => {
+    // The program as users run it (the bundle), not in-process: bundled, yargs looks for them next to its chunk.
+    const r = await cli(['plan', '--bogus'], { env: { LANG: 'fr_FR.UTF-8' } });
+    expect([r.code, r.stderr]).toEqual([1, 'Argument inconnu : bogus\nRun "opencx-sync --help" for usage.\n']);
+  });
+
   it('prints a bash completion script, and a zsh one under zsh', async () => {
     const bash = await cli(['completion'], { env: { SHELL: '/bin/bash' } });
     expect(bash.code).toBe(0);

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parseOutput, wantsJson } from './json-output.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = path.join(ROOT, 'build/src/cli/main.js');
+/** The CLI as package.json's bin ships it: the esbuild bundle (scripts/bundle-cli.mjs), so the tests run what users run. */
+export const CLI = path.join(ROOT, 'build/cli/opencx-sync.js');
 export const KEY = 'sandbox-key-3f9a1c7e';
 
 export interface CliResult {

@@ -1,7 +1,7 @@
 // The sandbox over real HTTP: every endpoint, every error status, the containment rules, paging edges,
 // rate limit, fault switches and persistence.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -263,6 +263,22 @@ describe('opencx-sync sandbox', () => {
       expect(await res.json()).toEqual({ items: [], total: 0, limit: 50, offset: 0, has_more: false });
     } finally {
       child.kill();
+    }
+  });
+
+  it('--data saves every write to the file (write-file-atomic, bundled, names its temporary file after its own)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-data-'));
+    const dataFile = path.join(dir, 'data.json');
+    const child = spawn(process.execPath, [CLI, 'sandbox', '--port', '0', '--api-key', 'k1', '--data', dataFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = (await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()).value as string;
+      const res = await fetch(`${url}/training`, { method: 'POST', headers: { authorization: 'Bearer k1', 'content-type': 'application/json' }, body: JSON.stringify(minimal) });
+      expect(res.status).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      expect(readFileSync(dataFile, 'utf8')).toContain(`"id": "${id}"`);
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
