@@ -158,10 +158,22 @@ function documented(cmd: Module, name: string, seen: { options: string[] }, ctx:
   };
 }
 
+/**
+ * yargs lays out the whole help text before every command's handler runs (~20 ms), kept in case the
+ * handler calls showHelp() or a failure prints the help. Here no handler does, and the fail handler
+ * below prints no help, so the text is only built when --help asks for it. Internal to yargs: one
+ * without the method is left as it is.
+ */
+function withoutHelpCache(y: Argv): Argv {
+  const usage = (y as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+  return y;
+}
+
 export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
   // The options of the command being parsed, for "did you mean" on an unknown flag.
   const seen = { options: ['help', 'version'] };
-  return yargs(argv)
+  return withoutHelpCache(yargs(argv))
     .scriptName('opencx-sync')
     .usage('$0 <command> [options]\n\nKeep Open.cx AI trainings in sync with Markdown files in git.')
     .command(documented(validateCommand, 'validate', seen, ctx))
@@ -183,8 +195,8 @@ export function buildCli(argv: string[], ctx: RunContext = contextOf(argv)) {
     .example('$0 validate', 'check the training files (offline, no key)')
     .example('$0 plan', 'show what apply would change')
     .example('$0 apply', 'make Open.cx match the files (reads OPENCX_API_KEY)')
-    // yargs builds the help text on every command run (kept for showHelp); it is only laid out to the
-    // terminal's width when it is shown, which saves ~15 ms of every run.
+    // The help text is only laid out to the terminal's width when it is shown (withoutHelpCache keeps
+    // yargs from building it on every run; this also saves ~15 ms should a yargs ignore that).
     .wrap(argv.some((a) => a === '--help' || a === '-h') ? Math.min(110, process.stdout.columns || 100) : null)
     .epilogue(
       `${envHelp([...ENV.keys()])}\n\n` +
