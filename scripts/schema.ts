@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { fileSchema } from '../src/config.js';
 import { CHANNELS, frontMatterSchema } from '../src/core/training.js';
 import { NAMESPACE_MAX_LENGTH } from '../src/core/namespace.js';
-import { publicPlanSchema } from '../src/core/plan-contract.js';
-import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema, doctorDocumentSchema, importDocumentSchema } from '../src/render/json.js';
+import { publicPlanSchema } from '../src/core/plan-schema.js';
+import { applyDocumentSchema, audienceDocumentSchema, errorDocumentSchema, rebuildDocumentSchema, validateDocumentSchema, doctorDocumentSchema, importDocumentSchema } from '../src/render/json-schemas.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };
 

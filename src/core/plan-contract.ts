@@ -1,43 +1,20 @@
 // The public plan: what `plan --json` prints, `plan --out` saves, and the text and Markdown views render.
-// One zod schema gives the type, the JSON Schema (scripts/schema.ts) and docs/plan-format.md its shape.
+// One zod schema (plan-schema.ts, kept out of a run's way) gives the type, the JSON Schema
+// (scripts/schema.ts) and docs/plan-format.md its shape.
 // Pure: made from the internal Plan by toPublicPlan and nothing else.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { EVERYONE, affectedAudiences } from './audience.js';
 import type { Verdict } from './guards.js';
 import type { Change, Drift, FieldChange, Plan } from './plan.js';
-import { FIELD_NAMES, type FieldName } from './training.js';
+import type { FieldName } from './training.js';
+import type { contentSchema, fieldsSchema, fieldValue, publicPlanSchema, windowSchema } from './plan-schema.js';
 
 /**
  * Bumped when a reader of the previous version could misread a plan: a field removed, renamed or given
  * another meaning or type, or a new action or reason value. Adding an optional field does not bump it.
  */
 export const PUBLIC_PLAN_VERSION = 3;
-
-const fieldName = z.enum(FIELD_NAMES);
-/** An active window: each end an ISO date-time in UTC, or null for no bound. */
-const windowSchema = z.strictObject({ from: z.string().nullable(), until: z.string().nullable() });
-const fieldValue = z.union([z.string(), z.boolean(), z.array(z.string()), windowSchema, z.null()]);
-
-/** A body is named by its hash and size; its text only where a reviewer needs it for a diff. */
-const contentSchema = z.strictObject({
-  sha256: z.string(),
-  characters: z.number().int().nonnegative(),
-  lines: z.number().int().nonnegative(),
-  text: z.string().nullable(),
-});
-
-const fieldsSchema = z.strictObject({
-  title: z.string().nullable(),
-  content: contentSchema.nullable(),
-  type: z.string().nullable(),
-  draft: z.boolean().nullable(),
-  directory: z.string().nullable(),
-  channels: z.array(z.string()).nullable(),
-  segments: z.array(z.string()).nullable(),
-  /** Null: the file does not set `active:`, so the window stays as Open.cx holds it. */
-  active: windowSchema.nullable(),
-});
 
 export const ACTIONS = ['create', 'adopt', 'update', 'retag', 'move', 'delete'] as const;
 export const REASONS = [
@@ -54,53 +31,6 @@ export const REASONS = [
   'file moved',
   'file removed',
 ] as const;
-
-const changeSchema = z.strictObject({
-  action: z.enum(ACTIONS),
-  reason: z.enum(REASONS),
-  key: z.string(),
-  path: z.string(),
-  id: z.string().nullable(),
-  from: z.strictObject({ key: z.string(), path: z.string() }).nullable(),
-  before: fieldsSchema.nullable(),
-  after: fieldsSchema.nullable(),
-  changed: z.array(fieldName),
-});
-
-const driftSchema = z.strictObject({
-  key: z.string(),
-  kind: z.enum(['changed', 'deleted', 'untagged', 'twin', 'untracked']),
-  id: z.string(),
-  changes: z.array(z.strictObject({ field: fieldName, before: fieldValue, after: fieldValue })),
-});
-
-const count = z.number().int().nonnegative();
-
-export const publicPlanSchema = z.strictObject({
-  format_version: z.literal(PUBLIC_PLAN_VERSION),
-  /** As in every JSON document the CLI prints (docs/json-output.md). */
-  command: z.literal('plan'),
-  lineage: z.string().nullable(),
-  serial: count,
-  fingerprint: z.string(),
-  refreshed: z.boolean(),
-  changes: z.array(changeSchema),
-  drift: z.array(driftSchema).nullable(),
-  orphans: z.array(z.strictObject({ key: z.string(), path: z.string(), id: z.string().nullable() })),
-  summary: z.strictObject({ create: count, adopt: count, update: count, retag: count, move: count, delete: count, unchanged: count }),
-  affected_audiences: z.array(
-    z.strictObject({
-      dimension: z.enum(['channel', 'segment']),
-      value: z.string().nullable(),
-      created: count,
-      changed: count,
-      removed: count,
-      behavioral_delta: z.number().int(),
-    }),
-  ),
-  refusals: z.array(z.string()),
-  skips: z.array(z.string()),
-});
 
 export type PublicPlan = z.output<typeof publicPlanSchema>;
 export type PublicChange = PublicPlan['changes'][number];
