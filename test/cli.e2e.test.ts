@@ -217,6 +217,13 @@ describe('validate', () => {
     expect(sandbox.state.requests).toEqual([]);
   });
 
+  it('reads a !!js/function tag as the text it tags, never as code (the bundle carries no esprima)', async () => {
+    ws.write('trainings/fn.md', "---\ntitle: !!js/function 'function () { return 1 }'\n---\nBody.\n");
+    const r = await runCli(['plan', '--json'], { cwd: ws.dir });
+    expect(r.code).toBe(0);
+    expect(parsePlan(r.stdout).changes.find((c) => c.key === 'fn')?.after?.title).toBe('function () { return 1 }');
+  });
+
   it('answers bad usage with the problem and where to look, exit 1', async () => {
     const r = await runCli(['apply', '--yes', '--on-drift', 'maybe'], { cwd: ws.dir });
     expect(r.code).toBe(1);
