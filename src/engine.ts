@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { type Issue, sortIssues } from './core/issue.js';
 import type { WaitNotice } from './core/wait.js';
 import { namesById } from './core/names.js';
-import { asSkipped, parseTrainingFile, type NameMaps, type ParseResult } from './core/parse.js';
+import { asSkipped, parseTrainingFile, parseTrainingFileQuickly, type NameMaps, type FullYaml, type ParseResult, type SourceFile } from './core/parse.js';
 import { idsNamed, uniqueNamesById, type SegmentLookup } from './core/segments.js';
 import { deleteRefusal, verdictOf, type OnDrift, type Verdict } from './core/guards.js';
 import { planChanges, withChanges, type Plan } from './core/plan.js';
@@ -66,13 +66,21 @@ export async function loadTrainings(config: Config, overrides?: Map<string, stri
 
 const scanFolder = (config: Config) => readSourceFiles({ cwd: config.cwd, dir: config.dir, ignore: config.ignore });
 
-/** Parses and checks files already read: a second reading with Open.cx's segment list reads no file again. */
-function parseSources(config: Config, scan: ScanResult, overrides: Map<string, string> | undefined, segments: SegmentLookup): Loaded {
+/**
+ * Parses and checks files already read: a second reading with Open.cx's segment list reads no file again.
+ * The YAML parsers are loaded only when a file needs them, and then read just those files.
+ */
+async function parseSources(config: Config, scan: ScanResult, overrides: Map<string, string> | undefined, segments: SegmentLookup): Promise<Loaded> {
   const { files: sources, issues: scanIssues, unread } = scan;
   const names = { ...config.names, remoteSegments: segments };
-  const results = sources.map((s) => {
-    const file = { ...s, text: overrides?.get(s.displayPath) ?? s.text };
-    const result = parseTrainingFile(file, names);
+  const fileOf = (s: SourceFile): SourceFile => {
+    const text = overrides?.get(s.displayPath);
+    return text === undefined ? s : { ...s, text };
+  };
+  const quick = sources.map((s) => parseTrainingFileQuickly(fileOf(s), names));
+  const yaml = quick.includes(undefined) ? (await import('./core/front-matter-yaml.js')).FULL_YAML : undefined;
+  const results = sources.map((s, i) => {
+    const result = quick[i] ?? parseTrainingFile(fileOf(s), names, yaml as FullYaml);
     return { displayPath: s.displayPath, result: s.ignored ? asSkipped(result, s.path) : result };
   });
   const set = validateParsed(config, results, typeof segments === 'object' ? uniqueNamesById(segments) : undefined);
@@ -104,11 +112,11 @@ function validateParsed(config: Config, results: { displayPath: string; result: 
  */
 async function loadOnline(config: Config, hooks: Hooks, signal?: AbortSignal): Promise<Loaded> {
   const scan = await scanFolder(config);
-  const first = parseSources(config, scan, undefined, 'deferred');
+  const first = await parseSources(config, scan, undefined, 'deferred');
   if (hasErrors(first.issues) || first.lookups.length === 0) return first;
   const directory = await withConnection(config, hooks, ({ api }) => fetchSegmentDirectory(api), signal);
   hooks.log?.(`segments: ${plural(directory.size, 'segment')} listed in Open.cx, to resolve ${plural(first.lookups.length, 'name')}`);
-  const loaded = parseSources(config, scan, undefined, directory);
+  const loaded = await parseSources(config, scan, undefined, directory);
   const ids = first.lookups.flatMap((name): [string, string][] => {
     const found = idsNamed(directory, name);
     return found?.length === 1 && found[0] !== undefined ? [[name, found[0]]] : [];
@@ -572,7 +580,8 @@ export async function runImport(config: Config, opts: ImportOptions, hooks: Hook
     for (const t of loaded.skipped) if (t.id !== undefined) tracked.set(t.id, `${shown(t.path)} (sync: false)`);
     const keys = [...loaded.trainings.map((t) => t.key), ...loaded.skipped.map((s) => s.key), ...state.trainings.keys(), ...state.pending.keys()];
     const names = { ...config.names, segments: await segmentNamesFor(listed, config, api, hooks) };
-    const planned = planImport({ remote: [...listed, ...others], names, trainings: loaded.trainings, paths: loaded.paths, keys, tracked, force: opts.force, namespace: config.namespace });
+    const { FULL_YAML: yaml } = await import('./core/front-matter-yaml.js');
+    const planned = planImport({ yaml, remote: [...listed, ...others], names, trainings: loaded.trainings, paths: loaded.paths, keys, tracked, force: opts.force, namespace: config.namespace });
     // A file the scan would ignore is never read: each import would write another copy of it.
     const hidden = await ignoredAmong(planned.files.map((f) => f.path), config.ignore);
     // The file would be committed: a training holding the key (pasted in the dashboard, or a server

@@ -1,7 +1,7 @@
 // `opencx-sync import`, the pure part: trainings in Open.cx no file tracks -> Markdown files to write,
 // each read back through the parser so any value a file cannot hold exactly is said, never hidden.
 import { namesById } from './names.js';
-import { defaultKey, parseTrainingFile, type NameMaps } from './parse.js';
+import { defaultKey, parseTrainingFile, type FullYaml, type NameMaps } from './parse.js';
 import {
   byCreation,
   CHANNELS,
@@ -22,6 +22,8 @@ export interface ImportInput {
   /** Every training in Open.cx. */
   remote: RemoteTraining[];
   names: NameMaps;
+  /** The YAML parsers (front-matter-yaml.ts), to read each file back exactly as plan will. */
+  yaml: FullYaml;
   /** The files as they are: their pinned ids and keys. */
   trainings: Training[];
   /** Every Markdown path in the trainings folder (tracked, ignored or not): never written over without force. */
@@ -94,12 +96,12 @@ export function planImport(input: ImportInput): ImportPlan {
     const carried = keyOfRemote(r, input.namespace);
     if (carried !== undefined && !pinned) key = carried === defaultKey(path) ? undefined : carried;
     keys.add(key ?? defaultKey(path));
-    files.push(fileFor(r, path, key, input.names, dirNames, pinned !== undefined));
+    files.push(fileFor(r, path, key, input.names, input.yaml, dirNames, pinned !== undefined));
   }
   return { files, left };
 }
 
-function fileFor(r: RemoteTraining, path: string, key: string | undefined, names: NameMaps, dirNames: Map<string, string>, overwrite: boolean): ImportFile {
+function fileFor(r: RemoteTraining, path: string, key: string | undefined, names: NameMaps, yaml: FullYaml, dirNames: Map<string, string>, overwrite: boolean): ImportFile {
   const want = fieldsOfRemote(r);
   const window = windowOfRemote(r);
   const notes: string[] = [];
@@ -135,13 +137,13 @@ function fileFor(r: RemoteTraining, path: string, key: string | undefined, names
   if (pendingEdits) {
     notes.push('has edits made in the dashboard and not yet published: the file holds them (as opencx-sync reads a training), the published text stays live until they are published');
   }
-  notes.push(...readBack(text, path, owned ? { ...want, active: window } : want, names));
+  notes.push(...readBack(text, path, owned ? { ...want, active: window } : want, names, yaml));
   return { id: r.id, path, title: shownTitle(r), text, overwrite, notes, pendingEdits };
 }
 
 /** Parses the file as plan will, and names every field that would not come back as Open.cx holds it. */
-function readBack(text: string, path: string, want: TrainingFields, names: NameMaps): string[] {
-  const parsed = parseTrainingFile({ path, displayPath: path, text }, names);
+function readBack(text: string, path: string, want: TrainingFields, names: NameMaps, yaml: FullYaml): string[] {
+  const parsed = parseTrainingFile({ path, displayPath: path, text }, names, yaml);
   if (parsed.kind !== 'training') {
     const issues = parsed.kind === 'invalid' ? parsed.issues.filter((i) => i.severity === 'error').map((i) => `line ${i.line}: ${i.message}`) : ['it reads as sync: false'];
     return [`the file is not valid yet (${issues.join('; ')}): fix it before "plan"`];

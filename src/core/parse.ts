@@ -1,7 +1,6 @@
 // File text -> Training, or every issue in the file. Pure: the caller reads the file.
-import jsyaml from 'js-yaml';
 import { closest, distance } from 'fastest-levenshtein';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkFrontMatterQuickly } from './front-matter-check.js';
 import { readSimpleFrontMatter } from './front-matter-fast.js';
@@ -53,6 +52,19 @@ export interface TextPositions {
   heading?: number;
 }
 
+/**
+ * The YAML parsers the slow path needs (front-matter-yaml.ts has them): handed in, so this module loads
+ * no YAML library and a run whose files all take the quick reader never loads one.
+ */
+export interface FullYaml {
+  /** js-yaml with the YAML 1.2 core schema; throws on what it cannot read. */
+  load(src: string): unknown;
+  parseDocument: typeof parseDocument;
+  LineCounter: typeof LineCounter;
+  isMap: typeof isMap;
+  isScalar: typeof isScalar;
+}
+
 /** Front-matter holds a few short keys; anything larger is a mistake, and parsing it must stay cheap. */
 export const MAX_FRONT_MATTER_CHARS = 32 * 1024;
 /** Top-level keys beyond which a front-matter is refused whole, before any per-key work. */
@@ -78,7 +90,30 @@ export function defaultKey(path: string): string {
  * read the front-matter, then the title and content, then the names (directory, segments), and build
  * the fields. Each phase adds to the file's issues; a phase that cannot go on ends the file as invalid.
  */
-export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResult {
+export function parseTrainingFile(file: SourceFile, names: NameMaps, yaml: FullYaml): ParseResult {
+  return parse(file, names, () => yaml);
+}
+
+/**
+ * The same without the YAML parsers: undefined for a file that needs them (a front-matter the quick
+ * reader leaves to them, or an issue to place in it), which parseTrainingFile then reads. Most files
+ * need neither, so most runs never load the parsers.
+ */
+export function parseTrainingFileQuickly(file: SourceFile, names: NameMaps): ParseResult | undefined {
+  try {
+    return parse(file, names, needsFullYaml);
+  } catch (err) {
+    if (err === NEEDS_FULL_YAML) return undefined;
+    throw err;
+  }
+}
+
+const NEEDS_FULL_YAML = Symbol('needs the YAML parsers');
+const needsFullYaml = (): never => {
+  throw NEEDS_FULL_YAML;
+};
+
+function parse(file: SourceFile, names: NameMaps, yaml: () => FullYaml): ParseResult {
   const text = file.text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const issues: Issue[] = [];
   const at: At = (line, col, message, severity = 'error', rule) => issues.push({ file: file.displayPath, line, col, message, severity, ...(rule ? { rule } : {}) });
@@ -90,7 +125,7 @@ export function parseTrainingFile(file: SourceFile, names: NameMaps): ParseResul
     return invalid;
   }
   if (!withinLimits(text, split, at)) return invalid;
-  const ctx = fileContext(split, at);
+  const ctx = fileContext(split, at, yaml);
   const fm = readFrontMatter(ctx);
   if (fm === undefined) return invalid;
   const schemaOk = issues.length === 0;
@@ -123,6 +158,7 @@ interface FileContext {
   locate: (path: readonly PropertyKey[], target?: 'key') => [number, number];
   /** `yaml`'s positioned document, built on first use. */
   docOf: () => Document;
+  yaml: () => FullYaml;
 }
 
 /** Size, key count and NUL checks, before any YAML parser sees the text. False: the file is refused. */
@@ -150,21 +186,27 @@ function withinLimits(text: string, split: FrontMatterSplit, at: At): boolean {
   return true;
 }
 
-function fileContext(split: FrontMatterSplit, at: At): FileContext {
+function fileContext(split: FrontMatterSplit, at: At, yaml: () => FullYaml): FileContext {
   // Positions come from `yaml`'s document, built only when there is something to point at: the fast
   // path (js-yaml with the YAML 1.2 core schema, then the schema check) covers valid files.
   const yamlText = split.yaml;
-  const lineCounter = new LineCounter();
+  let lineCounter: LineCounter | undefined;
   let doc: Document | undefined;
-  // uniqueKeys compares every pair of keys; duplicates are found below with a Map instead.
-  const docOf = () => (doc ??= parseDocument(yamlText ?? '', { lineCounter, prettyErrors: false, uniqueKeys: false }));
+  const docOf = () => {
+    if (doc) return doc;
+    const y = yaml();
+    lineCounter = new y.LineCounter();
+    // uniqueKeys compares every pair of keys; duplicates are found below with a Map instead.
+    return (doc = y.parseDocument(yamlText ?? '', { lineCounter, prettyErrors: false, uniqueKeys: false }));
+  };
   const pos = (offset: number | undefined): [number, number] => {
     if (offset === undefined) return [1, 1];
-    const p = lineCounter.linePos(offset);
+    // An offset comes from the document, so its line counter is there.
+    const p = (lineCounter as LineCounter).linePos(offset);
     return [split.yamlLine + p.line - 1, p.col];
   };
-  const locate = (path: readonly PropertyKey[], target?: 'key') => (yamlText === undefined ? pos(undefined) : pos(offsetOf(docOf(), path, target)));
-  return { yamlText, at, pos, locate, docOf };
+  const locate = (path: readonly PropertyKey[], target?: 'key') => (yamlText === undefined ? pos(undefined) : pos(offsetOf(docOf(), yaml(), path, target)));
+  return { yamlText, at, pos, locate, docOf, yaml };
 }
 
 /**
@@ -174,7 +216,7 @@ function fileContext(split: FrontMatterSplit, at: At): FileContext {
  */
 function readFrontMatter(ctx: FileContext): FrontMatter | undefined {
   const { yamlText, at } = ctx;
-  const fast = yamlText === undefined ? { keys: 0, result: { success: true as const, data: {} } } : quickFrontMatter(yamlText);
+  const fast = yamlText === undefined ? { keys: 0, result: { success: true as const, data: {} } } : quickFrontMatter(yamlText, ctx.yaml);
   if (fast && fast.keys > MAX_FRONT_MATTER_KEYS) {
     at(1, 1, tooManyKeys(fast.keys));
     return undefined;
@@ -196,6 +238,7 @@ function readFrontMatter(ctx: FileContext): FrontMatter | undefined {
 function readYamlData(ctx: FileContext): Record<string, unknown> | undefined {
   const { at, pos } = ctx;
   const d = ctx.docOf();
+  const { isMap, isScalar } = ctx.yaml();
   for (const e of d.errors) {
     const [line, col] = pos(e.pos[0]);
     at(line, col, `YAML: ${firstLine(e.message)}`);
@@ -384,7 +427,7 @@ function firstLine(s: string): string {
 }
 
 /** Offset of the node at `path`, or of the nearest parent that exists. Unknown keys point at the key. */
-function offsetOf(doc: Document, path: readonly PropertyKey[], target: 'key' | 'value' = 'value'): number | undefined {
+function offsetOf(doc: Document, { isMap, isScalar }: FullYaml, path: readonly PropertyKey[], target: 'key' | 'value' = 'value'): number | undefined {
   for (let p = [...path]; ; p = p.slice(0, -1)) {
     if (p.length === 0) return doc.contents?.range?.[0];
     if (p.length === 1 && isMap(doc.contents)) {
@@ -516,13 +559,16 @@ function warnDuplicates(
  * The fast path: js-yaml with the YAML 1.2 core schema (no timestamps, no merge keys, so it reads
  * plain front-matter as `yaml` does). Undefined on anything unusual, which then takes the slow path.
  */
-function quickFrontMatter(src: string): { keys: number; result: ReturnType<typeof frontMatterSchema.safeParse> } | undefined {
-  let data: unknown;
-  try {
-    // The simple shape nearly every file has is read without a YAML parser (front-matter-fast.ts).
-    data = readSimpleFrontMatter(src) ?? jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
-  } catch {
-    return undefined;
+function quickFrontMatter(src: string, yaml: () => FullYaml): { keys: number; result: ReturnType<typeof frontMatterSchema.safeParse> } | undefined {
+  // The simple shape nearly every file has is read without a YAML parser (front-matter-fast.ts).
+  let data: unknown = readSimpleFrontMatter(src);
+  if (data === undefined) {
+    const { load } = yaml();
+    try {
+      data = load(src) ?? {};
+    } catch {
+      return undefined;
+    }
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
   // A valid front-matter of the usual kind is checked without zod (front-matter-check.ts); zod words the errors.

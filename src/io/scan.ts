@@ -1,12 +1,11 @@
 // Reads the trainings folder: Markdown files, POSIX relative paths, sorted, so every run sees the same order.
 // A file that looks like a training but is skipped gets a warning, and one that cannot be read an error
 // for its path, because a training missed silently is a training `--prune` deletes.
-import { readdir, readFileSync } from 'node:fs';
+import { readdir, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import fg from 'fast-glob';
 import type { Issue } from '../core/issue.js';
 import type { SourceFile } from '../core/parse.js';
 import { UserError } from '../errors.js';
@@ -32,6 +31,7 @@ const NEVER = ['**/.git', '**/.git/**'];
  */
 export async function ignoredAmong(paths: readonly string[], ignore: string[]): Promise<Set<string>> {
   if (!ignore.length || !paths.length) return new Set();
+  const { default: fg } = await import('fast-glob');
   const root = await mkdtemp(path.join(tmpdir(), 'opencx-sync-ignore-'));
   try {
     for (const p of paths) {
@@ -53,46 +53,30 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   if (!info?.isDirectory()) {
     throw new UserError(`trainings folder "${opts.dir}" not found: create it, or point --dir (or "dir" in the config) at it`);
   }
-  // The folder's own display path once, not a path.relative per file (fast-glob's paths are normalised).
+  // The folder's own display path once, not a path.relative per file.
   const base = toPosix(path.relative(opts.cwd, root));
   const display = (p: string) => (p === '' ? base || '.' : base ? `${base}/${p}` : p);
   const issues: Issue[] = [];
   const at = (p: string, message: string, severity: Issue['severity']) => issues.push({ file: display(p), line: 1, col: 1, message, severity });
 
-  // A folder that cannot be read is reported and left out, instead of failing the whole walk.
-  const unreadable = new Map<string, string>();
-  const fs = {
-    readdir: ((dir: string, options: unknown, callback: (err: NodeJS.ErrnoException | null, entries: unknown[]) => void) => {
-      readdir(dir, options as { withFileTypes: true }, (err, entries) => {
-        if (err && err.code !== 'ENOENT') {
-          unreadable.set(toPosix(path.relative(root, dir)), err.code ?? err.message);
-          callback(null, []);
-        } else callback(err, entries);
-      });
-    }) as never,
-  };
-  const glob = { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, fs };
-  const entries = (await fg('**', { ...glob, ignore: NEVER, objectMode: true })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  // Case-insensitive, so `**/README.md` also leaves out a README.MD, which is now scanned too.
-  const kept = opts.ignore.length ? new Set(await fg('**', { ...glob, ignore: [...NEVER, ...opts.ignore], caseSensitiveMatch: false })) : undefined;
-  for (const [dir, code] of unreadable) {
+  const walked = walk(root);
+  // Only ignore globs need fast-glob (loaded then): the same walk over the folders already read.
+  const kept = opts.ignore.length ? await keptBy(root, opts.ignore, walked.folders) : undefined;
+  for (const [dir, code] of walked.unreadable) {
     at(dir, `cannot read this folder (${code}): ${hintFor(code, 'read')}; the trainings in it would be missed`, 'error');
   }
 
   const files: ScanResult['files'] = [];
   let unread = 0;
-  for (const e of entries) {
-    const p = e.path;
+  for (const { path: p, abs, dirent: d, hidden } of walked.entries) {
     const ignored = kept !== undefined && !kept.has(p);
-    const d = e.dirent;
-    if (d.isDirectory()) continue;
     const looksLike = MARKDOWN.test(p) || OTHER_MARKDOWN.test(p);
     if (d.isSymbolicLink()) {
       if (!ignored) at(p, 'skipped: a symlink (symlinks are not followed); move the file or folder into the trainings folder instead', 'warning');
       continue;
     }
     if (!looksLike) continue;
-    if (p.split('/').some((s) => s.startsWith('.'))) {
+    if (hidden) {
       if (!ignored && MARKDOWN.test(p)) at(p, 'skipped: a hidden file (its name or a folder\'s name starts with "."); rename it if it is a training', 'warning');
       continue;
     }
@@ -106,27 +90,98 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
     }
     // Synchronous reads on purpose: for thousands of small files they are several times faster than
     // fs/promises (open, stat, read and close each cross the thread pool), and nothing else runs meanwhile.
-    let bytes: Buffer;
+    // Read as text, which costs no Buffer per file; only text with a replacement character (a byte that
+    // is not UTF-8, or one typed in the file) is read again as bytes to tell which.
+    let text: string;
     try {
-      bytes = readFileSync(path.join(root, p));
+      text = readFileSync(abs, 'utf8');
+      if (text.includes('\uFFFD')) {
+        const bytes = readFileSync(abs);
+        text = bytes.toString('utf8');
+        // Decoded as it is, a Latin-1 or UTF-16 file would reach Open.cx with "\uFFFD" for every accent.
+        if (!isUtf8(bytes)) {
+          if (!ignored) {
+            issues.push({ file: display(p), ...notUtf8(bytes, text), severity: 'error' });
+            unread++;
+          }
+          continue;
+        }
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       at(p, `cannot read this file (${code ?? (err as Error).message}): ${hintFor(code, 'read')}`, 'error');
       if (!ignored) unread++;
       continue;
     }
-    const text = bytes.toString('utf8');
-    // Decoded as it is, a Latin-1 or UTF-16 file would reach Open.cx with "\uFFFD" for every accent.
-    if (!isUtf8(bytes)) {
-      if (!ignored) {
-        issues.push({ file: display(p), ...notUtf8(bytes, text), severity: 'error' });
-        unread++;
-      }
-      continue;
-    }
     files.push({ path: p, displayPath: display(p), text, ignored });
   }
   return { files, issues, unread };
+}
+
+interface Walked {
+  /** Everything but folders, sorted by path. */
+  entries: { path: string; abs: string; dirent: Dirent; hidden: boolean }[];
+  /** Every folder read, by its absolute path (the one `keptBy` gets), with its entries. */
+  folders: Map<string, Dirent[]>;
+  /** Folders that could not be read, by path, with the error code. */
+  unreadable: Map<string, string>;
+}
+
+/**
+ * The folder's tree, as fast-glob's `**` (dot files included, symlinks not followed, `.git` never
+ * walked) returned it: with readdirSync, several times cheaper. A folder that cannot be read is noted
+ * and left out, instead of failing the whole walk; one gone meanwhile (ENOENT) is skipped, as fast-glob
+ * does. test/scan-walk.test.ts holds it to fast-glob's answer.
+ */
+function walk(root: string): Walked {
+  const entries: Walked['entries'] = [];
+  const folders: Walked['folders'] = new Map();
+  const unreadable: Walked['unreadable'] = new Map();
+  // An explicit stack: a deep tree cannot overflow the call stack.
+  const stack: { abs: string; rel: string; hidden: boolean }[] = [{ abs: root, rel: '', hidden: false }];
+  for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
+    let list: Dirent[];
+    try {
+      list = readdirSync(dir.abs, { withFileTypes: true });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'ENOENT') unreadable.set(dir.rel, e.code ?? e.message);
+      folders.set(dir.abs, []);
+      continue;
+    }
+    folders.set(dir.abs, list);
+    const prefix = dir.rel === '' ? '' : `${dir.rel}/`;
+    const absPrefix = dir.abs.endsWith(path.sep) ? dir.abs : dir.abs + path.sep;
+    for (const d of list) {
+      const name = d.name;
+      // fast-glob's `**` matches no name with a line break (its regex's "." stops there): neither do we.
+      if (name === '.git' || LINE_BREAK.test(name)) continue;
+      const rel = prefix + name;
+      const hidden = dir.hidden || name.startsWith('.');
+      if (d.isDirectory()) stack.push({ abs: absPrefix + name, rel, hidden });
+      else entries.push({ path: rel, abs: absPrefix + name, dirent: d, hidden });
+    }
+  }
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { entries, folders, unreadable };
+}
+
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+// The paths an `ignore` glob keeps, by fast-glob itself (so `ignore` means what it always meant),
+// walking the folders already read instead of the disk again. Case-insensitive, so `**/README.md`
+// also leaves out a README.MD, which is scanned too.
+async function keptBy(root: string, ignore: string[], folders: Walked['folders']): Promise<Set<string>> {
+  const { default: fg } = await import('fast-glob');
+  const fs = {
+    readdir: ((dir: string, options: unknown, callback: (err: NodeJS.ErrnoException | null, entries: unknown[]) => void) => {
+      const known = folders.get(dir);
+      if (known) callback(null, known);
+      // Not walked above (not expected): read it, as the walk does.
+      else readdir(dir, options as { withFileTypes: true }, (err, list) => callback(err?.code === 'ENOENT' ? err : null, err ? [] : list));
+    }) as never,
+  };
+  return new Set(await fg('**', { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, fs, ignore: [...NEVER, ...ignore], caseSensitiveMatch: false }));
 }
 
 /** Where a file that is not UTF-8 goes wrong, and what to do. */

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config.js';
-import type { ParseResult } from '../core/parse.js';
+import type { FullYaml, ParseResult } from '../core/parse.js';
 import { FRONT_MATTER_KEYS, type TrainingFields } from '../core/training.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -55,7 +55,7 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
   } catch {
     throw new UserError('--staged needs a git repository (run it from inside your checkout)');
   }
-  const { parseTrainingFile } = await parsing;
+  const { parseTrainingFile, parseTrainingFileQuickly } = await parsing;
   const root = path.resolve(config.cwd, config.dir);
   const base = toPosix(path.relative(config.cwd, root));
   const blobs: Blob[] = [];
@@ -81,11 +81,20 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
   const texts = await readBlobs(config.cwd, wanted.map((b) => b.sha));
 
   const fresh = new Map<string, IndexEntry>();
+  // As plain validate reads them: a segment name only Open.cx knows is a segment-lookup warning, not an error.
+  const names = { ...config.names, remoteSegments: 'deferred' as const };
+  const fileOf = (b: Blob, text: string) => ({ path: b.path, displayPath: b.displayPath, text });
+  const quick = new Map<string, ParseResult | undefined>();
+  for (const b of blobs) {
+    const text = texts.get(b.sha);
+    if (text !== undefined) quick.set(id(b), parseTrainingFileQuickly(fileOf(b, text), names));
+  }
+  // The YAML parsers only for a file the quick reading leaves to them.
+  const yaml = [...quick.values()].includes(undefined) ? (await import('../core/front-matter-yaml.js')).FULL_YAML : undefined;
   const results = blobs.map((b) => {
     const text = texts.get(b.sha);
     if (text !== undefined) {
-      // As plain validate reads them: a segment name only Open.cx knows is a segment-lookup warning, not an error.
-      const result = parseTrainingFile({ path: b.path, displayPath: b.displayPath, text }, { ...config.names, remoteSegments: 'deferred' });
+      const result = quick.get(id(b)) ?? parseTrainingFile(fileOf(b, text), names, yaml as FullYaml);
       fresh.set(id(b), entryOf(result));
       if (staged.has(b.displayPath)) return { displayPath: b.displayPath, result };
     }

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildSchemas } from '../../scripts/schema.js';
 import { resolveConfig } from '../../src/config.js';
+import { FULL_YAML } from '../../src/core/front-matter-yaml.js';
 import { parseTrainingFile } from '../../src/core/parse.js';
 import { ROOT } from '../helpers.js';
 
@@ -50,7 +51,7 @@ const badFrontMatter = [
 
 function validatorAccepts(frontMatter: string): boolean {
   const text = `---\n${frontMatter}\n---\n# Heading\n\nHow the AI should answer.\n`;
-  const r = parseTrainingFile({ path: 'a/b.md', displayPath: 'trainings/a/b.md', text }, { directories: new Map(), segments: new Map() });
+  const r = parseTrainingFile({ path: 'a/b.md', displayPath: 'trainings/a/b.md', text }, { directories: new Map(), segments: new Map() }, FULL_YAML);
   return r.kind === 'training' && !r.issues.some((i) => i.severity === 'error');
 }
 

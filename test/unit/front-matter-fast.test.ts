@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { parse as yamlParse } from 'yaml';
 import { checkFrontMatterQuickly } from '../../src/core/front-matter-check.js';
 import { readSimpleFrontMatter } from '../../src/core/front-matter-fast.js';
+import { FULL_YAML } from '../../src/core/front-matter-yaml.js';
+import { parseTrainingFile, parseTrainingFileQuickly, type NameMaps } from '../../src/core/parse.js';
 import { CHANNELS, FRONT_MATTER_KEYS, frontMatterSchema, TRAINING_TYPES } from '../../src/core/training.js';
 
 const jsYaml = (src: string): unknown => jsyaml.load(src, { schema: jsyaml.CORE_SCHEMA }) ?? {};
@@ -146,5 +148,40 @@ describe('the quick front-matter schema check', () => {
       }),
       { numRuns: 5_000 },
     );
+  });
+});
+
+describe('the parse without the YAML parsers', () => {
+  // Whole files: any front-matter above (or none, or an unclosed one), directory and segment names the
+  // config knows or not, and bodies with headings, blank lines, CRLF, a BOM and NUL.
+  const maps = fc.constantFrom<NameMaps[]>(
+    { directories: new Map(), segments: new Map() },
+    { directories: new Map([['Billing', 'dir-1']]), segments: new Map([['vip', 'seg-1']]), remoteSegments: 'deferred' },
+    { directories: new Map(), segments: new Map([['vip', 'seg-1']]), remoteSegments: 'offline' },
+  );
+  const extra = fc.array(fc.constantFrom('directory: Billing', 'directory: Sales', 'segments: [vip]', 'segments: [vip, vip]', 'segments: [x y]', 'channels: [web, web]', 'sync: false', 'content: "Text"', 'id: "7"'), { maxLength: 2 });
+  const body = fc.array(fc.constantFrom('', '# Title', '  # Heading #', 'Answer.', '   ', 'More text', '\0', 'é'), { maxLength: 5 }).map((xs) => xs.join('\n'));
+  const matter = fc.oneof(
+    fc.tuple(fc.oneof(plainFile, frontMatter), extra).map(([fm, xs]) => `---\n${fm}${fm.endsWith('\n') || fm === '' ? '' : '\n'}${xs.map((x) => `${x}\n`).join('')}---\n`),
+    fc.constantFrom('', '---\ntitle: x\n', '---yaml\ntitle: T\n---\n', '---json\n{}\n---\n', '----\n'),
+  );
+  const text = fc.tuple(fc.constantFrom('', '\ufeff'), matter, body, fc.boolean()).map(([bom, m, b, crlf]) => {
+    const t = bom + m + b;
+    return crlf ? t.replace(/\n/g, '\r\n') : t;
+  });
+
+  it('reads each file as parseTrainingFile does, or leaves it to it', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(text, maps, (t, names) => {
+        const file = { path: 'a/b.md', displayPath: 'trainings/a/b.md', text: t };
+        const quick = parseTrainingFileQuickly(file, names);
+        if (quick === undefined) return;
+        answered++;
+        expect(quick).toStrictEqual(parseTrainingFile(file, names, FULL_YAML));
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(answered).toBeGreaterThan(2_000);
   });
 });

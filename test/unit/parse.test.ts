@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { hashFields } from '../../src/core/hash.js';
-import { parseTrainingFile, type NameMaps } from '../../src/core/parse.js';
+import { FULL_YAML } from '../../src/core/front-matter-yaml.js';
+import { parseTrainingFile as parseFully, parseTrainingFileQuickly, type NameMaps, type SourceFile } from '../../src/core/parse.js';
 
 const names: NameMaps = {
   directories: new Map([['Billing', 'dir-billing']]),
   segments: new Map([['VIP', '0b9c4e62-3f1a-4d7b-8e20-5a6c9d1f2e34']]),
 };
+/** The full parse; the quick one (no YAML parsers) must read the same, or leave the file to it. */
+function parseTrainingFile(file: SourceFile, maps: NameMaps) {
+  const full = parseFully(file, maps, FULL_YAML);
+  const quick = parseTrainingFileQuickly(file, maps);
+  if (quick !== undefined) expect(quick).toStrictEqual(full);
+  return full;
+}
 const parse = (text: string, path = 'faq/refunds.md') => parseTrainingFile({ path, displayPath: `trainings/${path}`, text }, names);
 const errors = (text: string) => {
   const r = parse(text);

@@ -1,6 +1,7 @@
 // Table tests for the content checks: files that must trigger each rule (with positions) and files
 // that must not. Files go through the real parser, so positions are those people see.
 import { describe, expect, it } from 'vitest';
+import { FULL_YAML } from '../../src/core/front-matter-yaml.js';
 import { parseTrainingFile } from '../../src/core/parse.js';
 import { resolveRuleSettings, RULE_IDS } from '../../src/core/rules/index.js';
 import { luhn, validIban } from '../../src/core/rules/personal-data.js';
@@ -16,7 +17,7 @@ function run(rule: string, files: Record<string, string>, opts: { config?: unkno
   expect(errors).toEqual([]);
   const results = Object.entries(files).map(([p, text]) => {
     const displayPath = `trainings/${p}`;
-    return { displayPath, result: parseTrainingFile({ path: p, displayPath, text }, names) };
+    return { displayPath, result: parseTrainingFile({ path: p, displayPath, text }, names, FULL_YAML) };
   });
   for (const r of results) expect(r.result.kind, JSON.stringify(r.result)).toBe('training');
   const existingPaths = new Set(opts.existing ?? []);

@@ -2,6 +2,7 @@
 // of trainings made outside the tool (by trigger phrase and type, or a pinned id).
 import { describe, expect, it } from 'vitest';
 import { hashFields } from '../../src/core/hash.js';
+import { FULL_YAML } from '../../src/core/front-matter-yaml.js';
 import { parseTrainingFile } from '../../src/core/parse.js';
 import { planChanges } from '../../src/core/plan.js';
 import { toPublicPlan } from '../../src/core/plan-contract.js';
@@ -10,7 +11,7 @@ import { isIsoDateTime, MANAGED_BY, toPayload, type RemoteTraining, type Trainin
 import { fields, stateOf, training } from './builders.js';
 
 const names = { directories: new Map<string, string>(), segments: new Map<string, string>() };
-const parse = (text: string) => parseTrainingFile({ path: 'a.md', displayPath: 'trainings/a.md', text }, names);
+const parse = (text: string) => parseTrainingFile({ path: 'a.md', displayPath: 'trainings/a.md', text }, names, FULL_YAML);
 const errors = (text: string) => {
   const r = parse(text);
   return r.kind === 'invalid' ? r.issues.map((i) => `${i.line}:${i.col} ${i.message}`) : [];

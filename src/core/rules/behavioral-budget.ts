@@ -16,13 +16,17 @@ export const behavioralBudget: Rule<z.infer<typeof options>> = {
   summary: 'always-on trainings reaching one audience add up to more than the budget',
   options,
   check(files, opts, ctx) {
-    let byKey: Map<string, RuleFile> | undefined;
-    const fileOf = (key: string) => (byKey ??= new Map(files.map((f) => [f.training.key, f]))).get(key);
+    const audiences = behavioralTotals(files.map((f) => f.training)).filter((a) => a.size > opts.budget && a.largest);
+    if (audiences.length === 0) return [];
+    // Only the files largest somewhere over budget are looked up, not a map of every file built.
+    const largest = new Set(audiences.map((a) => a.largest?.key));
+    const byKey = new Map<string, RuleFile>();
+    for (const f of files) if (largest.has(f.training.key)) byKey.set(f.training.key, f);
     // One finding per training to trim, naming every audience over budget where it is the largest.
     const over = new Map<RuleFile, { worst: number; audiences: Map<string, string[]> }>();
-    for (const a of behavioralTotals(files.map((f) => f.training))) {
-      if (a.size <= opts.budget || !a.largest) continue;
-      const file = fileOf(a.largest.key);
+    for (const a of audiences) {
+      if (!a.largest) continue;
+      const file = byKey.get(a.largest.key);
       if (!file) continue;
       const entry = over.get(file) ?? { worst: 0, audiences: new Map<string, string[]>() };
       entry.worst = Math.max(entry.worst, a.size);
