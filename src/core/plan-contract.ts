@@ -1,11 +1,11 @@
 // The public plan: what `plan --json` prints, `plan --out` saves, and the text and Markdown views render.
 // One zod schema gives the type, the JSON Schema (scripts/schema.ts) and docs/plan-format.md its shape.
 // Pure: made from the internal Plan by toPublicPlan and nothing else.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { EVERYONE, affectedAudiences } from './audience.js';
 import type { Verdict } from './guards.js';
 import type { Change, Drift, FieldChange, Plan } from './plan.js';
+import { sha256Hex } from './hash.js';
 import { FIELD_NAMES, type FieldName } from './training.js';
 
 /**
@@ -121,7 +121,7 @@ function lineCount(text: string): number {
 
 export function contentOf(text: string, withText: boolean): PublicContent {
   return {
-    sha256: createHash('sha256').update(text).digest('hex'),
+    sha256: sha256Hex(text),
     characters: text.length,
     lines: lineCount(text),
     text: withText ? text : null,
