@@ -136,9 +136,16 @@ function windowOf(v: unknown): z.output<typeof windowSchema> | null {
   return { from: typeof w.from === 'string' ? w.from : null, until: typeof w.until === 'string' ? w.until : null };
 }
 
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** A list of strings as it is (never changed once made): a copy per field and change only when it holds other values. */
+function list(v: unknown): string[] | null {
+  if (!Array.isArray(v)) return null;
+  for (const x of v) if (typeof x !== 'string') return v.map(String);
+  return v as string[];
+}
+
 function publicFields(values: FieldMap, withText: boolean): PublicFields {
-  const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : null);
   return {
     title: str(values.title),
     content: typeof values.content === 'string' ? contentOf(values.content, withText) : null,
@@ -151,8 +158,11 @@ function publicFields(values: FieldMap, withText: boolean): PublicFields {
   };
 }
 
-const overlay = (base: FieldMap, changes: FieldChange[], side: 'before' | 'after'): FieldMap =>
-  Object.assign({ ...base }, Object.fromEntries(changes.map((c) => [c.field, c[side]])));
+function overlay(base: FieldMap, changes: FieldChange[], side: 'before' | 'after'): FieldMap {
+  const values: FieldMap = { ...base };
+  for (const c of changes) values[c.field] = c[side];
+  return values;
+}
 
 function actionAndReason(ch: Change): { action: PublicAction; reason: PublicChange['reason'] } {
   switch (ch.action) {

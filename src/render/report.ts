@@ -56,7 +56,7 @@ export function renderPublicPlan(plan: PublicPlan, opts: PlanTextOptions): strin
     for (const ch of plan.changes) {
       const head = `${paint[ch.action](`${SYMBOL[ch.action]} ${ch.action.padEnd(6)}`)} ${c.bold(ch.key)}`;
       out.push(`  ${head}  ${c.dim(`(${describeTarget(ch)})`)}`);
-      out.push(...renderFieldChanges(ch, opts).map((l) => `      ${l}`));
+      for (const l of renderFieldChanges(ch, opts)) out.push(`      ${l}`);
     }
     out.push(...renderAffectedAudiences(internalAudiences(plan), { c, names: opts.names }));
     out.push('', planSummaryLine(plan.summary) + c.dim(` ${plan.summary.unchanged} unchanged.`));
@@ -136,9 +136,10 @@ function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions): string[] {
   }
   const isNew = ch.action === 'create' || ch.action === 'adopt';
   const lines: string[] = [];
-  for (const fc of ch.changed.map((f) => fieldChangeOf(ch, f, opts.names))) {
+  for (const field of ch.changed) {
+    const fc = fieldChangeOf(ch, field, opts.names);
     // A new training lists only what differs from the defaults, unless --verbose.
-    if (isNew && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefaultValue(fc.after)) continue;
+    if (isNew && !opts.verbose && field !== 'title' && field !== 'content' && isDefaultValue(fc.after)) continue;
     if (fc.field === 'content') lines.push(...renderContent(ch.before?.content ?? null, ch.after?.content ?? null, opts));
     else if (fc.before === null && isNew) lines.push(`${fc.field}: ${show(fc.after)}`);
     else lines.push(`${fc.field}: ${show(fc.before)} -> ${show(fc.after)}`);
@@ -150,9 +151,18 @@ function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions): string[] {
 export function withNames<T extends { field: FieldName; before: unknown; after: unknown }>(fc: T, names: NameMaps | undefined): T {
   const map = fc.field === 'directory' ? names?.directories : fc.field === 'segments' ? names?.segments : undefined;
   if (!map || map.size === 0) return fc;
-  const byId = namesById(map);
+  const byId = reversed(map);
   const name = (v: unknown): unknown => (Array.isArray(v) ? v.map(name) : typeof v === 'string' ? (byId.get(v) ?? v) : v);
   return { ...fc, before: name(fc.before), after: name(fc.after) };
+}
+
+/** Each name map turned around once, not once per field change shown (10,000 creates with a directory). */
+const reversedMaps = new WeakMap<ReadonlyMap<string, string>, Map<string, string>>();
+
+function reversed(map: ReadonlyMap<string, string>): Map<string, string> {
+  let byId = reversedMaps.get(map);
+  if (!byId) reversedMaps.set(map, (byId = namesById(map)));
+  return byId;
 }
 
 /** A value a new training has unless its file says otherwise: not worth a line in a create. */
