@@ -16,8 +16,15 @@ export function canonicalFields(f: TrainingFields): string {
   return JSON.stringify(f.active ? [...base, [f.active.from, f.active.until]] : base);
 }
 
-/** A sorted copy; the empty list (most trainings' segments and channels) needs no copy, nor a sort. */
-const sortedCopy = (xs: readonly string[]): readonly string[] => (xs.length === 0 ? xs : [...xs].sort());
+/** The list sorted as Array.prototype.sort() sorts strings (by code unit): copied only when it is not already (a file's never is). */
+function sortedCopy(xs: readonly string[]): readonly string[] {
+  for (let i = 1; i < xs.length; i++) {
+    const a = xs[i - 1];
+    const b = xs[i];
+    if (typeof a !== 'string' || typeof b !== 'string' || !(a <= b)) return [...xs].sort();
+  }
+  return xs;
+}
 
 /**
  * Each fields object is hashed once: a plan, the refreshed plan, a saved plan and apply all ask for the

@@ -7,6 +7,7 @@ import { fingerprintOf, fingerprinted, fingerprintText, planChanges, type Change
 import { emptyState, type State } from '../../src/core/state.js';
 import { FIELD_NAMES, MANAGED_BY, type RemoteTraining, type Training, type TrainingFields } from '../../src/core/training.js';
 import { hashFields } from '../../src/core/hash.js';
+import { createHash } from 'node:crypto';
 
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 const fieldsArb: fc.Arbitrary<TrainingFields> = fc.record(
@@ -96,6 +97,26 @@ describe('the fingerprint writer', () => {
         expect(fingerprintText(ch)).toBe(canonicalJson(fingerprinted(ch)));
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('the fields hash', () => {
+  it('is the sha256 of the fields with channels and segments sorted, copied or not, for any order', () => {
+    const anyOrder = fc.record({
+      fields: fieldsArb,
+      channels: fc.array(fc.oneof(fc.constantFrom('web', 'email', 'Web', 'é', 'e\u0301'), text), { maxLength: 4 }),
+      segments: fc.array(fc.oneof(fc.constantFrom('s1', 's10', 's2'), text), { maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(anyOrder, ({ fields, channels, segments }) => {
+        const f = { ...fields, channels, segments };
+        const base = [f.title, f.content, f.type, f.draft, f.directory, [...channels].sort(), [...segments].sort()];
+        const reference = JSON.stringify(f.active ? [...base, [f.active.from, f.active.until]] : base);
+        expect(hashFields(f)).toBe(createHash('sha256').update(reference).digest('hex'));
+        expect([f.channels, f.segments]).toEqual([channels, segments]);
+      }),
+      { numRuns: 2000 },
     );
   });
 });
