@@ -56,7 +56,7 @@ export function renderPublicPlan(plan: PublicPlan, opts: PlanTextOptions): strin
     for (const ch of plan.changes) {
       const head = `${paint[ch.action](`${SYMBOL[ch.action]} ${ch.action.padEnd(6)}`)} ${c.bold(ch.key)}`;
       out.push(`  ${head}  ${c.dim(`(${describeTarget(ch)})`)}`);
-      for (const l of renderFieldChanges(ch, opts)) out.push(`      ${l}`);
+      renderFieldChanges(ch, opts, out, '      ');
     }
     out.push(...renderAffectedAudiences(internalAudiences(plan), { c, names: opts.names }));
     out.push('', planSummaryLine(plan.summary) + c.dim(` ${plan.summary.unchanged} unchanged.`));
@@ -129,22 +129,27 @@ export function fieldChangeOf(ch: PublicChange, field: FieldName, names: NameMap
   return withNames({ field, before: ch.before?.[field] ?? null, after: ch.after?.[field] ?? null }, names);
 }
 
-function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions): string[] {
-  if (ch.action === 'delete') return [];
+/** Pushes the lines of a change's fields onto `out`, each after `indent` (no list of lines per change). */
+function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions, out: string[], indent: string): void {
+  if (ch.action === 'delete') return;
   if ((ch.action === 'update' || ch.action === 'retag') && ch.changed.length === 0) {
-    return [ch.action === 'retag' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'];
+    out.push(indent + (ch.action === 'retag' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'));
+    return;
   }
   const isNew = ch.action === 'create' || ch.action === 'adopt';
-  const lines: string[] = [];
-  for (const field of ch.changed) {
+  for (let i = 0; i < ch.changed.length; i++) {
+    const field = ch.changed[i] as FieldName;
+    if (field === 'content') {
+      // Read from the public content alone, never through the name maps.
+      for (const line of renderContent(ch.before?.content ?? null, ch.after?.content ?? null, opts)) out.push(indent + line);
+      continue;
+    }
     const fc = fieldChangeOf(ch, field, opts.names);
     // A new training lists only what differs from the defaults, unless --verbose.
-    if (isNew && !opts.verbose && field !== 'title' && field !== 'content' && isDefaultValue(fc.after)) continue;
-    if (fc.field === 'content') lines.push(...renderContent(ch.before?.content ?? null, ch.after?.content ?? null, opts));
-    else if (fc.before === null && isNew) lines.push(`${fc.field}: ${show(fc.after)}`);
-    else lines.push(`${fc.field}: ${show(fc.before)} -> ${show(fc.after)}`);
+    if (isNew && !opts.verbose && field !== 'title' && isDefaultValue(fc.after)) continue;
+    if (fc.before === null && isNew) out.push(`${indent}${field}: ${show(fc.after)}`);
+    else out.push(`${indent}${field}: ${show(fc.before)} -> ${show(fc.after)}`);
   }
-  return lines;
 }
 
 /** Shows ids by the names the config gives them: `directory: "Billing"`, not an opaque id. */
