@@ -109,7 +109,14 @@ export type PublicContent = z.output<typeof contentSchema>;
 export type PublicAction = PublicChange['action'];
 
 /** Path as people see it: the trainings folder joined with the path inside it. */
-export const displayPath = (dir: string, p: string) => (dir === '.' || dir === '' ? p : `${dir.replace(/\/+$/, '')}/${p}`);
+export const displayPath = (dir: string, p: string) => pathsIn(dir)(p);
+
+/** displayPath for one folder, its prefix worked out once (not a regex per change of a large plan). */
+function pathsIn(dir: string): (p: string) => string {
+  if (dir === '.' || dir === '') return (p) => p;
+  const prefix = `${dir.replace(/\/+$/, '')}/`;
+  return (p) => prefix + p;
+}
 
 /** Lines of a body, counted without splitting it (a create of 100,000 files would make 100,000 arrays). */
 function lineCount(text: string): number {
@@ -183,7 +190,7 @@ function actionAndReason(ch: Change): { action: PublicAction; reason: PublicChan
   }
 }
 
-function publicChange(ch: Change, dir: string): PublicChange {
+function publicChange(ch: Change, shown: (p: string) => string): PublicChange {
   const { action, reason } = actionAndReason(ch);
   // A body's text is carried only when it changed on a training that exists: both sides make the diff.
   const diffed = ch.action !== 'delete' && !(ch.action === 'create' && !ch.adopt) && ch.changes.some((c) => c.field === 'content');
@@ -196,9 +203,9 @@ function publicChange(ch: Change, dir: string): PublicChange {
     action,
     reason,
     key: ch.key,
-    path: displayPath(dir, ch.path),
+    path: shown(ch.path),
     id: ch.action === 'create' ? ch.adopt : ch.id,
-    from: ch.action === 'move' ? { key: ch.from, path: displayPath(dir, ch.fromPath) } : null,
+    from: ch.action === 'move' ? { key: ch.from, path: shown(ch.fromPath) } : null,
     before,
     after,
     changed: ch.changes.map((c) => c.field),
@@ -214,7 +221,8 @@ function publicDrift(d: Drift): NonNullable<PublicPlan['drift']>[number] {
 
 /** The public plan of an internal one. `verdict`: what apply would refuse or skip (none when absent). */
 export function toPublicPlan(plan: Plan, opts: { dir: string; verdict?: Verdict }): PublicPlan {
-  const changes = plan.changes.map((c) => publicChange(c, opts.dir));
+  const shown = pathsIn(opts.dir);
+  const changes = plan.changes.map((c) => publicChange(c, shown));
   const summary = { create: 0, adopt: 0, update: 0, retag: 0, move: 0, delete: 0, unchanged: plan.summary.unchanged };
   for (const c of changes) summary[c.action]++;
   return {
@@ -226,7 +234,7 @@ export function toPublicPlan(plan: Plan, opts: { dir: string; verdict?: Verdict 
     refreshed: plan.drift !== null,
     changes,
     drift: plan.drift && plan.drift.map(publicDrift),
-    orphans: plan.orphans.map((o) => ({ key: o.key, path: displayPath(opts.dir, o.path), id: o.id })),
+    orphans: plan.orphans.map((o) => ({ key: o.key, path: shown(o.path), id: o.id })),
     summary,
     affected_audiences: affectedAudiences(plan).map((r) => ({
       dimension: r.dimension,
