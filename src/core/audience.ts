@@ -127,8 +127,12 @@ export interface AffectedAudience {
  * in always-on size. A training restricted to nothing touches every channel (and every segment).
  */
 export function affectedAudiences(plan: Plan): AffectedAudience[] {
-  const sides: { before: TrainingFields | undefined; after: TrainingFields | undefined; kind: 'created' | 'changed' | 'removed' }[] = [];
+  // Changes that reach the same audiences (the same kind, channels and segments on each side) count as one
+  // group, their always-on sizes summed: 10,000 creates touch each audience a few times, not 10,000.
+  type Group = { before: TrainingFields | undefined; after: TrainingFields | undefined; kind: 'created' | 'changed' | 'removed'; count: number; beforeSize: number; afterSize: number };
+  const groups = new Map<string, Group>();
   const segments = new Set<string>([EVERYONE]);
+  const size = (f: TrainingFields | undefined) => (f && f.type === 'BEHAVIORAL' && !f.draft ? trainingSize(f) : 0);
   for (const ch of plan.changes) {
     if (ch.changes.length === 0) continue;
     // An adoption read from Open.cx changes a training its audience already hears.
@@ -137,29 +141,38 @@ export function affectedAudiences(plan: Plan): AffectedAudience[] {
     const after = ch.action === 'delete' ? undefined : ch.fields;
     const kind = isNew ? 'created' : ch.action === 'delete' ? 'removed' : 'changed';
     if (!before && !after) continue;
-    sides.push({ before, after, kind });
-    for (const f of [before, after]) for (const s of f?.segments ?? []) segments.add(s);
+    const sig = `${kind} ${audienceOf(before)} ${audienceOf(after)}`;
+    let g = groups.get(sig);
+    if (!g) groups.set(sig, (g = { before, after, kind, count: 0, beforeSize: 0, afterSize: 0 }));
+    g.count++;
+    g.beforeSize += size(before);
+    g.afterSize += size(after);
+    if (before) for (const s of before.segments) segments.add(s);
+    if (after) for (const s of after.segments) segments.add(s);
   }
-  // One map per dimension, no closure per training and audience: this runs 11+ times per change.
+  // One map per dimension, no closure per group and audience.
   const rows = { channel: new Map<string, AffectedAudience>(), segment: new Map<string, AffectedAudience>() };
-  const size = (f: TrainingFields | undefined, inside: boolean) => (f && inside && f.type === 'BEHAVIORAL' && !f.draft ? trainingSize(f) : 0);
-  const touch = (dimension: AffectedAudience['dimension'], value: string, inBefore: boolean, inAfter: boolean, s: (typeof sides)[number]) => {
+  const touch = (dimension: AffectedAudience['dimension'], value: string, inBefore: boolean, inAfter: boolean, g: Group) => {
     if (!inBefore && !inAfter) return;
     let r = rows[dimension].get(value);
     if (!r) rows[dimension].set(value, (r = { dimension, value, created: 0, changed: 0, removed: 0, behavioralDelta: 0 }));
-    r[s.kind]++;
-    r.behavioralDelta += size(s.after, inAfter) - size(s.before, inBefore);
+    r[g.kind] += g.count;
+    r.behavioralDelta += (inAfter ? g.afterSize : 0) - (inBefore ? g.beforeSize : 0);
   };
-  for (const s of sides) {
-    const { before, after } = s;
-    for (const c of CHANNELS) touch('channel', c, before !== undefined && includes(before.channels, c), after !== undefined && includes(after.channels, c), s);
-    for (const seg of segments) {
-      const hit = (f: TrainingFields | undefined) => f !== undefined && (seg === EVERYONE ? f.segments.length === 0 : includes(f.segments, seg));
-      touch('segment', seg, hit(before), hit(after), s);
-    }
+  const hit = (f: TrainingFields | undefined, seg: string) => f !== undefined && (seg === EVERYONE ? f.segments.length === 0 : includes(f.segments, seg));
+  for (const g of groups.values()) {
+    const { before, after } = g;
+    for (const c of CHANNELS) touch('channel', c, before !== undefined && includes(before.channels, c), after !== undefined && includes(after.channels, c), g);
+    for (const seg of segments) touch('segment', seg, hit(before, seg), hit(after, seg), g);
   }
   const order = (r: AffectedAudience) => (r.dimension === 'channel' ? CHANNELS.indexOf(r.value as Channel) : CHANNELS.length + (r.value === EVERYONE ? 0 : 1));
   return [...rows.channel.values(), ...rows.segment.values()].sort((a, b) => order(a) - order(b) || a.value.localeCompare(b.value));
+}
+
+/** Which audiences a side reaches is decided by its channels and segments alone. */
+function audienceOf(f: TrainingFields | undefined): string {
+  if (f === undefined) return '-';
+  return f.channels.length === 0 && f.segments.length === 0 ? '' : JSON.stringify([f.channels, f.segments]);
 }
 
 function includes<T>(list: readonly T[], v: T): boolean {

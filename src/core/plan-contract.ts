@@ -2,12 +2,12 @@
 // One zod schema (plan-schema.ts, kept out of a run's way) gives the type, the JSON Schema
 // (scripts/schema.ts) and docs/plan-format.md its shape.
 // Pure: made from the internal Plan by toPublicPlan and nothing else.
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { EVERYONE, affectedAudiences } from './audience.js';
 import type { Verdict } from './guards.js';
 import type { Change, Drift, FieldChange, Plan } from './plan.js';
-import type { FieldName } from './training.js';
+import { sha256Hex } from './hash.js';
+import { FIELD_NAMES, type FieldName } from './training.js';
 import type { contentSchema, fieldsSchema, fieldValue, publicPlanSchema, windowSchema } from './plan-schema.js';
 
 /**
@@ -39,7 +39,14 @@ export type PublicContent = z.output<typeof contentSchema>;
 export type PublicAction = PublicChange['action'];
 
 /** Path as people see it: the trainings folder joined with the path inside it. */
-export const displayPath = (dir: string, p: string) => (dir === '.' || dir === '' ? p : `${dir.replace(/\/+$/, '')}/${p}`);
+export const displayPath = (dir: string, p: string) => pathsIn(dir)(p);
+
+/** displayPath for one folder, its prefix worked out once (not a regex per change of a large plan). */
+function pathsIn(dir: string): (p: string) => string {
+  if (dir === '.' || dir === '') return (p) => p;
+  const prefix = `${dir.replace(/\/+$/, '')}/`;
+  return (p) => prefix + p;
+}
 
 /** Lines of a body, counted without splitting it (a create of 100,000 files would make 100,000 arrays). */
 function lineCount(text: string): number {
@@ -51,7 +58,7 @@ function lineCount(text: string): number {
 
 export function contentOf(text: string, withText: boolean): PublicContent {
   return {
-    sha256: createHash('sha256').update(text).digest('hex'),
+    sha256: sha256Hex(text),
     characters: text.length,
     lines: lineCount(text),
     text: withText ? text : null,
@@ -66,9 +73,16 @@ function windowOf(v: unknown): z.output<typeof windowSchema> | null {
   return { from: typeof w.from === 'string' ? w.from : null, until: typeof w.until === 'string' ? w.until : null };
 }
 
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** A list of strings as it is (never changed once made): a copy per field and change only when it holds other values. */
+function list(v: unknown): string[] | null {
+  if (!Array.isArray(v)) return null;
+  for (const x of v) if (typeof x !== 'string') return v.map(String);
+  return v as string[];
+}
+
 function publicFields(values: FieldMap, withText: boolean): PublicFields {
-  const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : null);
   return {
     title: str(values.title),
     content: typeof values.content === 'string' ? contentOf(values.content, withText) : null,
@@ -81,8 +95,11 @@ function publicFields(values: FieldMap, withText: boolean): PublicFields {
   };
 }
 
-const overlay = (base: FieldMap, changes: FieldChange[], side: 'before' | 'after'): FieldMap =>
-  Object.assign({ ...base }, Object.fromEntries(changes.map((c) => [c.field, c[side]])));
+function overlay(base: FieldMap, changes: FieldChange[], side: 'before' | 'after'): FieldMap {
+  const values: FieldMap = { ...base };
+  for (const c of changes) values[c.field] = c[side];
+  return values;
+}
 
 function actionAndReason(ch: Change): { action: PublicAction; reason: PublicChange['reason'] } {
   switch (ch.action) {
@@ -103,7 +120,7 @@ function actionAndReason(ch: Change): { action: PublicAction; reason: PublicChan
   }
 }
 
-function publicChange(ch: Change, dir: string): PublicChange {
+function publicChange(ch: Change, shown: (p: string) => string): PublicChange {
   const { action, reason } = actionAndReason(ch);
   // A body's text is carried only when it changed on a training that exists: both sides make the diff.
   const diffed = ch.action !== 'delete' && !(ch.action === 'create' && !ch.adopt) && ch.changes.some((c) => c.field === 'content');
@@ -116,9 +133,9 @@ function publicChange(ch: Change, dir: string): PublicChange {
     action,
     reason,
     key: ch.key,
-    path: displayPath(dir, ch.path),
+    path: shown(ch.path),
     id: ch.action === 'create' ? ch.adopt : ch.id,
-    from: ch.action === 'move' ? { key: ch.from, path: displayPath(dir, ch.fromPath) } : null,
+    from: ch.action === 'move' ? { key: ch.from, path: shown(ch.fromPath) } : null,
     before,
     after,
     changed: ch.changes.map((c) => c.field),
@@ -134,7 +151,8 @@ function publicDrift(d: Drift): NonNullable<PublicPlan['drift']>[number] {
 
 /** The public plan of an internal one. `verdict`: what apply would refuse or skip (none when absent). */
 export function toPublicPlan(plan: Plan, opts: { dir: string; verdict?: Verdict }): PublicPlan {
-  const changes = plan.changes.map((c) => publicChange(c, opts.dir));
+  const shown = pathsIn(opts.dir);
+  const changes = plan.changes.map((c) => publicChange(c, shown));
   const summary = { create: 0, adopt: 0, update: 0, retag: 0, move: 0, delete: 0, unchanged: plan.summary.unchanged };
   for (const c of changes) summary[c.action]++;
   return {
@@ -146,7 +164,7 @@ export function toPublicPlan(plan: Plan, opts: { dir: string; verdict?: Verdict 
     refreshed: plan.drift !== null,
     changes,
     drift: plan.drift && plan.drift.map(publicDrift),
-    orphans: plan.orphans.map((o) => ({ key: o.key, path: displayPath(opts.dir, o.path), id: o.id })),
+    orphans: plan.orphans.map((o) => ({ key: o.key, path: shown(o.path), id: o.id })),
     summary,
     affected_audiences: affectedAudiences(plan).map((r) => ({
       dimension: r.dimension,

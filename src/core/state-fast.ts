@@ -62,8 +62,9 @@ function pendingOf(v: unknown): PendingCreate | undefined {
 function mapOf<T>(v: unknown, item: (x: unknown) => T | undefined): Map<string, T> | undefined {
   if (!isObject(v)) return undefined;
   const out = new Map<string, T>();
-  for (const [k, x] of Object.entries(v)) {
-    const r = item(x);
+  // Object.keys, not entries: no [key, value] pair made per tracked training.
+  for (const k of Object.keys(v)) {
+    const r = item(v[k]);
     if (r === undefined) return undefined;
     out.set(k, r);
   }

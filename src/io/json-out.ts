@@ -9,12 +9,15 @@ const CHUNK = 64 * 1024;
 
 const indented = (v: unknown, pad: string): string | undefined => JSON.stringify(v, null, 2)?.replace(/\n/g, `\n${pad}`);
 
+/** Elements of a top-level array written by one JSON.stringify call: one call and no re-indenting per element. */
+const ELEMENTS = 256;
+
 /**
- * The text of JSON.stringify(value, null, 2), in pieces: the top level and its arrays element by element,
- * everything below one element at a time. Values JSON cannot hold are left out (or null in an array), as
- * JSON.stringify does.
+ * The text of JSON.stringify(value, null, 2), in pieces: the top level, and its arrays in runs of elements
+ * (`oneByOne`: one element a piece), never cutting an element. Values JSON cannot hold are left out (or
+ * null in an array), as JSON.stringify does.
  */
-export function* jsonPieces(value: object): Generator<string> {
+export function* jsonPieces(value: object, oneByOne = false): Generator<string> {
   if (Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     yield JSON.stringify(value, null, 2);
     return;
@@ -30,10 +33,19 @@ export function* jsonPieces(value: object): Generator<string> {
       yield text;
       continue;
     }
-    for (let i = 0; i < element.length; i++) yield `${i ? ',' : '['}\n    ${indented(element[i], '    ') ?? 'null'}`;
+    if (oneByOne) for (let i = 0; i < element.length; i++) yield `${i ? ',' : '['}\n    ${indented(element[i], '    ') ?? 'null'}`;
+    else for (let i = 0; i < element.length; i += ELEMENTS) yield `${i ? ',' : '['}\n${elementsText(element.slice(i, i + ELEMENTS))}`;
     yield '\n  ]';
   }
   yield first ? '{}' : '\n}';
+}
+
+/**
+ * Elements as they stand in the document (two levels deep: four spaces), joined by ",\n": written inside
+ * an array inside an array, which puts them at that depth, then cut out of "[\n  [\n" and "\n  ]\n]".
+ */
+function elementsText(elements: unknown[]): string {
+  return JSON.stringify([elements], null, 2).slice(6, -6);
 }
 
 /**
@@ -49,7 +61,8 @@ export async function writeJson(out: Writable, value: object, secret?: string): 
     if (out.destroyed) return;
     if (!out.write(chunk)) await drained(out);
   };
-  for (const piece of jsonPieces(value)) {
+  // With a secret, each element is redacted alone, as the pieces always were: a match never spans two.
+  for (const piece of jsonPieces(value, Boolean(secret))) {
     // A reader that stopped early (`plan --json | head`): the rest has nowhere to go.
     if (out.destroyed) return;
     buf += secret ? redact(piece, secret) : piece;

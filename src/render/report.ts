@@ -56,7 +56,7 @@ export function renderPublicPlan(plan: PublicPlan, opts: PlanTextOptions): strin
     for (const ch of plan.changes) {
       const head = `${paint[ch.action](`${SYMBOL[ch.action]} ${ch.action.padEnd(6)}`)} ${c.bold(ch.key)}`;
       out.push(`  ${head}  ${c.dim(`(${describeTarget(ch)})`)}`);
-      out.push(...renderFieldChanges(ch, opts).map((l) => `      ${l}`));
+      renderFieldChanges(ch, opts, out, '      ');
     }
     out.push(...renderAffectedAudiences(internalAudiences(plan), { c, names: opts.names }));
     out.push('', planSummaryLine(plan.summary) + c.dim(` ${plan.summary.unchanged} unchanged.`));
@@ -129,30 +129,45 @@ export function fieldChangeOf(ch: PublicChange, field: FieldName, names: NameMap
   return withNames({ field, before: ch.before?.[field] ?? null, after: ch.after?.[field] ?? null }, names);
 }
 
-function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions): string[] {
-  if (ch.action === 'delete') return [];
+/** Pushes the lines of a change's fields onto `out`, each after `indent` (no list of lines per change). */
+function renderFieldChanges(ch: PublicChange, opts: PlanTextOptions, out: string[], indent: string): void {
+  if (ch.action === 'delete') return;
   if ((ch.action === 'update' || ch.action === 'retag') && ch.changed.length === 0) {
-    return [ch.action === 'retag' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'];
+    out.push(indent + (ch.action === 'retag' ? 'fields already match the file: only the tag is written' : 'Open.cx already matches the file'));
+    return;
   }
   const isNew = ch.action === 'create' || ch.action === 'adopt';
-  const lines: string[] = [];
-  for (const fc of ch.changed.map((f) => fieldChangeOf(ch, f, opts.names))) {
+  for (let i = 0; i < ch.changed.length; i++) {
+    const field = ch.changed[i] as FieldName;
+    if (field === 'content') {
+      // Read from the public content alone, never through the name maps.
+      for (const line of renderContent(ch.before?.content ?? null, ch.after?.content ?? null, opts)) out.push(indent + line);
+      continue;
+    }
+    const fc = fieldChangeOf(ch, field, opts.names);
     // A new training lists only what differs from the defaults, unless --verbose.
-    if (isNew && !opts.verbose && !['title', 'content'].includes(fc.field) && isDefaultValue(fc.after)) continue;
-    if (fc.field === 'content') lines.push(...renderContent(ch.before?.content ?? null, ch.after?.content ?? null, opts));
-    else if (fc.before === null && isNew) lines.push(`${fc.field}: ${show(fc.after)}`);
-    else lines.push(`${fc.field}: ${show(fc.before)} -> ${show(fc.after)}`);
+    if (isNew && !opts.verbose && field !== 'title' && isDefaultValue(fc.after)) continue;
+    if (fc.before === null && isNew) out.push(`${indent}${field}: ${show(fc.after)}`);
+    else out.push(`${indent}${field}: ${show(fc.before)} -> ${show(fc.after)}`);
   }
-  return lines;
 }
 
 /** Shows ids by the names the config gives them: `directory: "Billing"`, not an opaque id. */
 export function withNames<T extends { field: FieldName; before: unknown; after: unknown }>(fc: T, names: NameMaps | undefined): T {
   const map = fc.field === 'directory' ? names?.directories : fc.field === 'segments' ? names?.segments : undefined;
   if (!map || map.size === 0) return fc;
-  const byId = namesById(map);
+  const byId = reversed(map);
   const name = (v: unknown): unknown => (Array.isArray(v) ? v.map(name) : typeof v === 'string' ? (byId.get(v) ?? v) : v);
   return { ...fc, before: name(fc.before), after: name(fc.after) };
+}
+
+/** Each name map turned around once, not once per field change shown (10,000 creates with a directory). */
+const reversedMaps = new WeakMap<ReadonlyMap<string, string>, Map<string, string>>();
+
+function reversed(map: ReadonlyMap<string, string>): Map<string, string> {
+  let byId = reversedMaps.get(map);
+  if (!byId) reversedMaps.set(map, (byId = namesById(map)));
+  return byId;
 }
 
 /** A value a new training has unless its file says otherwise: not worth a line in a create. */

@@ -1,9 +1,11 @@
 // The audience model: who a training reaches, always-on totals per audience, the view, and the plan's
 // affected audiences. Built in memory.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { affectedAudiences, audienceView, behavioralTotals, EVERYONE, reaches } from '../../src/core/audience.js';
+import { affectedAudiences, type AffectedAudience, audienceView, behavioralTotals, EVERYONE, reaches } from '../../src/core/audience.js';
 import { planChanges } from '../../src/core/plan.js';
-import type { Channel, TrainingFields } from '../../src/core/training.js';
+import { CHANNELS, type Channel, type TrainingFields } from '../../src/core/training.js';
+import type { Plan } from '../../src/core/plan.js';
 import { fields, stateOf, training } from './builders.js';
 
 const VIP = 'seg-vip';
@@ -82,6 +84,27 @@ describe('affectedAudiences', () => {
     ]);
   });
 
+  it('counts as the change-by-change reference does, for any plan', () => {
+    const side = fc.record({
+      title: fc.constantFrom('T', 'Tone', 'Ü'),
+      content: fc.string({ maxLength: 20 }),
+      type: fc.constantFrom('SCENARIO_SPECIFIC', 'BEHAVIORAL'),
+      draft: fc.boolean(),
+      channels: fc.uniqueArray(fc.constantFrom<Channel>('web', 'sms', 'email'), { maxLength: 2 }).map((xs) => xs.sort()),
+      segments: fc.uniqueArray(fc.constantFrom(VIP, 's2', 'é', 'e\u0301'), { maxLength: 2 }).map((xs) => xs.sort()),
+    });
+    const files = fc.uniqueArray(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), now: fc.option(side, { nil: undefined }), was: fc.option(side, { nil: undefined }) }), { selector: (f) => f.key });
+    fc.assert(
+      fc.property(files, fc.boolean(), (fs, prune) => {
+        const trainings = fs.flatMap((f) => (f.now ? [training(f.key, f.now)] : []));
+        const applied = fs.flatMap((f) => (f.was ? [training(f.key, f.was)] : []));
+        const plan = planChanges({ trainings, skipped: [], state: stateOf(applied), prune });
+        expect(affectedAudiences(plan)).toEqual(referenceAudiences(plan));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('a plan with no changes touches no audience', () => {
     const ts = [training('a')];
     expect(affectedAudiences(planChanges({ trainings: ts, skipped: [], state: stateOf(ts), prune: false }))).toEqual([]);
@@ -99,3 +122,46 @@ describe('Affected audiences in the Markdown plan', () => {
     );
   });
 });
+
+/** affectedAudiences as it was before it grouped changes: one pass per change and audience. */
+function referenceAudiences(plan: Plan): AffectedAudience[] {
+  const includes = <T>(list: readonly T[], v: T) => list.length === 0 || list.includes(v);
+  const beforeOf = (after: TrainingFields | undefined, changes: Plan['changes'][number]['changes']): TrainingFields | undefined => {
+    const f: Record<string, unknown> = { ...(after ?? {}) };
+    for (const c of changes) f[c.field] = c.before;
+    if (typeof f.title !== 'string' || typeof f.content !== 'string' || !Array.isArray(f.channels) || !Array.isArray(f.segments)) return undefined;
+    return f as unknown as TrainingFields;
+  };
+  const sides: { before: TrainingFields | undefined; after: TrainingFields | undefined; kind: 'created' | 'changed' | 'removed' }[] = [];
+  const segments = new Set<string>([EVERYONE]);
+  for (const ch of plan.changes) {
+    if (ch.changes.length === 0) continue;
+    const isNew = ch.action === 'create' && !(ch.adopt && plan.drift !== null);
+    const before = isNew ? undefined : beforeOf(ch.action === 'delete' ? undefined : ch.fields, ch.changes);
+    const after = ch.action === 'delete' ? undefined : ch.fields;
+    const kind = isNew ? 'created' : ch.action === 'delete' ? 'removed' : 'changed';
+    if (!before && !after) continue;
+    sides.push({ before, after, kind });
+    for (const f of [before, after]) for (const s of f?.segments ?? []) segments.add(s);
+  }
+  const rows = new Map<string, AffectedAudience>();
+  const size = (f: TrainingFields | undefined, inside: boolean) => (f && inside && f.type === 'BEHAVIORAL' && !f.draft ? f.title.length + f.content.length : 0);
+  for (const s of sides) {
+    const touch = (dimension: AffectedAudience['dimension'], value: string, inBefore: boolean, inAfter: boolean) => {
+      if (!inBefore && !inAfter) return;
+      const id = `${dimension} ${value}`;
+      const r = rows.get(id) ?? { dimension, value, created: 0, changed: 0, removed: 0, behavioralDelta: 0 };
+      rows.set(id, r);
+      r[s.kind]++;
+      r.behavioralDelta += size(s.after, inAfter) - size(s.before, inBefore);
+    };
+    for (const c of CHANNELS) touch('channel', c, !!s.before && includes(s.before.channels, c), !!s.after && includes(s.after.channels, c));
+    for (const seg of segments) {
+      const hit = (f: TrainingFields | undefined) => f !== undefined && (seg === EVERYONE ? f.segments.length === 0 : includes(f.segments, seg));
+      touch('segment', seg, hit(s.before), hit(s.after));
+    }
+  }
+  const all = [...rows.values()];
+  const order = (r: AffectedAudience) => (r.dimension === 'channel' ? CHANNELS.indexOf(r.value as Channel) : CHANNELS.length + (r.value === EVERYONE ? 0 : 1));
+  return [...all.filter((r) => r.dimension === 'channel'), ...all.filter((r) => r.dimension === 'segment')].sort((a, b) => order(a) - order(b) || a.value.localeCompare(b.value));
+}

@@ -52,6 +52,16 @@ describe('streamed JSON output', () => {
     );
   });
 
+  it('is the same text with arrays longer than one run of elements, and one element a piece', () => {
+    const long = fc.dictionary(fc.string(), fc.oneof(value, fc.array(value, { minLength: 200, maxLength: 700 })), { maxKeys: 4 });
+    fc.assert(
+      fc.property(long, fc.boolean(), (v, oneByOne) => {
+        expect([...jsonPieces(v, oneByOne)].join('')).toBe(JSON.stringify(v, null, 2));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   it('writes the text and a newline through a stream that pushes back', async () => {
     const plan = { format_version: 2, changes: Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, after: { title: `"t"\n${i}` } })), drift: null };
     // A small buffer: write() returns false and the writer has to wait for 'drain' many times.
