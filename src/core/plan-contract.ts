@@ -7,7 +7,7 @@ import { EVERYONE, affectedAudiences } from './audience.js';
 import type { Verdict } from './guards.js';
 import type { Change, Drift, FieldChange, Plan } from './plan.js';
 import { sha256Hex } from './hash.js';
-import { FIELD_NAMES, type FieldName } from './training.js';
+import type { FieldName } from './training.js';
 import type { contentSchema, fieldsSchema, fieldValue, publicPlanSchema, windowSchema } from './plan-schema.js';
 
 /**
