@@ -1,4 +1,5 @@
 // redact() and stripControl(): the key never leaves in any form, and server text never drives the terminal.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanText, redact, stripControl } from '../../src/errors.js';
 
@@ -74,5 +75,65 @@ describe('stripControl', () => {
     ['plain text and unicode stay', 'Café – ok', 'Café – ok'],
   ])('%s', (_, text, expected) => {
     expect(stripControl(text)).toBe(expected);
+  });
+});
+
+/** The algorithm redact() used before its one-pass rewrite: a slice and a set lookup per position. */
+function referenceRedact(text: string, secret: string): string {
+  const fold = (s: string) => s.split('').map((u) => (u.toLowerCase().length === 1 ? u.toLowerCase() : u)).join('');
+  const forms = [secret, encodeURIComponent(secret)];
+  for (const pad of ['', 'x', 'xx']) {
+    const b64 = Buffer.from(pad + secret).toString('base64');
+    forms.push(b64.slice(pad ? 4 : 0), b64.slice(pad ? 4 : 0, -4));
+  }
+  const pieces = new Set<string>();
+  for (const form of forms.map(fold)) for (let i = 0; i + 8 <= form.length; i++) pieces.add(form.slice(i, i + 8));
+  const folded = fold(text);
+  const hidden = new Uint8Array(text.length);
+  for (let i = 0; i + 8 <= folded.length; i++) if (pieces.has(folded.slice(i, i + 8))) hidden.fill(1, i, i + 8);
+  let out = '';
+  for (let i = 0; i < text.length; ) {
+    if (!hidden[i]) {
+      out += text[i++];
+      continue;
+    }
+    while (i < text.length && hidden[i]) i++;
+    out += '***';
+  }
+  return out;
+}
+
+describe('redact, compared with the reference algorithm', () => {
+  // Text made of pieces of the key (any case, encoded, cut anywhere) among ordinary and odd characters.
+  const keyArb = fc.oneof(fc.constant(KEY), fc.string({ minLength: 8, maxLength: 40 }), fc.stringMatching(/^[A-Za-z0-9İıẞß+/=_-]{8,30}$/));
+  const textOf = (key: string) =>
+    fc
+      .array(
+        fc.oneof(
+          fc.string({ maxLength: 12 }),
+          fc.constantFrom('İ', 'ß', '\u{10400}', '\u{10428}', 'É', 'é', '\ud801', '***'),
+          fc.tuple(fc.nat(key.length), fc.nat(key.length)).map(([a, b]) => key.slice(Math.min(a, b), Math.max(a, b))),
+          fc.constantFrom(key.toUpperCase(), key.toLowerCase(), encodeURIComponent(key), Buffer.from(key).toString('base64'), Buffer.from(`x${key}`).toString('base64')),
+        ),
+        { maxLength: 12 },
+      )
+      .map((parts) => parts.join(''));
+
+  it('hides exactly what the reference hides', () => {
+    fc.assert(
+      fc.property(keyArb.chain((key) => fc.tuple(fc.constant(key), textOf(key))), ([key, text]) => {
+        expect(redact(text, key)).toBe(referenceRedact(text, key));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a plan-sized text (megabytes, the key in a few places) gives the reference result', () => {
+    const line = 'title: "How do I handle case 1234?", content: 6 lines, 343 characters, channels: [sms, web]\n';
+    const parts = Array.from({ length: 20_000 }, (_, i) => (i % 5000 === 17 ? `token ${KEY.slice(3, 19)} here\n` : line));
+    const text = parts.join('');
+    const out = redact(text, KEY);
+    expect(out).toBe(referenceRedact(text, KEY));
+    expect(out.split('***').length - 1).toBe(4);
   });
 });
