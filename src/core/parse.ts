@@ -7,6 +7,7 @@ import { readSimpleFrontMatter } from './front-matter-fast.js';
 import type { Issue } from './issue.js';
 import { resolveSegment, type SegmentLookup } from './segments.js';
 import { SEGMENT_LOOKUP } from './rules/segment-lookup.js';
+import { byCodeUnits, sortShort } from './sort-short.js';
 import {
   FRONT_MATTER_ALIASES,
   FRONT_MATTER_KEYS,
@@ -424,7 +425,7 @@ function fieldsOf(fm: FrontMatter, title: string, content: string, refs: Resolve
 function sortedUnique<T extends string>(values: readonly T[] | undefined): T[] {
   if (values === undefined || values.length === 0) return [];
   if (values.length === 1) return [values[0] as T];
-  return [...new Set(values)].sort();
+  return sortShort([...new Set(values)], byCodeUnits);
 }
 
 function tooManyKeys(n: number): string {
@@ -455,13 +456,51 @@ function splitFrontMatter(text: string): Split {
   if (language !== '' && !['yaml', 'yml'].includes(language.toLowerCase())) {
     return { error: `front-matter language "${language}" is not allowed: use YAML between "---" lines`, line: 1 };
   }
-  const close = /^---[ \t]*$/gm;
-  close.lastIndex = firstEnd + 1;
-  const m = firstEnd === -1 ? null : close.exec(text);
-  if (!m) return { error: 'the front-matter opened by "---" on line 1 has no closing "---": add a line "---" after the last key', line: 1 };
-  const end = m.index + m[0].length;
+  const close = firstEnd === -1 ? -1 : closingLine(text, firstEnd + 1);
+  if (close === -1) return { error: 'the front-matter opened by "---" on line 1 has no closing "---": add a line "---" after the last key', line: 1 };
+  const end = afterBlanks(text, close + 3);
   const bodyStart = text[end] === '\n' ? end + 1 : end;
-  return { yaml: text.slice(firstEnd + 1, m.index), yamlLine: 2, body: text.slice(bodyStart), bodyStart };
+  return { yaml: text.slice(firstEnd + 1, close), yamlLine: 2, body: text.slice(bodyStart), bodyStart };
+}
+
+// Hand-written line matches for the two lines every file has (the closing "---", the title key): a
+// regular expression would be made and give a match array per file. Each reads `^` and `$` as the
+// m flag does; test/unit/parse-fast-paths.test.ts checks them against the expressions they replace.
+
+/** Is this code a line break for `^` and `$` of a regular expression with the m flag? */
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+function atLineStart(text: string, i: number): boolean {
+  return i === 0 || isLineBreak(text.charCodeAt(i - 1));
+}
+
+/** The index after the spaces and tabs at `i` (what `[ \t]*` takes). */
+function afterBlanks(text: string, i: number): number {
+  let j = i;
+  while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+  return j;
+}
+
+/** Where the first line from `from` on that is `---` and blanks starts: /^---[ \t]*$/gm from lastIndex `from`; -1 if none. */
+export function closingLine(text: string, from: number): number {
+  for (let i = text.indexOf('---', from); i !== -1; i = text.indexOf('---', i + 1)) {
+    if (!atLineStart(text, i)) continue;
+    const end = afterBlanks(text, i + 3);
+    if (end === text.length || isLineBreak(text.charCodeAt(end))) return i;
+  }
+  return -1;
+}
+
+/** The first `title:` key at a line start and where its value begins: /^title[ \t]*:[ \t]*\/m's index and length. */
+export function titleKey(yamlText: string): { index: number; length: number } | undefined {
+  for (let i = yamlText.indexOf('title'); i !== -1; i = yamlText.indexOf('title', i + 1)) {
+    if (!atLineStart(yamlText, i)) continue;
+    const colon = afterBlanks(yamlText, i + 5);
+    if (yamlText.charCodeAt(colon) === 58) return { index: i, length: afterBlanks(yamlText, colon + 1) - i }; // ':'
+  }
+  return undefined;
 }
 
 /** A long key or value, shortened so one bad line cannot flood the output. */
@@ -476,9 +515,9 @@ function own(v: unknown, p: PropertyKey): unknown {
 
 /** Position of the `title:` value, found with a cheap scan (the YAML document is built only for errors). */
 function titleLine(yamlText: string | undefined, matterLine: number): { line: number; col: number } {
-  const m = yamlText === undefined ? null : /^title[ \t]*:[ \t]*/m.exec(yamlText);
+  const m = yamlText === undefined ? undefined : titleKey(yamlText);
   if (!m || yamlText === undefined) return { line: 1, col: 1 };
-  return { line: matterLine + lineOf(yamlText, m.index) - 1, col: m[0].length + 1 };
+  return { line: matterLine + lineOf(yamlText, m.index) - 1, col: m.length + 1 };
 }
 
 function firstLine(s: string): string {
