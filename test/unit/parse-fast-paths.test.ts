@@ -1,10 +1,12 @@
-// The hand-written scans in the parser and the content checks that replace a regular expression (or
-// a chain of them) to save a pass or an allocation per file: each answers exactly what the expression
-// it replaced answers, over generated texts made of the characters that matter to it.
+// The hand-written scans and helpers in the parser and the content checks that replace a regular
+// expression, a chain of them or a built-in, to save a pass or an allocation per file: each answers
+// exactly what the code it replaced answers, over generated inputs made of what matters to it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readSimpleFrontMatter } from '../../src/core/front-matter-fast.js';
 import { blankLinesEnd, closingLine, titleKey } from '../../src/core/parse.js';
+import { maskCode, maskedText, overlap, shares } from '../../src/core/rules/text.js';
+import { byCodeUnits, sortShort } from '../../src/core/sort-short.js';
 
 /** Texts from the pieces a scan looks at: spaces, tabs, line breaks of every kind, words, marks. */
 const textOf = (pieces: string[]) => fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((xs) => xs.join(''));
@@ -42,6 +44,40 @@ describe('the line matches', () => {
         expect(titleKey(t)).toStrictEqual(m ? { index: m.index, length: m[0].length } : undefined);
       }),
       { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('the helpers the content checks share', () => {
+  const values = fc.array(fc.constantFrom('web', 'sms', 'email', 'a', 'B', 'é', '', 'web '), { maxLength: 20 });
+
+  it('sortShort sorts as Array.prototype.sort does, with a comparator or in code-unit order', () => {
+    fc.assert(
+      fc.property(values, fc.array(fc.tuple(fc.nat(3), fc.nat(100)), { maxLength: 20 }), (xs, pairs) => {
+        expect(sortShort([...xs], byCodeUnits)).toStrictEqual([...xs].sort());
+        // Ties on the first value: stable, as the built-in sort is.
+        const byFirst = (a: [number, number], b: [number, number]) => a[0] - b[0];
+        expect(sortShort([...pairs], byFirst)).toStrictEqual([...pairs].sort(byFirst));
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('shares answers whether overlap finds a common value', () => {
+    fc.assert(
+      fc.property(values, values, (a, b) => {
+        expect(shares(a, b)).toBe(overlap(a, b) !== undefined);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('maskedText is the text of maskCode', () => {
+    fc.assert(
+      fc.property(textOf(['`', '``', '```', '~~~', '~', 'code', ' ', '\n', 'a']), (t) => {
+        expect(maskedText(t)).toBe(maskCode(t).text);
+      }),
+      { numRuns: 10_000 },
     );
   });
 });
