@@ -47,14 +47,22 @@ export function behavioralTotals(trainings: readonly Training[]): AudienceTotal[
       if (size > cur.largestSize) Object.assign(cur, { largest: t, largestSize: size });
     }
   };
-  for (const t of trainings) {
+  // Indexed loops: this runs over every training, mostly before the code is optimised, and for...of
+  // makes an iterator result per step there.
+  for (let i = 0; i < trainings.length; i++) {
+    const t = trainings[i] as Training;
     const f = t.fields;
     if (f.draft) continue;
-    for (const s of f.segments) if (!bySegment.has(s)) bySegment.set(s, new Map());
+    for (let j = 0; j < f.segments.length; j++) {
+      const s = f.segments[j] as string;
+      if (!bySegment.has(s)) bySegment.set(s, new Map());
+    }
     if (f.type !== 'BEHAVIORAL') continue;
     const size = trainingSize(f);
-    const targets = f.segments.length ? f.segments.map((s) => bySegment.get(s) as Map<string, Sum>) : [open];
-    for (const c of f.channels.length ? f.channels : CHANNELS) for (const m of targets) add(m, c, t, size);
+    const channels = f.channels.length ? f.channels : CHANNELS;
+    // Each (audience, channel) sum is its own: summed audience by audience, in the channels' order.
+    if (f.segments.length === 0) for (const c of channels) add(open, c, t, size);
+    for (const s of f.segments) for (const c of channels) add(bySegment.get(s) as Map<string, Sum>, c, t, size);
   }
   const out: AudienceTotal[] = [];
   for (const c of CHANNELS) {

@@ -25,7 +25,11 @@ function keyOf(v: unknown): string | undefined {
 /** The schema's value for `data`, or undefined when the schema has to look (an error, or anything unusual). */
 export function checkFrontMatterQuickly(data: Record<string, unknown>): FrontMatter | undefined {
   const out: FrontMatter = {};
-  for (const [k, v] of Object.entries(data)) {
+  // The keys, not Object.entries: no [key, value] pair per key of every file.
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = data[k];
     switch (k) {
       case 'title':
       case 'directory': {

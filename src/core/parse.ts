@@ -7,6 +7,7 @@ import { readSimpleFrontMatter } from './front-matter-fast.js';
 import type { Issue } from './issue.js';
 import { resolveSegment, type SegmentLookup } from './segments.js';
 import { SEGMENT_LOOKUP } from './rules/segment-lookup.js';
+import { byCodeUnits, sortShort } from './sort-short.js';
 import {
   FRONT_MATTER_ALIASES,
   FRONT_MATTER_KEYS,
@@ -114,99 +115,135 @@ const needsFullYaml = (): never => {
 };
 
 function parse(file: SourceFile, names: NameMaps, yaml: () => FullYaml): ParseResult {
-  const text = file.text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  const issues: Issue[] = [];
-  const at: At = (line, col, message, severity = 'error', rule) => issues.push({ file: file.displayPath, line, col, message, severity, ...(rule ? { rule } : {}) });
-  const invalid = { kind: 'invalid' as const, issues };
-
+  const text = normalisedText(file.text);
   const split = splitFrontMatter(text);
+  const ctx = new FileContext(file.displayPath, 'error' in split ? undefined : split, yaml);
   if ('error' in split) {
-    at(split.line, 1, split.error);
-    return invalid;
+    ctx.at(split.line, 1, split.error);
+    return ctx.invalid();
   }
-  if (!withinLimits(text, split, at)) return invalid;
-  const ctx = fileContext(split, at, yaml);
+  if (!withinLimits(text, split, ctx)) return ctx.invalid();
   const fm = readFrontMatter(ctx);
-  if (fm === undefined) return invalid;
+  if (fm === undefined) return ctx.invalid();
+  const issues = ctx.issues;
   const schemaOk = issues.length === 0;
 
   const key = fm.key ?? defaultKey(file.path);
   // Its pinned id still counts: import must not write a second file for a training left alone.
-  if (fm.sync === false && schemaOk) return { kind: 'skipped', key, path: file.path, ...(fm.id === undefined ? {} : { id: fm.id }) };
-  const words = readTitleAndContent(text, split, fm, schemaOk, at);
+  if (fm.sync === false && schemaOk) return fm.id === undefined ? { kind: 'skipped', key, path: file.path } : { kind: 'skipped', key, path: file.path, id: fm.id };
+  const words = readTitleAndContent(text, split, fm, schemaOk, ctx);
   const refs = resolveNames(fm, names, ctx);
-  if (issues.some((i) => i.severity === 'error') || words.title === undefined) return invalid;
-  return {
-    kind: 'training',
-    issues,
-    positions: words.positions,
-    ...(refs.lookups.length ? { lookups: refs.lookups } : {}),
-    training: { key, path: file.path, fields: fieldsOf(fm, words.title, words.content, refs), ...(fm.id === undefined ? {} : { id: fm.id }) },
-  };
+  if (hasError(issues) || words.title === undefined) return ctx.invalid();
+  const training: Training = { key, path: file.path, fields: fieldsOf(fm, words.title, words.content, refs) };
+  if (fm.id !== undefined) training.id = fm.id;
+  // Built whole rather than spread: one object per file, of one shape, for every file of a run.
+  return refs.lookups.length
+    ? { kind: 'training', issues, positions: words.positions, lookups: refs.lookups, training }
+    : { kind: 'training', issues, positions: words.positions, training };
 }
 
-type At = (line: number, col: number, message: string, severity?: Issue['severity'], rule?: string) => void;
+/**
+ * The text without a BOM, its line ends made "\n". Most files have neither, and a replace would still
+ * scan (and a regex allocate), so each is looked for first.
+ */
+function normalisedText(raw: string): string {
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+function hasError(issues: readonly Issue[]): boolean {
+  for (const i of issues) if (i.severity === 'error') return true;
+  return false;
+}
+
 type FrontMatterSplit = Exclude<Split, { error: string }>;
 
-/** What the front-matter phases share: where things are in the file, and where issues go. */
-interface FileContext {
-  yamlText: string | undefined;
-  at: At;
-  /** A file position from an offset in the YAML text. */
-  pos: (offset: number | undefined) => [number, number];
-  /** The file position of a front-matter value (or its key). */
-  locate: (path: readonly PropertyKey[], target?: 'key') => [number, number];
+/**
+ * What the phases of one file share: where its issues go, and positions in its front-matter. One
+ * object with methods rather than a bundle of closures: it is made for every file, and the positioned
+ * YAML document behind `locate` is built only when there is something to point at (the fast path,
+ * the simple reader or js-yaml then the quick schema check, covers valid files).
+ */
+class FileContext {
+  readonly issues: Issue[] = [];
+  readonly yamlText: string | undefined;
+  private readonly yamlLine: number;
+  private lineCounter: LineCounter | undefined;
+  private doc: Document | undefined;
+
+  constructor(
+    private readonly file: string,
+    split: FrontMatterSplit | undefined,
+    readonly yaml: () => FullYaml,
+  ) {
+    this.yamlText = split?.yaml;
+    this.yamlLine = split?.yamlLine ?? 1;
+  }
+
+  at(line: number, col: number, message: string, severity: Issue['severity'] = 'error', rule?: string): void {
+    this.issues.push(rule ? { file: this.file, line, col, message, severity, rule } : { file: this.file, line, col, message, severity });
+  }
+
+  invalid(): ParseResult {
+    return { kind: 'invalid', issues: this.issues };
+  }
+
   /** `yaml`'s positioned document, built on first use. */
-  docOf: () => Document;
-  yaml: () => FullYaml;
+  docOf(): Document {
+    if (this.doc) return this.doc;
+    const y = this.yaml();
+    this.lineCounter = new y.LineCounter();
+    // uniqueKeys compares every pair of keys; duplicates are found below with a Map instead.
+    return (this.doc = y.parseDocument(this.yamlText ?? '', { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: false }));
+  }
+
+  /** A file position from an offset in the YAML text. */
+  pos(offset: number | undefined): [number, number] {
+    if (offset === undefined) return [1, 1];
+    // An offset comes from the document, so its line counter is there.
+    const p = (this.lineCounter as LineCounter).linePos(offset);
+    return [this.yamlLine + p.line - 1, p.col];
+  }
+
+  /** The file position of a front-matter value (or its key). */
+  locate(path: readonly PropertyKey[], target?: 'key'): [number, number] {
+    return this.yamlText === undefined ? this.pos(undefined) : this.pos(offsetOf(this.docOf(), this.yaml(), path, target));
+  }
 }
 
 /** Size, key count and NUL checks, before any YAML parser sees the text. False: the file is refused. */
-function withinLimits(text: string, split: FrontMatterSplit, at: At): boolean {
+function withinLimits(text: string, split: FrontMatterSplit, ctx: FileContext): boolean {
   const yamlText = split.yaml;
   if (yamlText !== undefined && yamlText.length > MAX_FRONT_MATTER_CHARS) {
     const kb = (n: number) => Math.ceil(n / 1024);
-    at(1, 1, `the front-matter is ${kb(yamlText.length)} KB, more than the ${kb(MAX_FRONT_MATTER_CHARS)} KB allowed: keep only its few keys (title:, type:, ...) there and put the text in the body`);
+    ctx.at(1, 1, `the front-matter is ${kb(yamlText.length)} KB, more than the ${kb(MAX_FRONT_MATTER_CHARS)} KB allowed: keep only its few keys (title:, type:, ...) there and put the text in the body`);
     return false;
   }
-  // A line starting in column 1 is a top-level key: counted before any YAML parser sees the text.
-  const topLevelLines = yamlText?.match(/^[^\s#]/gm)?.length ?? 0;
+  const topLevelLines = yamlText === undefined ? 0 : countTopLevelLines(yamlText);
   if (topLevelLines > MAX_FRONT_MATTER_KEYS) {
-    at(1, 1, tooManyKeys(topLevelLines));
+    ctx.at(1, 1, tooManyKeys(topLevelLines));
     return false;
   }
   const nul = text.indexOf('\0');
   if (nul === -1) return true;
   const [line, col] = lineColOf(text, nul);
   if (nul < split.bodyStart) {
-    at(line, col, 'the front-matter contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
+    ctx.at(line, col, 'the front-matter contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
     return false;
   }
-  at(line, col, 'the body contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
+  ctx.at(line, col, 'the body contains a NUL character: remove it (a NUL usually means a binary or badly encoded file)');
   return true;
 }
 
-function fileContext(split: FrontMatterSplit, at: At, yaml: () => FullYaml): FileContext {
-  // Positions come from `yaml`'s document, built only when there is something to point at: the fast
-  // path (js-yaml with the YAML 1.2 core schema, then the schema check) covers valid files.
-  const yamlText = split.yaml;
-  let lineCounter: LineCounter | undefined;
-  let doc: Document | undefined;
-  const docOf = () => {
-    if (doc) return doc;
-    const y = yaml();
-    lineCounter = new y.LineCounter();
-    // uniqueKeys compares every pair of keys; duplicates are found below with a Map instead.
-    return (doc = y.parseDocument(yamlText ?? '', { lineCounter, prettyErrors: false, uniqueKeys: false }));
-  };
-  const pos = (offset: number | undefined): [number, number] => {
-    if (offset === undefined) return [1, 1];
-    // An offset comes from the document, so its line counter is there.
-    const p = (lineCounter as LineCounter).linePos(offset);
-    return [split.yamlLine + p.line - 1, p.col];
-  };
-  const locate = (path: readonly PropertyKey[], target?: 'key') => (yamlText === undefined ? pos(undefined) : pos(offsetOf(docOf(), yaml(), path, target)));
-  return { yamlText, at, pos, locate, docOf, yaml };
+/**
+ * Lines starting in column 1 (top-level keys), counted before any YAML parser sees the text. Each
+ * needs a character and a line break after it, so a text of at most twice the limit cannot pass it:
+ * the usual few-line front-matter is not searched at all.
+ */
+function countTopLevelLines(yamlText: string): number {
+  // 0 below the bound: the count matters only past the limit.
+  if (yamlText.length <= 2 * MAX_FRONT_MATTER_KEYS) return 0;
+  return yamlText.match(/^[^\s#]/gm)?.length ?? 0;
 }
 
 /**
@@ -215,20 +252,21 @@ function fileContext(split: FrontMatterSplit, at: At, yaml: () => FullYaml): Fil
  * a schema error leaves `{}` so the later phases still report what they can.
  */
 function readFrontMatter(ctx: FileContext): FrontMatter | undefined {
-  const { yamlText, at } = ctx;
-  const fast = yamlText === undefined ? { keys: 0, result: { success: true as const, data: {} } } : quickFrontMatter(yamlText, ctx.yaml);
-  if (fast && fast.keys > MAX_FRONT_MATTER_KEYS) {
-    at(1, 1, tooManyKeys(fast.keys));
+  const { yamlText } = ctx;
+  if (yamlText === undefined) return {};
+  const fast = quickFrontMatter(yamlText, ctx.yaml);
+  if (fast !== undefined && 'keys' in fast) {
+    ctx.at(1, 1, tooManyKeys(fast.keys));
     return undefined;
   }
-  if (fast?.result.success) return fast.result.data;
+  if (fast !== undefined && fast.success) return fast.data;
   const data = readYamlData(ctx);
   if (data === undefined) return undefined;
   const result = frontMatterSchema.safeParse(data);
   for (const zi of result.error?.issues ?? []) {
     for (const { path, message, target } of describeSchemaIssue(zi, data)) {
       const [line, col] = ctx.locate(path, target);
-      at(line, col, message);
+      ctx.at(line, col, message);
     }
   }
   return result.success ? result.data : {};
@@ -236,22 +274,21 @@ function readFrontMatter(ctx: FileContext): FrontMatter | undefined {
 
 /** The slow path's YAML: errors, a non-mapping, too many or repeated keys and alias bombs are issues. */
 function readYamlData(ctx: FileContext): Record<string, unknown> | undefined {
-  const { at, pos } = ctx;
   const d = ctx.docOf();
   const { isMap, isScalar } = ctx.yaml();
   for (const e of d.errors) {
-    const [line, col] = pos(e.pos[0]);
-    at(line, col, `YAML: ${firstLine(e.message)}`);
+    const [line, col] = ctx.pos(e.pos[0]);
+    ctx.at(line, col, `YAML: ${firstLine(e.message)}`);
   }
   if (d.errors.length > 0) return undefined;
   if (!isMap(d.contents) && d.contents !== null) {
-    const [line, col] = pos(d.contents.range?.[0]);
-    at(line, col, 'front-matter must be a mapping of keys (title:, type:, draft: ...)');
+    const [line, col] = ctx.pos(d.contents.range?.[0]);
+    ctx.at(line, col, 'front-matter must be a mapping of keys (title:, type:, draft: ...)');
     return undefined;
   }
   const items = isMap(d.contents) ? d.contents.items : [];
   if (items.length > MAX_FRONT_MATTER_KEYS) {
-    at(1, 1, tooManyKeys(items.length));
+    ctx.at(1, 1, tooManyKeys(items.length));
     return undefined;
   }
   // Keys compared as the text they become (1 and "1" are one key once read).
@@ -261,10 +298,10 @@ function readYamlData(ctx: FileContext): Record<string, unknown> | undefined {
     if (!isScalar(key)) continue;
     const name = String(key.value);
     const first = firstLineOf.get(name);
-    const [line, col] = pos(nodeStart(key));
+    const [line, col] = ctx.pos(nodeStart(key));
     if (first === undefined) firstLineOf.set(name, line);
     else {
-      at(line, col, `YAML: key ${shown(name)} is already set on line ${first}: keep one of them`);
+      ctx.at(line, col, `YAML: key ${shown(name)} is already set on line ${first}: keep one of them`);
       repeated = true;
     }
   }
@@ -274,8 +311,8 @@ function readYamlData(ctx: FileContext): Record<string, unknown> | undefined {
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
     // yaml throws ReferenceError when aliases expand past maxAliasCount (an alias bomb).
-    const [line, col] = pos(d.contents?.range?.[0]);
-    at(line, col, `YAML: the aliases (*name) here expand to too many values: write the values out instead`);
+    const [line, col] = ctx.pos(d.contents?.range?.[0]);
+    ctx.at(line, col, `YAML: the aliases (*name) here expand to too many values: write the values out instead`);
     return undefined;
   }
 }
@@ -286,12 +323,12 @@ function readTitleAndContent(
   split: FrontMatterSplit,
   fm: FrontMatter,
   schemaOk: boolean,
-  at: At,
+  ctx: FileContext,
 ): { title: string | undefined; content: string; positions: TextPositions } {
   const bodyLine = lineOf(text, split.bodyStart);
   let body = split.body;
   let title = fm.title;
-  let titleAt = titleLine(split.yaml, split.yamlLine);
+  let titleAt: TextPositions['title'] | undefined;
   let headingLine: number | undefined;
   if (title === undefined) {
     const heading = leadingHeading(body);
@@ -303,17 +340,33 @@ function readTitleAndContent(
       body = body.slice(0, heading.start) + body.slice(heading.end);
     } else if (schemaOk) {
       const later = /^[ \t]{0,3}#[ \t]+\S/m.test(body) ? ' (a heading further down is content, not the title)' : '';
-      at(1, 1, `no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"${later}`);
+      ctx.at(1, 1, `no title: add "title: <trigger phrase>" to the front-matter or start the body with "# <title>"${later}`);
     }
   }
-  let content = trimBlankLines(body);
+  const start = blankLinesEnd(body);
+  let content = body.slice(start).trimEnd();
   if (fm.content !== undefined) {
     // The quoted front-matter form holds the text exactly; a body as well would be two contents.
-    if (content !== '') at(bodyLine, 1, 'the body is not empty, but "content:" in the front-matter sets the content: keep one of them');
+    if (content !== '') ctx.at(bodyLine, 1, 'the body is not empty, but "content:" in the front-matter sets the content: keep one of them');
     content = fm.content;
-  } else if (content === '') at(bodyLine, 1, 'the body is empty: below the front-matter, write how the AI should answer');
-  const leading = lineOf(body, body.length - body.replace(/^(?:[ \t]*\n)+/, '').length) - 1;
-  return { title, content, positions: { title: titleAt, bodyLine, leading, ...(headingLine === undefined ? {} : { heading: headingLine }) } };
+  } else if (content === '') ctx.at(bodyLine, 1, 'the body is empty: below the front-matter, write how the AI should answer');
+  const positions: TextPositions = { title: titleAt ?? titleLine(split.yaml, split.yamlLine), bodyLine, leading: lineOf(body, start) - 1 };
+  if (headingLine !== undefined) positions.heading = headingLine;
+  return { title, content, positions };
+}
+
+/**
+ * Where the blank lines (spaces and tabs only) at the top of a text end: what /^(?:[ \t]*\n)+/ would
+ * take off, found without building the rest of the text.
+ */
+export function blankLinesEnd(text: string): number {
+  let end = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) end = i + 1;
+    else if (c !== 32 && c !== 9) break;
+  }
+  return end;
 }
 
 interface ResolvedNames {
@@ -325,28 +378,28 @@ interface ResolvedNames {
 
 /** Directory and segment names to ids (config first, then Open.cx's list); duplicates are warnings. */
 function resolveNames(fm: FrontMatter, names: NameMaps, ctx: FileContext): ResolvedNames {
-  const { at, locate } = ctx;
   const directory = fm.directory == null ? null : resolveDirectory(fm.directory, names.directories);
   if (directory && 'error' in directory) {
-    const [line, col] = locate(['directory']);
-    at(line, col, directory.error);
+    const [line, col] = ctx.locate(['directory']);
+    ctx.at(line, col, directory.error);
   }
   const segments: string[] = [];
   const lookups: string[] = [];
-  (fm.segments ?? []).forEach((s, i) => {
-    const r = resolveSegment(s, names.segments, names.remoteSegments);
+  const given = fm.segments ?? [];
+  for (let i = 0; i < given.length; i++) {
+    const r = resolveSegment(given[i] as string, names.segments, names.remoteSegments);
     if ('error' in r) {
-      const [line, col] = locate(['segments', i]);
-      at(line, col, r.error);
+      const [line, col] = ctx.locate(['segments', i]);
+      ctx.at(line, col, r.error);
     } else if ('deferred' in r) {
-      const [line, col] = locate(['segments', i]);
-      at(line, col, r.warning, 'warning', SEGMENT_LOOKUP);
+      const [line, col] = ctx.locate(['segments', i]);
+      ctx.at(line, col, r.warning, 'warning', SEGMENT_LOOKUP);
       lookups.push(r.deferred);
       segments.push(r.deferred);
     } else segments.push(r.id);
-  });
-  warnDuplicates(fm.channels ?? [], 'channels', locate, at);
-  warnDuplicates(segments, 'segments', locate, at);
+  }
+  warnDuplicates(fm.channels ?? [], 'channels', ctx);
+  warnDuplicates(segments, 'segments', ctx);
   return { directory: directory && 'id' in directory ? directory.id : null, segments, lookups };
 }
 
@@ -358,14 +411,21 @@ function fieldsOf(fm: FrontMatter, title: string, content: string, refs: Resolve
     type: fm.type ?? 'SCENARIO_SPECIFIC',
     draft: fm.draft ?? false,
     directory: refs.directory,
-    channels: [...new Set<Channel>(fm.channels ?? [])].sort(),
-    segments: [...new Set(refs.segments)].sort(),
+    channels: sortedUnique<Channel>(fm.channels),
+    segments: sortedUnique(refs.segments),
   };
   // `active: null` owns the window too: it clears one set in the dashboard.
   if (fm.active !== undefined) {
     fields.active = { from: canonicalInstant(fm.active?.from ?? null), until: canonicalInstant(fm.active?.until ?? null) };
   }
   return fields;
+}
+
+/** A new list, sorted, each value once. Most lists are empty or of one value: those need no Set. */
+function sortedUnique<T extends string>(values: readonly T[] | undefined): T[] {
+  if (values === undefined || values.length === 0) return [];
+  if (values.length === 1) return [values[0] as T];
+  return sortShort([...new Set(values)], byCodeUnits);
 }
 
 function tooManyKeys(n: number): string {
@@ -396,13 +456,51 @@ function splitFrontMatter(text: string): Split {
   if (language !== '' && !['yaml', 'yml'].includes(language.toLowerCase())) {
     return { error: `front-matter language "${language}" is not allowed: use YAML between "---" lines`, line: 1 };
   }
-  const close = /^---[ \t]*$/gm;
-  close.lastIndex = firstEnd + 1;
-  const m = firstEnd === -1 ? null : close.exec(text);
-  if (!m) return { error: 'the front-matter opened by "---" on line 1 has no closing "---": add a line "---" after the last key', line: 1 };
-  const end = m.index + m[0].length;
+  const close = firstEnd === -1 ? -1 : closingLine(text, firstEnd + 1);
+  if (close === -1) return { error: 'the front-matter opened by "---" on line 1 has no closing "---": add a line "---" after the last key', line: 1 };
+  const end = afterBlanks(text, close + 3);
   const bodyStart = text[end] === '\n' ? end + 1 : end;
-  return { yaml: text.slice(firstEnd + 1, m.index), yamlLine: 2, body: text.slice(bodyStart), bodyStart };
+  return { yaml: text.slice(firstEnd + 1, close), yamlLine: 2, body: text.slice(bodyStart), bodyStart };
+}
+
+// Hand-written line matches for the two lines every file has (the closing "---", the title key): a
+// regular expression would be made and give a match array per file. Each reads `^` and `$` as the
+// m flag does; test/unit/parse-fast-paths.test.ts checks them against the expressions they replace.
+
+/** Is this code a line break for `^` and `$` of a regular expression with the m flag? */
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+function atLineStart(text: string, i: number): boolean {
+  return i === 0 || isLineBreak(text.charCodeAt(i - 1));
+}
+
+/** The index after the spaces and tabs at `i` (what `[ \t]*` takes). */
+function afterBlanks(text: string, i: number): number {
+  let j = i;
+  while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+  return j;
+}
+
+/** Where the first line from `from` on that is `---` and blanks starts: /^---[ \t]*$/gm from lastIndex `from`; -1 if none. */
+export function closingLine(text: string, from: number): number {
+  for (let i = text.indexOf('---', from); i !== -1; i = text.indexOf('---', i + 1)) {
+    if (!atLineStart(text, i)) continue;
+    const end = afterBlanks(text, i + 3);
+    if (end === text.length || isLineBreak(text.charCodeAt(end))) return i;
+  }
+  return -1;
+}
+
+/** The first `title:` key at a line start and where its value begins: /^title[ \t]*:[ \t]*\/m's index and length. */
+export function titleKey(yamlText: string): { index: number; length: number } | undefined {
+  for (let i = yamlText.indexOf('title'); i !== -1; i = yamlText.indexOf('title', i + 1)) {
+    if (!atLineStart(yamlText, i)) continue;
+    const colon = afterBlanks(yamlText, i + 5);
+    if (yamlText.charCodeAt(colon) === 58) return { index: i, length: afterBlanks(yamlText, colon + 1) - i }; // ':'
+  }
+  return undefined;
 }
 
 /** A long key or value, shortened so one bad line cannot flood the output. */
@@ -417,9 +515,9 @@ function own(v: unknown, p: PropertyKey): unknown {
 
 /** Position of the `title:` value, found with a cheap scan (the YAML document is built only for errors). */
 function titleLine(yamlText: string | undefined, matterLine: number): { line: number; col: number } {
-  const m = yamlText === undefined ? null : /^title[ \t]*:[ \t]*/m.exec(yamlText);
+  const m = yamlText === undefined ? undefined : titleKey(yamlText);
   if (!m || yamlText === undefined) return { line: 1, col: 1 };
-  return { line: matterLine + lineOf(yamlText, m.index) - 1, col: m[0].length + 1 };
+  return { line: matterLine + lineOf(yamlText, m.index) - 1, col: m.length + 1 };
 }
 
 function firstLine(s: string): string {
@@ -523,10 +621,6 @@ function leadingHeading(body: string): { text: string; start: number; end: numbe
   return m?.[2] ? { text: m[2], start: m[1]?.length ?? 0, end: m[0].length } : undefined;
 }
 
-function trimBlankLines(s: string): string {
-  return s.replace(/^(?:[ \t]*\n)+/, '').trimEnd();
-}
-
 type Resolved = { id: string } | { error: string };
 
 function resolveDirectory(value: string, map: ReadonlyMap<string, string>): Resolved {
@@ -539,27 +633,24 @@ function resolveDirectory(value: string, map: ReadonlyMap<string, string>): Reso
   };
 }
 
-function warnDuplicates(
-  values: string[],
-  field: string,
-  locate: (path: readonly PropertyKey[]) => [number, number],
-  at: (line: number, col: number, message: string, severity?: Issue['severity']) => void,
-) {
+function warnDuplicates(values: readonly string[], field: string, ctx: FileContext) {
+  if (values.length < 2) return;
   const seen = new Set<string>();
-  values.forEach((v, i) => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as string;
     if (seen.has(v)) {
-      const [line, col] = locate([field, i]);
-      at(line, col, `${field}: "${v}" is listed twice`, 'warning');
+      const [line, col] = ctx.locate([field, i]);
+      ctx.at(line, col, `${field}: "${v}" is listed twice`, 'warning');
     }
     seen.add(v);
-  });
+  }
 }
 
 /**
  * The fast path: js-yaml with the YAML 1.2 core schema (no timestamps, no merge keys, so it reads
  * plain front-matter as `yaml` does). Undefined on anything unusual, which then takes the slow path.
  */
-function quickFrontMatter(src: string, yaml: () => FullYaml): { keys: number; result: ReturnType<typeof frontMatterSchema.safeParse> } | undefined {
+function quickFrontMatter(src: string, yaml: () => FullYaml): QuickFrontMatter | undefined {
   // The simple shape nearly every file has is read without a YAML parser (front-matter-fast.ts).
   let data: unknown = readSimpleFrontMatter(src);
   if (data === undefined) {
@@ -571,7 +662,13 @@ function quickFrontMatter(src: string, yaml: () => FullYaml): { keys: number; re
     }
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  // A valid front-matter of the usual kind is checked without zod (front-matter-check.ts); zod words the errors.
+  // A valid front-matter of the usual kind is checked without zod (front-matter-check.ts); zod words the
+  // errors. What it accepts has only known keys, each once: never too many, so they are not counted.
   const quick = checkFrontMatterQuickly(data as Record<string, unknown>);
-  return { keys: Object.keys(data).length, result: quick ? { success: true, data: quick } : frontMatterSchema.safeParse(data) };
+  if (quick) return { success: true, data: quick };
+  const keys = Object.keys(data).length;
+  return keys > MAX_FRONT_MATTER_KEYS ? { keys } : frontMatterSchema.safeParse(data);
 }
+
+/** The fast path's reading: the schema's answer, or too many keys to look at. */
+type QuickFrontMatter = { success: true; data: FrontMatter } | ReturnType<typeof frontMatterSchema.safeParse> | { keys: number };

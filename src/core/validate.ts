@@ -42,8 +42,9 @@ export function validateTrainingSet(
       skipped.push({ key, path: result.path, ...(result.id === undefined ? {} : { id: result.id }) });
       continue;
     }
-    issues.push(...applyParseRules(result.issues, rules));
-    checked.push({ displayPath, training: result.training, ...(result.positions ? { positions: result.positions } : {}) });
+    if (result.issues.length > 0) issues.push(...applyParseRules(result.issues, rules));
+    // Built whole, not spread: one object per file, of one shape.
+    checked.push(result.positions ? { displayPath, training: result.training, positions: result.positions } : { displayPath, training: result.training });
     trainings.push(result.training);
   }
   issues.push(...runRules(checked, rules, opts.context ?? {}));

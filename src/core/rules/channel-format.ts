@@ -2,8 +2,8 @@
 // channel or SMS, where they are read aloud symbol by symbol or arrive as raw text; and content too
 // long for those channels.
 import { z } from 'zod';
-import { CHANNELS } from '../training.js';
-import { contentPosition, formatCount, maskCode, overlap } from './text.js';
+import { CHANNELS, type Channel } from '../training.js';
+import { contentPosition, formatCount, hasCode, maskCode, overlap, shares } from './text.js';
 import type { Finding, Rule } from './types.js';
 
 const options = z.strictObject({
@@ -26,35 +26,52 @@ export const channelFormat: Rule<z.infer<typeof options>> = {
     const findings: Finding[] = [];
     for (const file of files) {
       const f = file.training.fields;
-      if (f.draft) continue;
-      const hit = overlap(f.channels, opts.channels);
-      if (!hit) continue;
+      if (f.draft || !shares(f.channels, opts.channels)) continue;
+      const problems = formatProblems(f.content, opts);
+      if (problems.length === 0) continue;
+      // Worded only for the few trainings with something to report.
+      const hit = overlap(f.channels, opts.channels) as Channel[];
       const where = f.channels.length ? hit.join(', ') : `every channel (it lists no channels:), ${opts.channels.join(', ')} included`;
       const fix = f.channels.length ? `or take ${hit.join(', ')} out of its "channels"` : 'or list the channels it is for in "channels"';
-      const push = (index: number, what: string, hint: string) =>
-        findings.push({ file: file.displayPath, ...contentPosition(file, index), message: `${what} in a training that reaches ${where}: ${hint}, ${fix}` });
-
-      const { text, fences } = maskCode(f.content);
-      const first = fences[0];
-      if (first !== undefined) push(first, 'a code block', 'describe what to do in words');
-      const table = text.includes('-') && text.includes('|') ? TABLE_DELIMITER.exec(text) : null;
-      if (table) push(Math.max(0, text.lastIndexOf('\n', table.index - 2) + 1), 'a Markdown table', 'write the rows as sentences');
-      if (text.includes('](')) {
-        const image = IMAGE.exec(text);
-        if (image) push(image.index, 'an image', 'describe it in words');
-        const link = LINK.exec(text);
-        if (link) push(link.index, 'a Markdown link', 'say where to go in words (e.g. "Settings, then Billing")');
-      }
-      if (text.includes('://') || text.includes('www.')) {
-        // Bare URLs outside Markdown links and images: those are reported above.
-        const url = URL.exec(text.replace(/!?\[[^\]\n]*\]\([^)\n]*\)/g, (s) => ' '.repeat(s.length)));
-        if (url) push(url.index, 'a raw link', 'say the address in words, or send it by a text channel');
-      }
-      if (f.content.length > opts.maxLength) {
-        push(0, `${formatCount(f.content.length)} characters of content, over the limit of ${formatCount(opts.maxLength)} for ${opts.channels.join(', ')},`, 'shorten it or split it by channel');
+      for (const p of problems) {
+        findings.push({ file: file.displayPath, ...contentPosition(file, p.index), message: `${p.what} in a training that reaches ${where}: ${p.hint}, ${fix}` });
       }
     }
     return findings;
   },
 };
 
+interface Problem {
+  index: number;
+  what: string;
+  hint: string;
+}
+
+const NO_PROBLEMS: readonly Problem[] = [];
+
+/** What reads badly aloud or as plain text in a content, in the order reported; most contents have none. */
+function formatProblems(content: string, opts: z.infer<typeof options>): readonly Problem[] {
+  let out: Problem[] | undefined;
+  const masked = hasCode(content) ? maskCode(content) : undefined;
+  const text = masked?.text ?? content;
+  const first = masked?.fences[0];
+  if (first !== undefined) (out ??= []).push({ index: first, what: 'a code block', hint: 'describe what to do in words' });
+  const table = text.includes('-') && text.includes('|') ? TABLE_DELIMITER.exec(text) : null;
+  if (table) (out ??= []).push({ index: Math.max(0, text.lastIndexOf('\n', table.index - 2) + 1), what: 'a Markdown table', hint: 'write the rows as sentences' });
+  if (text.includes('](')) {
+    const image = IMAGE.exec(text);
+    if (image) (out ??= []).push({ index: image.index, what: 'an image', hint: 'describe it in words' });
+    const link = LINK.exec(text);
+    if (link) (out ??= []).push({ index: link.index, what: 'a Markdown link', hint: 'say where to go in words (e.g. "Settings, then Billing")' });
+  }
+  if (text.includes('://') || text.includes('www.')) {
+    // Bare URLs outside Markdown links and images: those are reported above.
+    const url = URL.exec(text.replace(/!?\[[^\]\n]*\]\([^)\n]*\)/g, (s) => ' '.repeat(s.length)));
+    if (url) (out ??= []).push({ index: url.index, what: 'a raw link', hint: 'say the address in words, or send it by a text channel' });
+  }
+  if (content.length > opts.maxLength) {
+    const what = `${formatCount(content.length)} characters of content, over the limit of ${formatCount(opts.maxLength)} for ${opts.channels.join(', ')},`;
+    (out ??= []).push({ index: 0, what, hint: 'shorten it or split it by channel' });
+  }
+  return out ?? NO_PROBLEMS;
+}

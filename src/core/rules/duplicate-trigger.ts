@@ -1,7 +1,8 @@
 // duplicate-trigger: two scenario trainings with the same (or nearly the same) trigger phrase that
 // reach a common audience. The AI cannot tell them apart and may answer either way.
 import { z } from 'zod';
-import { channelList, overlap, segmentLabel, titlePosition } from './text.js';
+import { channelList, overlap, segmentLabel, shares, titlePosition } from './text.js';
+import { sortShort } from '../sort-short.js';
 import type { Finding, Rule, RuleContext, RuleFile } from './types.js';
 
 /** Words that carry no meaning in a question: "How do I get a refund?" and "How can I get my refund" match. */
@@ -31,9 +32,6 @@ export function exactKey(title: string): string {
 export function phraseTokens(title: string): string[] {
   const lower = title.toLowerCase();
   const out: string[] = [];
-  const add = (w: string) => {
-    if (w && !STOP_WORDS.has(w) && !out.includes(w)) out.push(w);
-  };
   if (!/[^\x20-\x7e]/.test(lower)) {
     // Plain ASCII (nearly every phrase): one pass, words cut with slice (no string building), no
     // Unicode normalisation. An apostrophe joins ("where's" -> "wheres").
@@ -44,14 +42,19 @@ export function phraseTokens(title: string): string[] {
       if (inWord && start < 0) start = i;
       else if (!inWord && start >= 0) {
         const w = lower.slice(start, i);
-        add(w.includes("'") ? w.replace(/'/g, '') : w);
+        addToken(out, w.includes("'") ? w.replace(/'/g, '') : w);
         start = -1;
       }
     }
     return out;
   }
-  for (const w of lower.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u)) add(w);
+  for (const w of lower.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u)) addToken(out, w);
   return out;
+}
+
+/** A word of a phrase, once, unless it is a stop word. A function, not a closure made per phrase. */
+function addToken(out: string[], w: string): void {
+  if (w && !STOP_WORDS.has(w) && !out.includes(w)) out.push(w);
 }
 
 interface Entry {
@@ -64,13 +67,10 @@ export const duplicateTrigger: Rule<z.infer<typeof options>> = {
   summary: 'two scenario trainings with the same or nearly the same trigger phrase for a common audience',
   options,
   check(files, opts, ctx) {
-    const entries: Entry[] = files
-      .filter((f) => f.training.fields.type === 'SCENARIO_SPECIFIC' && !f.training.fields.draft)
-      .map((file) => ({ file, tokens: phraseTokens(file.training.fields.title) }));
+    const entries = scenarioEntries(files);
     // Rarest words first: a prefix of rare words is enough to find every pair over the threshold
     // (prefix filtering), and the buckets of rare words stay small. Linear for real phrase sets.
-    const freq = new Map<string, number>();
-    for (const e of entries) for (const t of e.tokens) freq.set(t, (freq.get(t) ?? 0) + 1);
+    const freq = wordCounts(entries);
     const byRarity = (a: string, b: string) => (freq.get(a) as number) - (freq.get(b) as number) || (a < b ? -1 : a > b ? 1 : 0);
 
     const findings: Finding[] = [];
@@ -87,11 +87,10 @@ export const duplicateTrigger: Rule<z.infer<typeof options>> = {
         twin = list?.find((o) => shared(o.file, e.file));
         if (list) list.push(e);
         else wordless.set(key, [e]);
-      } else if (e.tokens.length > 1) e.tokens.sort(byRarity);
-      // A word no other phrase has can pair with nothing: it is neither looked up nor indexed.
-      const prefix = e.tokens.slice(0, e.tokens.length - Math.ceil(opts.threshold * e.tokens.length) + 1).filter((t) => (freq.get(t) as number) > 1);
+      } else if (e.tokens.length > 1) sortShort(e.tokens, byRarity);
+      const prefix = indexPrefix(e.tokens, opts.threshold, freq);
       // Most phrases share their rarest word with no earlier phrase: nothing to compare.
-      if (prefix.some((t) => index.has(t))) {
+      if (anyIndexed(prefix, index)) {
         const seen = new Set<Entry>();
         outer: for (const t of prefix) {
           for (const o of index.get(t) ?? []) {
@@ -124,10 +123,59 @@ export const duplicateTrigger: Rule<z.infer<typeof options>> = {
   },
 };
 
+/**
+ * The published scenario trainings with the meaningful words of their phrases. Loops rather than
+ * filter and map: this runs over every file, and a cold run interprets it (no array in between).
+ */
+function scenarioEntries(files: readonly RuleFile[]): Entry[] {
+  const entries: Entry[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i] as RuleFile;
+    const f = file.training.fields;
+    if (f.type === 'SCENARIO_SPECIFIC' && !f.draft) entries.push({ file, tokens: phraseTokens(f.title) });
+  }
+  return entries;
+}
+
+/** How many phrases have each word. */
+function wordCounts(entries: readonly Entry[]): Map<string, number> {
+  const freq = new Map<string, number>();
+  for (let i = 0; i < entries.length; i++) {
+    const tokens = (entries[i] as Entry).tokens;
+    for (let j = 0; j < tokens.length; j++) {
+      const t = tokens[j] as string;
+      freq.set(t, (freq.get(t) ?? 0) + 1);
+    }
+  }
+  return freq;
+}
+
+const NO_WORDS: readonly string[] = [];
+
+/**
+ * The words of a phrase (rarest first) a match over the threshold must share with it: its index
+ * keys. A word no other phrase has can pair with nothing: it is neither looked up nor indexed. Most
+ * phrases have none left, and get no list of their own.
+ */
+function indexPrefix(tokens: readonly string[], threshold: number, freq: ReadonlyMap<string, number>): readonly string[] {
+  const n = Math.min(tokens.length, tokens.length - Math.ceil(threshold * tokens.length) + 1);
+  let prefix: string[] | undefined;
+  for (let i = 0; i < n; i++) {
+    const t = tokens[i] as string;
+    if ((freq.get(t) as number) > 1) (prefix ??= []).push(t);
+  }
+  return prefix ?? NO_WORDS;
+}
+
+function anyIndexed(words: readonly string[], index: ReadonlyMap<string, unknown>): boolean {
+  for (let i = 0; i < words.length; i++) if (index.has(words[i] as string)) return true;
+  return false;
+}
+
 function shared(a: RuleFile, b: RuleFile): boolean {
   const x = a.training.fields;
   const y = b.training.fields;
-  return overlap(x.channels, y.channels) !== undefined && overlap(x.segments, y.segments) !== undefined;
+  return shares(x.channels, y.channels) && shares(x.segments, y.segments);
 }
 
 function jaccard(a: string[], b: string[]): number {

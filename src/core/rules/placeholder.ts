@@ -1,7 +1,7 @@
 // placeholder: TODO, TBD, FIXME, lorem ipsum, and unfilled {{ }} or <...> placeholders that would go
 // live as they are. Drafts are left alone: they are where unfinished text belongs.
 import { z } from 'zod';
-import { contentPosition, maskCode, titlePosition } from './text.js';
+import { contentPosition, maskedText, titlePosition } from './text.js';
 import type { Finding, Rule, RuleFile } from './types.js';
 
 const options = z.strictObject({
@@ -30,13 +30,13 @@ export const placeholder: Rule<z.infer<typeof options>> = {
     for (const file of files) {
       const f = file.training.fields;
       if (f.draft) continue;
-      check(file, f.title, (i) => titlePosition(file, i));
-      check(file, maskCode(f.content).text, (i) => contentPosition(file, i));
+      check(file, f.title, 'title');
+      check(file, maskedText(f.content), 'content');
     }
     return findings;
 
-    function check(file: RuleFile, text: string, at: (i: number) => { line: number; col: number }) {
-      if (!needles.some((n) => text.includes(n))) return;
+    function check(file: RuleFile, text: string, where: 'title' | 'content') {
+      if (!includesAny(text, needles)) return;
       for (const m of text.matchAll(pattern)) {
         const g = m.groups ?? {};
         let what: string | undefined;
@@ -44,11 +44,19 @@ export const placeholder: Rule<z.infer<typeof options>> = {
         else if (g.lorem) what = '"lorem ipsum" is filler text';
         else if (g.braces) what = `${g.braces} is an unfilled placeholder`;
         else if (g.angle && isPlaceholder(g.angle)) what = `${g.angle} looks like an unfilled placeholder`;
-        if (what) findings.push({ file: file.displayPath, ...at(m.index), message: `${what}: write the real text before it goes live, or set draft: true until then` });
+        if (!what) continue;
+        const at = where === 'title' ? titlePosition(file, m.index) : contentPosition(file, m.index);
+        findings.push({ file: file.displayPath, ...at, message: `${what}: write the real text before it goes live, or set draft: true until then` });
       }
     }
   },
 };
+
+/** Does the text contain any of the needles? A loop, not `some` with a closure made per text. */
+function includesAny(text: string, needles: readonly string[]): boolean {
+  for (let i = 0; i < needles.length; i++) if (text.includes(needles[i] as string)) return true;
+  return false;
+}
 
 /** `<...>` that is neither an autolink (<https://x>, <a@b.c>), an HTML tag nor an HTML comment. */
 export function isPlaceholder(s: string): boolean {

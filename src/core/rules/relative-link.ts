@@ -2,7 +2,7 @@
 // hand customers a dead link. The caller checks which paths exist (the core reads no files).
 import path from 'node:path';
 import { z } from 'zod';
-import { contentPosition, maskCode } from './text.js';
+import { contentPosition, maskedText } from './text.js';
 import type { Finding, Rule, RuleFile } from './types.js';
 
 const options = z.strictObject({});
@@ -16,10 +16,13 @@ interface Link {
   resolved: string | null;
 }
 
+const NO_LINKS: readonly Link[] = [];
+
 /** Relative links of one training, resolved against the file's folder. */
-export function relativeLinks(file: RuleFile): Link[] {
-  const text = maskCode(file.training.fields.content).text;
-  if (!text.includes('](') && !text.includes(']:')) return [];
+export function relativeLinks(file: RuleFile): readonly Link[] {
+  const text = maskedText(file.training.fields.content);
+  // Most trainings have no link: one shared empty list, not a new one per file (this runs twice per file).
+  if (!text.includes('](') && !text.includes(']:')) return NO_LINKS;
   const out: Link[] = [];
   for (const m of text.matchAll(LINK)) {
     const target = m[1] ?? m[2];

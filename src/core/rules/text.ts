@@ -23,12 +23,17 @@ export function titlePosition(file: RuleFile, index: number): { line: number; co
   return { line: t.line, col: t.col + index };
 }
 
+/** Might the content hold code (a backtick or a "~~~" fence)? Without, there is nothing to mask. */
+export function hasCode(content: string): boolean {
+  return content.includes('`') || content.includes('~~~');
+}
+
 /**
  * The content with code (fenced blocks and `inline code`) replaced by spaces, same length and lines,
  * so checks for prose do not fire on examples; and where each fenced block starts.
  */
 export function maskCode(content: string): { text: string; fences: number[] } {
-  if (!content.includes('`') && !content.includes('~~~')) return { text: content, fences: [] };
+  if (!hasCode(content)) return { text: content, fences: [] };
   const fences: number[] = [];
   const out: string[] = [];
   let fence: string | undefined;
@@ -46,8 +51,20 @@ export function maskCode(content: string): { text: string; fences: number[] } {
   return { text: out.join('\n'), fences };
 }
 
+/** maskCode's text alone: the content itself, with no object around it, when it has no code (most do). */
+export function maskedText(content: string): string {
+  return hasCode(content) ? maskCode(content).text : content;
+}
+
 function blank(s: string): string {
   return ' '.repeat(s.length);
+}
+
+/** Do two restrictions share a value (empty = all)? `overlap(a, b) !== undefined`, with no list built. */
+export function shares<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length === 0 || b.length === 0) return true;
+  for (let i = 0; i < a.length; i++) if (b.includes(a[i] as T)) return true;
+  return false;
 }
 
 /** Values two restrictions have in common: undefined when they share none (empty = all). */
