@@ -60,14 +60,13 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
   const base = toPosix(path.relative(config.cwd, root));
   const blobs: Blob[] = [];
   for (const record of listing.split('\0')) {
-    // "<mode> <sha> <stage>\t<path>"; symlinks (120000) and submodules (160000) are no trainings.
-    const m = /^(100644|100755) ([0-9a-f]+) 0\t(.+)$/s.exec(record);
-    if (!m) continue;
-    const displayPath = m[3] as string;
+    const entry = indexRecord(record);
+    if (!entry) continue;
+    const { sha, displayPath } = entry;
     const rel = base ? displayPath.slice(base.length + 1) : displayPath;
     if (base && !displayPath.startsWith(`${base}/`)) continue;
     if (!/\.md$/i.test(rel) || rel.split('/').some((s) => s.startsWith('.'))) continue;
-    blobs.push({ sha: m[2] as string, path: rel, displayPath });
+    blobs.push({ sha, path: rel, displayPath });
   }
   // The order scan.ts reads files in: the first of two files with one key keeps it.
   blobs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -104,6 +103,20 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
   });
   if (wanted.length > staged.size || fresh.size !== cached.size) writeCache(cacheFile, stamp, fresh);
   return { results, staged };
+}
+
+/**
+ * One record of `git ls-files --stage -z`, "<mode> <sha> <stage>\t<path>": a regular file at stage 0,
+ * else undefined (symlinks 120000 and submodules 160000 are no trainings; other stages are a conflict).
+ * Read by position, not by a regex: a large repository lists tens of thousands of records each run.
+ */
+export function indexRecord(record: string): { sha: string; displayPath: string } | undefined {
+  if (!record.startsWith('100644 ') && !record.startsWith('100755 ')) return undefined;
+  const shaEnd = record.indexOf(' ', 7);
+  if (shaEnd <= 7 || !record.startsWith(' 0\t', shaEnd) || record.length === shaEnd + 3) return undefined;
+  const sha = record.slice(7, shaEnd);
+  if (!/^[0-9a-f]+$/.test(sha)) return undefined;
+  return { sha, displayPath: record.slice(shaEnd + 3) };
 }
 
 function entryOf(r: ParseResult): IndexEntry {
