@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config.js';
 import type { FullYaml, ParseResult } from '../core/parse.js';
-import { FRONT_MATTER_KEYS, type TrainingFields } from '../core/training.js';
+import { FRONT_MATTER_KEYS } from '../core/training.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { toPosix } from './paths.js';
@@ -17,12 +17,6 @@ const run = promisify(execFile);
 const MAX_LISTING = 256 * 1024 * 1024;
 // 2: segment names only Open.cx knows are taken (deferred), no longer invalid: older entries are stale.
 const CACHE_VERSION = 2;
-
-/** What the checks across files need from a file that is not staged. */
-type IndexEntry =
-  | { kind: 'training'; key: string; fields: Omit<TrainingFields, 'content'>; contentLength: number }
-  | { kind: 'skipped'; key: string }
-  | { kind: 'invalid' };
 
 export interface StagedFiles {
   /** Every training file of the next commit, in scan order, parsed (staged) or from the index (others). */
@@ -33,6 +27,8 @@ export interface StagedFiles {
 
 interface Blob {
   sha: string;
+  /** The cache's key: blob id and path (a file's entry depends on both: its key comes from the path). */
+  id: string;
   /** Relative to the trainings folder, as scan.ts gives it. */
   path: string;
   displayPath: string;
@@ -66,7 +62,7 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
     const rel = base ? displayPath.slice(base.length + 1) : displayPath;
     if (base && !displayPath.startsWith(`${base}/`)) continue;
     if (!/\.md$/i.test(rel) || rel.split('/').some((s) => s.startsWith('.'))) continue;
-    blobs.push({ sha, path: rel, displayPath });
+    blobs.push({ sha, id: `${sha} ${rel}`, path: rel, displayPath });
   }
   // The order scan.ts reads files in: the first of two files with one key keeps it.
   blobs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -75,31 +71,30 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
   const cacheFile = path.join(gitDir.trim(), 'opencx-sync', 'staged-index.json');
   const stamp = JSON.stringify([CACHE_VERSION, VERSION, FRONT_MATTER_KEYS, [...config.names.directories], [...config.names.segments]]);
   const cached = readCache(cacheFile, stamp);
-  const id = (b: Blob) => `${b.sha} ${b.path}`;
-  const wanted = blobs.filter((b) => staged.has(b.displayPath) || !cached.has(id(b)));
+  const wanted = blobs.filter((b) => staged.has(b.displayPath) || !cached.has(b.id));
   const texts = await readBlobs(config.cwd, wanted.map((b) => b.sha));
 
-  const fresh = new Map<string, IndexEntry>();
+  const fresh = new Map<string, Row>();
   // As plain validate reads them: a segment name only Open.cx knows is a segment-lookup warning, not an error.
   const names = { ...config.names, remoteSegments: 'deferred' as const };
   const fileOf = (b: Blob, text: string) => ({ path: b.path, displayPath: b.displayPath, text });
   const quick = new Map<string, ParseResult | undefined>();
   for (const b of blobs) {
     const text = texts.get(b.sha);
-    if (text !== undefined) quick.set(id(b), parseTrainingFileQuickly(fileOf(b, text), names));
+    if (text !== undefined) quick.set(b.id, parseTrainingFileQuickly(fileOf(b, text), names));
   }
   // The YAML parsers only for a file the quick reading leaves to them.
   const yaml = [...quick.values()].includes(undefined) ? (await import('../core/front-matter-yaml.js')).FULL_YAML : undefined;
   const results = blobs.map((b) => {
     const text = texts.get(b.sha);
     if (text !== undefined) {
-      const result = quick.get(id(b)) ?? parseTrainingFile(fileOf(b, text), names, yaml as FullYaml);
-      fresh.set(id(b), entryOf(result));
+      const result = quick.get(b.id) ?? parseTrainingFile(fileOf(b, text), names, yaml as FullYaml);
+      fresh.set(b.id, rowOf(b.id, result));
       if (staged.has(b.displayPath)) return { displayPath: b.displayPath, result };
     }
-    const entry = fresh.get(id(b)) ?? (cached.get(id(b)) as IndexEntry);
-    fresh.set(id(b), entry);
-    return { displayPath: b.displayPath, result: resultOf(entry, b.path) };
+    const row = fresh.get(b.id) ?? (cached.get(b.id) as Row);
+    fresh.set(b.id, row);
+    return { displayPath: b.displayPath, result: resultOf(row, b.path) };
   });
   if (wanted.length > staged.size || fresh.size !== cached.size) writeCache(cacheFile, stamp, fresh);
   return { results, staged };
@@ -119,21 +114,28 @@ export function indexRecord(record: string): { sha: string; displayPath: string 
   return { sha, displayPath: record.slice(shaEnd + 3) };
 }
 
-function entryOf(r: ParseResult): IndexEntry {
-  if (r.kind === 'invalid') return { kind: 'invalid' };
-  if (r.kind === 'skipped') return { kind: 'skipped', key: r.key };
-  const { content, ...fields } = r.training.fields;
-  return { kind: 'training', key: r.training.key, fields, contentLength: content.length };
+/**
+ * One cache row per file: [blob id and path, kind, ...], a training's fields as a flat array (half the
+ * size of objects), and its body as its length: what the checks across files need of a file not staged.
+ */
+type Row = [string, 0, string, string, string, boolean, string | null, string[], string[], number] | [string, 1, string] | [string, 2];
+
+function rowOf(id: string, r: ParseResult): Row {
+  if (r.kind === 'invalid') return [id, 2];
+  if (r.kind === 'skipped') return [id, 1, r.key];
+  const f = r.training.fields;
+  return [id, 0, r.training.key, f.title, f.type, f.draft, f.directory, f.channels, f.segments, f.content.length];
 }
 
 /**
  * A file that is not staged, as the checks across files see it. Its issues are not reported (only the
  * staged files' are), so none are kept; its body is only its length (the always-on budget counts it).
  */
-function resultOf(e: IndexEntry, p: string): ParseResult {
-  if (e.kind === 'invalid') return { kind: 'invalid', issues: [] };
-  if (e.kind === 'skipped') return { kind: 'skipped', key: e.key, path: p };
-  return { kind: 'training', issues: [], training: { key: e.key, path: p, fields: { ...e.fields, content: blank(e.contentLength) } } };
+function resultOf(r: Row, p: string): ParseResult {
+  if (r[1] === 2) return { kind: 'invalid', issues: [] };
+  if (r[1] === 1) return { kind: 'skipped', key: r[2], path: p };
+  const [, , key, title, type, draft, directory, channels, segments, contentLength] = r;
+  return { kind: 'training', issues: [], training: { key, path: p, fields: { title, type, draft, directory, channels, segments, content: blank(contentLength) } } };
 }
 
 /** A body of the same length, one string per length: only the checks across files read it, for its size. */
@@ -144,40 +146,26 @@ function blank(n: number): string {
   return s;
 }
 
-/** One cache row per file: [blob id and path, entry], the entry as a flat array (half the size of objects). */
-type Row = [string, 0, string, string, string, boolean, string | null, string[], string[], number] | [string, 1, string] | [string, 2];
-
-function toRow(id: string, e: IndexEntry): Row {
-  if (e.kind === 'invalid') return [id, 2];
-  if (e.kind === 'skipped') return [id, 1, e.key];
-  const f = e.fields;
-  return [id, 0, e.key, f.title, f.type, f.draft, f.directory, f.channels, f.segments, e.contentLength];
-}
-
-function fromRow(r: Row): IndexEntry {
-  if (r[1] === 2) return { kind: 'invalid' };
-  if (r[1] === 1) return { kind: 'skipped', key: r[2] };
-  const [, , key, title, type, draft, directory, channels, segments, contentLength] = r;
-  return { kind: 'training', key, fields: { title, type, draft, directory, channels, segments }, contentLength };
-}
-
-function readCache(file: string, stamp: string): Map<string, IndexEntry> {
+/** The rows by blob id and path; rows are turned into results only for the files a run lists. */
+function readCache(file: string, stamp: string): Map<string, Row> {
   try {
     const json = JSON.parse(readFileSync(file, 'utf8')) as { stamp?: unknown; rows?: unknown };
     // Anything unexpected (another version, other names in the config, a damaged file): start again.
     if (json.stamp !== stamp || !Array.isArray(json.rows)) return new Map();
-    return new Map((json.rows as Row[]).map((r) => [r[0], fromRow(r)]));
+    const rows = new Map<string, Row>();
+    for (const r of json.rows as Row[]) rows.set(r[0], r);
+    return rows;
   } catch {
     return new Map();
   }
 }
 
 /** Best effort: the cache only saves time, so a folder that cannot be written is no error. */
-function writeCache(file: string, stamp: string, entries: Map<string, IndexEntry>): void {
+function writeCache(file: string, stamp: string, rows: Map<string, Row>): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ stamp, rows: [...entries].map(([id, e]) => toRow(id, e)) }));
+    writeFileSync(temp, JSON.stringify({ stamp, rows: [...rows.values()] }));
     renameSync(temp, file);
   } catch {
     // Read-only repository or full disk: the next run parses again.
