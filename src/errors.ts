@@ -19,9 +19,10 @@ export function redact(text: string, secret: string | undefined): string {
   return hidePieces(text, piecesOf(secret));
 }
 
-/** The key as it may travel: raw, URL-encoded, and base64 at each of the three byte alignments. */
-function secretForms(secret: string): string[] {
-  const forms = [secret, encodeURIComponent(secret)];
+/** The key as it may travel: raw, URL-encoded, escaped in JSON text, and base64 at each of the three byte alignments. */
+export function secretForms(secret: string): string[] {
+  // JSON output is redacted as text: a key with a quote, a backslash or a control character stands escaped there.
+  const forms = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
   for (const pad of ['', 'x', 'xx']) {
     const b64 = Buffer.from(pad + secret).toString('base64');
     // The first group mixes in the bytes before the key; the last one the bytes after it, unless the key
