@@ -16,7 +16,7 @@ export function redact(text: string, secret: string | undefined): string {
     const word = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(secret)}(?![\\p{L}\\p{N}_])`, 'gu');
     return text.replace(word, '***');
   }
-  return hidePieces(text, piecesOf(secret));
+  return hidePieces(text, matcherOf(secret));
 }
 
 /** The key as it may travel: raw, URL-encoded, escaped in JSON text, and base64 at each of the three byte alignments. */
@@ -32,86 +32,132 @@ export function secretForms(secret: string): string[] {
   return forms;
 }
 
-/** Every 8-unit piece of the key's forms, folded, by the hash of its window (exact pieces to check). */
-type Pieces = Map<number, string[]>;
+/**
+ * The pieces as one automaton (Aho-Corasick): a state per prefix of a piece, and a full table of moves
+ * by symbol (each distinct folded unit of the pieces). Reading the text is then one table step per
+ * character, whatever the number of pieces: `plan --json` of 10,000 trainings is megabytes of text.
+ */
+interface Matcher {
+  /** Symbol of each folded unit that occurs in a piece; -1 for every other unit. */
+  symbolOf: Map<number, number>;
+  /** Symbols of the ASCII units (the usual text), looked up without the map. */
+  ascii: Int16Array;
+  symbols: number;
+  /** moves[state * symbols + symbol]: the next state. */
+  moves: Int32Array;
+  /** States at depth MIN_PART: a whole piece has just been read. */
+  whole: Uint8Array;
+}
 
-/** The last key's pieces: `plan --json` redacts each of thousands of elements with the same key. */
-let lastPieces: { secret: string; pieces: Pieces } | undefined;
+/** The last key's matcher: `plan --json` redacts each of thousands of elements with the same key. */
+let lastMatcher: { secret: string; matcher: Matcher } | undefined;
 
-function piecesOf(secret: string): Pieces {
-  if (lastPieces?.secret === secret) return lastPieces.pieces;
-  const pieces: Pieces = new Map();
+function matcherOf(secret: string): Matcher {
+  if (lastMatcher?.secret === secret) return lastMatcher.matcher;
+  const pieces = new Set<string>();
   for (const form of secretForms(secret)) {
-    const f = foldedUnits(form);
-    for (let i = 0; i + MIN_PART <= f.length; i++) {
-      const piece = String.fromCharCode(...f.subarray(i, i + MIN_PART));
-      const h = windowHash(f, i);
-      const known = pieces.get(h);
-      if (!known) pieces.set(h, [piece]);
-      else if (!known.includes(piece)) known.push(piece);
+    let f = '';
+    for (let i = 0; i < form.length; i++) f += String.fromCharCode(foldUnit(form.charCodeAt(i)));
+    for (let i = 0; i + MIN_PART <= f.length; i++) pieces.add(f.slice(i, i + MIN_PART));
+  }
+  const symbolOf = new Map<number, number>();
+  for (const p of pieces) for (let k = 0; k < p.length; k++) if (!symbolOf.has(p.charCodeAt(k))) symbolOf.set(p.charCodeAt(k), symbolOf.size);
+  const symbols = Math.max(1, symbolOf.size);
+  // The trie of the pieces: children[state][symbol], state 0 the root.
+  const children: Int32Array[] = [new Int32Array(symbols).fill(-1)];
+  const depth = [0];
+  for (const p of pieces) {
+    let state = 0;
+    for (let k = 0; k < p.length; k++) {
+      const sym = symbolOf.get(p.charCodeAt(k)) as number;
+      let next = (children[state] as Int32Array)[sym] as number;
+      if (next < 0) {
+        next = children.length;
+        children.push(new Int32Array(symbols).fill(-1));
+        depth.push(k + 1);
+        (children[state] as Int32Array)[sym] = next;
+      }
+      state = next;
     }
   }
-  lastPieces = { secret, pieces };
-  return pieces;
+  const moves = completeMoves(children, symbols);
+  const whole = new Uint8Array(children.length);
+  depth.forEach((d, state) => (whole[state] = d === MIN_PART ? 1 : 0));
+  const ascii = new Int16Array(0x80).fill(-1);
+  for (let c = 0; c < 0x80; c++) ascii[c] = symbolOf.get(foldUnit(c)) ?? -1;
+  const matcher = { symbolOf, ascii, symbols, moves, whole };
+  lastMatcher = { secret, matcher };
+  return matcher;
 }
 
 /**
- * Replaces every run of text covered by 8-character pieces of the key's forms (compared without case) with "***".
- * One pass with a rolling hash of each 8-unit window, checked exactly on a hit: `plan --json` of 10,000
- * trainings is megabytes, and a slice and a string lookup per position (or a string built one
- * character at a time) made that seconds of CPU and hundreds of MB whenever the key was set.
+ * The trie's missing moves filled in breadth first from each state's longest proper suffix that is a
+ * state too (its failure link), so that reading never steps back. Every piece has the same length, so
+ * only a state at that depth ends one.
  */
-function hidePieces(text: string, pieces: Pieces): string {
-  if (text.length < MIN_PART) return text;
-  const f = foldedUnits(text);
+function completeMoves(children: Int32Array[], symbols: number): Int32Array {
+  const moves = new Int32Array(children.length * symbols);
+  const fail = new Int32Array(children.length);
+  const queue: number[] = [];
+  for (let sym = 0; sym < symbols; sym++) {
+    const child = (children[0] as Int32Array)[sym] as number;
+    moves[sym] = child < 0 ? 0 : child;
+    if (child >= 0) queue.push(child);
+  }
+  for (let q = 0; q < queue.length; q++) {
+    const state = queue[q] as number;
+    for (let sym = 0; sym < symbols; sym++) {
+      const child = (children[state] as Int32Array)[sym] as number;
+      const viaFail = moves[(fail[state] as number) * symbols + sym] as number;
+      if (child < 0) moves[state * symbols + sym] = viaFail;
+      else {
+        moves[state * symbols + sym] = child;
+        fail[child] = viaFail;
+        queue.push(child);
+      }
+    }
+  }
+  return moves;
+}
+
+/**
+ * Replaces every run of text covered by 8-character pieces of the key's forms (compared without case)
+ * with "***", in one pass. A slice and a string lookup per position, and a string built one character
+ * at a time, made `plan --json` of 10,000 trainings seconds of CPU and hundreds of MB with the key set.
+ */
+function hidePieces(text: string, m: Matcher): string {
   let out = '';
   let kept = 0; // text before this offset is written out (or hidden)
   let runStart = -1;
   let runEnd = -1; // the hidden run being grown: [runStart, runEnd)
-  let h = windowHash(f, 0);
-  for (let i = 0; i + MIN_PART <= f.length; i++) {
-    if (i > 0) h = (Math.imul((h - Math.imul(f[i - 1] as number, TOP)) | 0, BASE) + (f[i + MIN_PART - 1] as number)) | 0;
-    const candidates = pieces.get(h);
-    if (!candidates || !candidates.some((p) => sameUnits(f, i, p))) continue;
-    // Windows that overlap or touch make one hidden run, as one "***".
-    if (runStart >= 0 && i <= runEnd) {
-      runEnd = i + MIN_PART;
+  let state = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const sym = c < 0x80 ? (m.ascii[c] as number) : (m.symbolOf.get(foldUnit(c)) ?? -1);
+    if (sym < 0) {
+      state = 0;
+      continue;
+    }
+    state = m.moves[state * m.symbols + sym] as number;
+    if (!m.whole[state]) continue;
+    const start = i + 1 - MIN_PART;
+    // Pieces that overlap or touch make one hidden run, as one "***".
+    if (runStart >= 0 && start <= runEnd) {
+      runEnd = i + 1;
       continue;
     }
     if (runStart >= 0) {
       out += `${text.slice(kept, runStart)}***`;
       kept = runEnd;
     }
-    runStart = i;
-    runEnd = i + MIN_PART;
+    runStart = start;
+    runEnd = i + 1;
   }
   if (runStart < 0) return text;
   return `${out}${text.slice(kept, runStart)}***${text.slice(runEnd)}`;
 }
 
-const BASE = 0x01000193;
-/** BASE to the power MIN_PART - 1 (mod 2^32): what the unit leaving a window contributed to its hash. */
-const TOP = Array.from({ length: MIN_PART - 1 }).reduce<number>((p) => Math.imul(p, BASE), 1);
-
-/** A 32-bit polynomial hash of the MIN_PART units from `at`. */
-function windowHash(f: Uint16Array, at: number): number {
-  let h = 0;
-  for (let k = 0; k < MIN_PART && at + k < f.length; k++) h = (Math.imul(h, BASE) + (f[at + k] as number)) | 0;
-  return h;
-}
-
-function sameUnits(f: Uint16Array, at: number, piece: string): boolean {
-  for (let k = 0; k < MIN_PART; k++) if (f[at + k] !== piece.charCodeAt(k)) return false;
-  return true;
-}
-
 /** Lower case one UTF-16 unit at a time, so positions in the folded text are positions in the text. */
-function foldedUnits(s: string): Uint16Array {
-  const out = new Uint16Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = foldUnit(s.charCodeAt(i));
-  return out;
-}
-
 const foldedBeyondAscii = new Map<number, number>();
 
 function foldUnit(c: number): number {
