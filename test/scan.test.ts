@@ -64,6 +64,23 @@ describe('scan', () => {
     expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
   });
 
+  it('a training whose name or folder holds a line break is named in a warning (shown escaped), never missed in silence', async () => {
+    const w = ws({ 'trainings/a.md': trainingFile('A?'), 'trainings/line\nbreak.md': trainingFile('B?'), 'trainings/dir\u2028x/c.md': trainingFile('C?'), 'trainings/notes\n.txt': 'x' });
+    const loaded = await loadTrainings(resolveConfig({ cwd: w.dir, env: {}, flags: {} }));
+    expect(loaded.trainings.map((t) => t.key)).toEqual(['a']);
+    expect(loaded.issues.map((i) => `${i.file}: ${i.severity}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^trainings\/dir\\u2028x\/c\.md: warning: skipped: a line break in its name/),
+      expect.stringMatching(/^trainings\/line\\nbreak\.md: warning: skipped: a line break in its name/),
+    ]);
+  });
+
+  it('a file whose name is not UTF-8 is an error that says so (not "check that the path exists")', async () => {
+    const w = ws({ 'trainings/a.md': trainingFile('A?') });
+    writeFileSync(Buffer.concat([Buffer.from(path.join(w.dir, 'trainings/lat')), Buffer.from([0xe9]), Buffer.from('.md')]), trainingFile('L?'));
+    const loaded = await loadTrainings(resolveConfig({ cwd: w.dir, env: {}, flags: {} }));
+    expect(loaded.issues.map((i) => `${i.severity}: ${i.message}`)).toEqual([expect.stringMatching(/^error: cannot read this file \(ENOENT\): its name is not UTF-8/)]);
+  });
+
   it('a file that is not UTF-8 is an error at the line of its first bad byte, not a training with garbled text', async () => {
     const w = ws({ 'trainings/a.md': trainingFile('A?'), 'trainings/drafts/old.md': 'x' });
     // Latin-1 "é", and a UTF-16 file (byte order mark FF FE).

@@ -57,7 +57,9 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   const base = toPosix(path.relative(opts.cwd, root));
   const display = (p: string) => (p === '' ? base || '.' : base ? `${base}/${p}` : p);
   const issues: Issue[] = [];
-  const at = (p: string, message: string, severity: Issue['severity']) => issues.push({ file: display(p), line: 1, col: 1, message, severity });
+  // A path with a line break is shown escaped: a message stays on its one line.
+  const shown = (p: string) => display(p).replace(LINE_BREAKS, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16)}`));
+  const at = (p: string, message: string, severity: Issue['severity']) => issues.push({ file: shown(p), line: 1, col: 1, message, severity });
 
   const walked = walk(root);
   // Only ignore globs need fast-glob (loaded then): the same walk over the folders already read.
@@ -68,9 +70,14 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
 
   const files: ScanResult['files'] = [];
   let unread = 0;
-  for (const { path: p, abs, dirent: d, hidden } of walked.entries) {
-    const ignored = kept !== undefined && !kept.has(p);
+  for (const { path: p, abs, dirent: d, hidden, broken } of walked.entries) {
     const looksLike = MARKDOWN.test(p) || OTHER_MARKDOWN.test(p);
+    // fast-glob's `**` (and so an `ignore` glob) never matches such a path; a key could not hold it either.
+    if (broken) {
+      if (looksLike && !hidden) at(p, LINE_BREAK_SKIPPED, 'warning');
+      continue;
+    }
+    const ignored = kept !== undefined && !kept.has(p);
     if (d.isSymbolicLink()) {
       if (!ignored) at(p, 'skipped: a symlink (symlinks are not followed); move the file or folder into the trainings folder instead', 'warning');
       continue;
@@ -109,7 +116,9 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      at(p, `cannot read this file (${code ?? (err as Error).message}): ${hintFor(code, 'read')}`, 'error');
+      // A name that is not UTF-8 comes back from the folder with U+FFFD in it, and that name does not exist.
+      const why = code === 'ENOENT' && p.includes('\uFFFD') ? 'its name is not UTF-8 (made on a system with another encoding?): rename it' : hintFor(code, 'read');
+      at(p, `cannot read this file (${code ?? (err as Error).message}): ${why}`, 'error');
       if (!ignored) unread++;
       continue;
     }
@@ -119,8 +128,8 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
 }
 
 interface Walked {
-  /** Everything but folders, sorted by path. */
-  entries: { path: string; abs: string; dirent: Dirent; hidden: boolean }[];
+  /** Everything but folders, sorted by path; `broken`: a line break in its name or a folder's. */
+  entries: { path: string; abs: string; dirent: Dirent; hidden: boolean; broken: boolean }[];
   /** Every folder read, by its absolute path (the one `keptBy` gets), with its entries. */
   folders: Map<string, Dirent[]>;
   /** Folders that could not be read, by path, with the error code. */
@@ -138,7 +147,7 @@ function walk(root: string): Walked {
   const folders: Walked['folders'] = new Map();
   const unreadable: Walked['unreadable'] = new Map();
   // An explicit stack: a deep tree cannot overflow the call stack.
-  const stack: { abs: string; rel: string; hidden: boolean }[] = [{ abs: root, rel: '', hidden: false }];
+  const stack: { abs: string; rel: string; hidden: boolean; broken: boolean }[] = [{ abs: root, rel: '', hidden: false, broken: false }];
   for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
     let list: Dirent[];
     try {
@@ -154,12 +163,13 @@ function walk(root: string): Walked {
     const absPrefix = dir.abs.endsWith(path.sep) ? dir.abs : dir.abs + path.sep;
     for (const d of list) {
       const name = d.name;
-      // fast-glob's `**` matches no name with a line break (its regex's "." stops there): neither do we.
-      if (name === '.git' || LINE_BREAK.test(name)) continue;
+      if (name === '.git') continue;
       const rel = prefix + name;
       const hidden = dir.hidden || name.startsWith('.');
-      if (d.isDirectory()) stack.push({ abs: absPrefix + name, rel, hidden });
-      else entries.push({ path: rel, abs: absPrefix + name, dirent: d, hidden });
+      // A line break in a name: walked, so a training there is named in a warning rather than missed in silence.
+      const broken = dir.broken || LINE_BREAK.test(name);
+      if (d.isDirectory()) stack.push({ abs: absPrefix + name, rel, hidden, broken });
+      else entries.push({ path: rel, abs: absPrefix + name, dirent: d, hidden, broken });
     }
   }
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -167,6 +177,8 @@ function walk(root: string): Walked {
 }
 
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
+const LINE_BREAKS = new RegExp(LINE_BREAK.source, 'g');
+export const LINE_BREAK_SKIPPED = 'skipped: a line break in its name or a folder\'s name (shown as \\n); rename it if it is a training';
 
 // The paths an `ignore` glob keeps, by fast-glob itself (so `ignore` means what it always meant),
 // walking the folders already read instead of the disk again. Case-insensitive, so `**/README.md`

@@ -2,7 +2,8 @@
 // several times more. Here it is held to the fast-glob scan it replaced, kept below as the reference,
 // over many generated folders: hidden files and folders, `.git`, names with line breaks (which `**`
 // never matches), .MD and .markdown, symlinks, text that is not UTF-8 or holds a typed U+FFFD, and
-// `ignore` globs. Every file, issue and count must be the same, in the same order.
+// `ignore` globs. Every file, issue and count must be the same, in the same order, but for the warning a
+// training under a name with a line break now gets (fast-glob passed over it in silence).
 import { isUtf8 } from 'node:buffer';
 import { mkdirSync, mkdtempSync, readdir, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../src/core/issue.js';
 import { hintFor } from '../../src/io/file-error.js';
 import { toPosix } from '../../src/io/paths.js';
-import { readSourceFiles, type ScanResult } from '../../src/io/scan.js';
+import { LINE_BREAK_SKIPPED, readSourceFiles, type ScanResult } from '../../src/io/scan.js';
 
 const NAMES = ['a.md', 'B.MD', 'c.markdown', 'd.MDX', '.h.md', '.hid', '.git', 'x\ny.md', 'r\rs', 'u\u2028v.md', 'w\u2029', 'ü.md', 'e.md', 'f.txt', 'sub', 'a-b', 'a.b', 'README.md', 'drafts', 'a b.md', '[x].md', 'g\\h.md'];
 type Node = { kind: 'file'; bytes: 'utf8' | 'latin1' | 'fffd' | 'utf16' } | { kind: 'dir'; children: Map<string, Node> } | { kind: 'link'; to: 'file' | 'dir' | 'none' };
@@ -52,7 +53,10 @@ describe('scan walk', () => {
           writeFileSync(path.join(cwd, 'outside/x.md'), BYTES.utf8);
           write(path.join(cwd, 'trainings'), nodes, path.join(cwd, 'outside'));
           const opts = { cwd, dir: 'trainings', ignore };
-          expect(await readSourceFiles(opts)).toEqual(await referenceScan(opts));
+          // The one difference: a training under a name with a line break, which fast-glob passed over
+          // in silence, is now named in a warning.
+          const got = await readSourceFiles(opts);
+          expect({ ...got, issues: got.issues.filter((i) => i.message !== LINE_BREAK_SKIPPED) }).toEqual(await referenceScan(opts));
         } finally {
           rmSync(cwd, { recursive: true, force: true });
         }
