@@ -134,8 +134,10 @@ function rowOf(id: string, r: ParseResult): Row {
 function resultOf(r: Row, p: string): ParseResult {
   if (r[1] === 2) return { kind: 'invalid', issues: [] };
   if (r[1] === 1) return { kind: 'skipped', key: r[2], path: p };
-  const [, , key, title, type, draft, directory, channels, segments, contentLength] = r;
-  return { kind: 'training', issues: [], training: { key, path: p, fields: { title, type, draft, directory, channels, segments, content: blank(contentLength) } } };
+  // By index, not by destructuring: a pattern over an array goes through its iterator, which a run that
+  // makes 10,000 of these once (never warm) pays in full.
+  const fields = { title: r[3], type: r[4], draft: r[5], directory: r[6], channels: r[7], segments: r[8], content: blank(r[9]) };
+  return { kind: 'training', issues: [], training: { key: r[2], path: p, fields } };
 }
 
 /** A body of the same length, one string per length: only the checks across files read it, for its size. */
