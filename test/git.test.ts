@@ -131,6 +131,16 @@ describe('validate --staged against the rest of the next commit', () => {
     expect(r.stdout).toBe(first.stdout);
   });
 
+  it('passes over a staged file with a line break in its name, as the scan does (it is no training), rather than checking it', async () => {
+    const repo = repoWith({ 'trainings/a.md': trainingFile('First?', 'Body', { key: 'k' }) });
+    writeFileSync(path.join(repo, 'trainings/line\nbreak.md'), '---\ntitle: T\nbad: 1\n---\nBody\n');
+    writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('Second?', 'Body'));
+    git(repo, 'add', '.');
+    const r = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(r.stdout).toBe('1 file valid.\n');
+    expect(r.code).toBe(0);
+  });
+
   it('takes a segment name only Open.cx knows as plain validate does: a segment-lookup warning, off in the config for --strict', async () => {
     const repo = repoWith({ 'trainings/a.md': trainingFile('First', 'Body', { segments: ['VIP customers'] }) });
     writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('Second', 'Body', { segments: ['VIP customers'] }));

@@ -62,6 +62,8 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
     const rel = base ? displayPath.slice(base.length + 1) : displayPath;
     if (base && !displayPath.startsWith(`${base}/`)) continue;
     if (!/\.md$/i.test(rel) || rel.split('/').some((s) => s.startsWith('.'))) continue;
+    // Never a training for the scan (scan.ts warns and skips it): neither here, or the hook checks what sync never reads.
+    if (/[\n\r\u2028\u2029]/.test(rel)) continue;
     blobs.push({ sha, id: `${sha} ${rel}`, path: rel, displayPath });
   }
   // The order scan.ts reads files in: the first of two files with one key keeps it.
