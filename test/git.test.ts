@@ -1,6 +1,6 @@
 // The git adapters with real repositories in temp folders: the state commit-back and the pre-commit mode.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -108,6 +108,37 @@ describe('validate --staged against the rest of the next commit', () => {
     const after = await runInProcess(['validate', '--staged'], { cwd: repo });
     expect(after.stdout).toContain('trainings/new.md:1:1: key "shared"');
     expect(after.stdout).not.toContain('trainings/dup.md');
+  });
+
+  it.each([
+    ['a training row cut short', (r: unknown[]) => r.splice(3)],
+    ['a title that is a number', (r: unknown[]) => (r[3] = 5)],
+    ['segments that are null', (r: unknown[]) => (r[8] = null)],
+    ['a negative body length', (r: unknown[]) => (r[9] = -1)],
+    ['a body length no string can have', (r: unknown[]) => (r[9] = 1e10)],
+  ])('a cache row of the wrong shape (%s) is no internal error: the cache is read again from the index', async (_, damage) => {
+    const repo = repoWith({ 'trainings/a.md': trainingFile('How do I get a refund?', 'Body', { key: 'shared' }), 'trainings/b.md': trainingFile('Other?', 'Body') });
+    writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('Where is my parcel?', 'Body', { key: 'shared' }));
+    git(repo, 'add', 'trainings/new.md');
+    const first = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(first.stdout).toContain('key "shared" is already used by trainings/a.md');
+    const file = path.join(repo, '.git/opencx-sync/staged-index.json');
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as { rows: unknown[][] };
+    for (const row of cache.rows) if (row[1] === 0) damage(row);
+    writeFileSync(file, JSON.stringify(cache));
+    const r = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(first.stdout);
+  });
+
+  it('passes over a staged file with a line break in its name, as the scan does (it is no training), rather than checking it', async () => {
+    const repo = repoWith({ 'trainings/a.md': trainingFile('First?', 'Body', { key: 'k' }) });
+    writeFileSync(path.join(repo, 'trainings/line\nbreak.md'), '---\ntitle: T\nbad: 1\n---\nBody\n');
+    writeFileSync(path.join(repo, 'trainings/new.md'), trainingFile('Second?', 'Body'));
+    git(repo, 'add', '.');
+    const r = await runInProcess(['validate', '--staged'], { cwd: repo });
+    expect(r.stdout).toBe('1 file valid.\n');
+    expect(r.code).toBe(0);
   });
 
   it('takes a segment name only Open.cx knows as plain validate does: a segment-lookup warning, off in the config for --strict', async () => {

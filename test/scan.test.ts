@@ -2,7 +2,7 @@
 // skipped gets a warning naming it, and a file or folder that cannot be read is an error for that path
 // that does not hide the other files' issues.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
@@ -79,6 +79,18 @@ describe('scan', () => {
     writeFileSync(Buffer.concat([Buffer.from(path.join(w.dir, 'trainings/lat')), Buffer.from([0xe9]), Buffer.from('.md')]), trainingFile('L?'));
     const loaded = await loadTrainings(resolveConfig({ cwd: w.dir, env: {}, flags: {} }));
     expect(loaded.issues.map((i) => `${i.severity}: ${i.message}`)).toEqual([expect.stringMatching(/^error: cannot read this file \(ENOENT\): its name is not UTF-8/)]);
+  });
+
+  it('a folder whose name is not UTF-8 is an error that says so, not skipped in silence with the trainings in it', async () => {
+    const w = ws({ 'trainings/a.md': trainingFile('A?') });
+    // Read back as "lat\uFFFD", a name that does not exist: it looked like a folder gone meanwhile.
+    const dir = Buffer.concat([Buffer.from(path.join(w.dir, 'trainings/lat')), Buffer.from([0xe9])]);
+    mkdirSync(dir);
+    writeFileSync(Buffer.concat([dir, Buffer.from('/x.md')]), trainingFile('L?'));
+    const loaded = await loadTrainings(resolveConfig({ cwd: w.dir, env: {}, flags: {} }));
+    expect(loaded.issues.map((i) => `${i.file}: ${i.severity}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^trainings\/lat\uFFFD: error: cannot read this folder \(ENOENT\): its name is not UTF-8 .*; the trainings in it would be missed$/),
+    ]);
   });
 
   it('a file that is not UTF-8 is an error at the line of its first bad byte, not a training with garbled text', async () => {

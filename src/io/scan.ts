@@ -65,7 +65,8 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
   // Only ignore globs need fast-glob (loaded then): the same walk over the folders already read.
   const kept = opts.ignore.length ? await keptBy(root, opts.ignore, walked.folders) : undefined;
   for (const [dir, code] of walked.unreadable) {
-    at(dir, `cannot read this folder (${code}): ${hintFor(code, 'read')}; the trainings in it would be missed`, 'error');
+    const why = code === 'ENOENT' ? NOT_UTF8_NAME : hintFor(code, 'read');
+    at(dir, `cannot read this folder (${code}): ${why}; the trainings in it would be missed`, 'error');
   }
 
   const files: ScanResult['files'] = [];
@@ -117,7 +118,7 @@ export async function readSourceFiles(opts: { cwd: string; dir: string; ignore: 
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // A name that is not UTF-8 comes back from the folder with U+FFFD in it, and that name does not exist.
-      const why = code === 'ENOENT' && p.includes('\uFFFD') ? 'its name is not UTF-8 (made on a system with another encoding?): rename it' : hintFor(code, 'read');
+      const why = code === 'ENOENT' && p.includes('\uFFFD') ? NOT_UTF8_NAME : hintFor(code, 'read');
       at(p, `cannot read this file (${code ?? (err as Error).message}): ${why}`, 'error');
       if (!ignored) unread++;
       continue;
@@ -154,7 +155,9 @@ function walk(root: string): Walked {
       list = readdirSync(dir.abs, { withFileTypes: true });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code !== 'ENOENT') unreadable.set(dir.rel, e.code ?? e.message);
+      // Gone meanwhile (ENOENT) is skipped, but for a name that is not UTF-8: it comes back with U+FFFD in
+      // it, and that name does not exist, so every training in the folder would be missed in silence.
+      if (e.code !== 'ENOENT' || dir.rel.includes('\uFFFD')) unreadable.set(dir.rel, e.code ?? e.message);
       folders.set(dir.abs, []);
       continue;
     }
@@ -177,6 +180,7 @@ function walk(root: string): Walked {
 }
 
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
+const NOT_UTF8_NAME = 'its name is not UTF-8 (made on a system with another encoding?): rename it';
 const LINE_BREAKS = new RegExp(LINE_BREAK.source, 'g');
 export const LINE_BREAK_SKIPPED = 'skipped: a line break in its name or a folder\'s name (shown as \\n); rename it if it is a training';
 

@@ -62,6 +62,8 @@ export async function readStagedTrainings(config: Config): Promise<StagedFiles |
     const rel = base ? displayPath.slice(base.length + 1) : displayPath;
     if (base && !displayPath.startsWith(`${base}/`)) continue;
     if (!/\.md$/i.test(rel) || rel.split('/').some((s) => s.startsWith('.'))) continue;
+    // Never a training for the scan (scan.ts warns and skips it): neither here, or the hook checks what sync never reads.
+    if (/[\n\r\u2028\u2029]/.test(rel)) continue;
     blobs.push({ sha, id: `${sha} ${rel}`, path: rel, displayPath });
   }
   // The order scan.ts reads files in: the first of two files with one key keeps it.
@@ -155,11 +157,29 @@ function readCache(file: string, stamp: string): Map<string, Row> {
     // Anything unexpected (another version, other names in the config, a damaged file): start again.
     if (json.stamp !== stamp || !Array.isArray(json.rows)) return new Map();
     const rows = new Map<string, Row>();
-    for (const r of json.rows as Row[]) rows.set(r[0], r);
+    for (const r of json.rows as unknown[]) {
+      // A row of another shape (an edited or damaged file) would reach the checks as a training with no title.
+      if (!isRow(r)) return new Map();
+      rows.set(r[0], r);
+    }
     return rows;
   } catch {
     return new Map();
   }
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isTexts = (v: unknown): v is string[] => Array.isArray(v) && v.every(isText);
+
+/** A row as rowOf makes it; a body length a string can have (V8's longest string is 2^29 - 24 units). */
+function isRow(r: unknown): r is Row {
+  if (!Array.isArray(r) || !isText(r[0])) return false;
+  if (r[1] === 2) return r.length === 2;
+  if (r[1] === 1) return r.length === 3 && isText(r[2]);
+  return (
+    r[1] === 0 && r.length === 10 && isText(r[2]) && isText(r[3]) && isText(r[4]) && typeof r[5] === 'boolean' && (r[6] === null || isText(r[6])) &&
+    isTexts(r[7]) && isTexts(r[8]) && Number.isSafeInteger(r[9]) && (r[9] as number) >= 0 && (r[9] as number) <= 2 ** 29 - 24
+  );
 }
 
 /** Best effort: the cache only saves time, so a folder that cannot be written is no error. */
