@@ -37,7 +37,8 @@ export function secretForms(secret: string): string[] {
  * by symbol (each distinct folded unit of the pieces). Reading the text is then one table step per
  * character, whatever the number of pieces: `plan --json` of 10,000 trainings is megabytes of text.
  */
-interface Matcher {
+interface Automaton {
+  kind: 'automaton';
   /** Symbol of each folded unit that occurs in a piece; -1 for every other unit. */
   symbolOf: Map<number, number>;
   /** Symbols of the ASCII units (the usual text), looked up without the map. */
@@ -48,6 +49,15 @@ interface Matcher {
   /** States at depth MIN_PART: a whole piece has just been read. */
   whole: Uint8Array;
 }
+
+/**
+ * The table has (states x symbols) moves: for a key of hundreds of characters that are not ASCII (a wrong
+ * value pasted into OPENCX_API_KEY), that is gigabytes. Past this many moves (16 MB), each window of
+ * the text is looked up among the pieces instead: slower, but in memory the size of the pieces.
+ */
+const MAX_MOVES = 1 << 22;
+
+type Matcher = Automaton | { kind: 'pieces'; pieces: Set<string> };
 
 /** The last key's matcher: `plan --json` redacts each of thousands of elements with the same key. */
 let lastMatcher: { secret: string; matcher: Matcher } | undefined;
@@ -63,6 +73,10 @@ function matcherOf(secret: string): Matcher {
   const symbolOf = new Map<number, number>();
   for (const p of pieces) for (let k = 0; k < p.length; k++) if (!symbolOf.has(p.charCodeAt(k))) symbolOf.set(p.charCodeAt(k), symbolOf.size);
   const symbols = Math.max(1, symbolOf.size);
+  if ((pieces.size * MIN_PART + 1) * symbols > MAX_MOVES) {
+    lastMatcher = { secret, matcher: { kind: 'pieces', pieces } };
+    return lastMatcher.matcher;
+  }
   // The trie of the pieces: children[state][symbol], state 0 the root.
   const children: Int32Array[] = [new Int32Array(symbols).fill(-1)];
   const depth = [0];
@@ -85,7 +99,7 @@ function matcherOf(secret: string): Matcher {
   depth.forEach((d, state) => (whole[state] = d === MIN_PART ? 1 : 0));
   const ascii = new Int16Array(0x80).fill(-1);
   for (let c = 0; c < 0x80; c++) ascii[c] = symbolOf.get(foldUnit(c)) ?? -1;
-  const matcher = { symbolOf, ascii, symbols, moves, whole };
+  const matcher: Automaton = { kind: 'automaton', symbolOf, ascii, symbols, moves, whole };
   lastMatcher = { secret, matcher };
   return matcher;
 }
@@ -126,10 +140,13 @@ function completeMoves(children: Int32Array[], symbols: number): Int32Array {
  * at a time, made `plan --json` of 10,000 trainings seconds of CPU and hundreds of MB with the key set.
  */
 function hidePieces(text: string, m: Matcher): string {
-  let out = '';
-  let kept = 0; // text before this offset is written out (or hidden)
-  let runStart = -1;
-  let runEnd = -1; // the hidden run being grown: [runStart, runEnd)
+  const hidden = new HiddenRuns(text);
+  if (m.kind === 'pieces') {
+    let folded = '';
+    for (let i = 0; i < text.length; i++) folded += String.fromCharCode(foldUnit(text.charCodeAt(i)));
+    for (let i = 0; i + MIN_PART <= folded.length; i++) if (m.pieces.has(folded.slice(i, i + MIN_PART))) hidden.add(i, i + MIN_PART);
+    return hidden.text();
+  }
   let state = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -139,22 +156,38 @@ function hidePieces(text: string, m: Matcher): string {
       continue;
     }
     state = m.moves[state * m.symbols + sym] as number;
-    if (!m.whole[state]) continue;
-    const start = i + 1 - MIN_PART;
-    // Pieces that overlap or touch make one hidden run, as one "***".
-    if (runStart >= 0 && start <= runEnd) {
-      runEnd = i + 1;
-      continue;
-    }
-    if (runStart >= 0) {
-      out += `${text.slice(kept, runStart)}***`;
-      kept = runEnd;
-    }
-    runStart = start;
-    runEnd = i + 1;
+    if (m.whole[state]) hidden.add(i + 1 - MIN_PART, i + 1);
   }
-  if (runStart < 0) return text;
-  return `${out}${text.slice(kept, runStart)}***${text.slice(runEnd)}`;
+  return hidden.text();
+}
+
+/** The text with each run of hidden pieces as one "***": pieces that overlap or touch make one run. */
+class HiddenRuns {
+  private out = '';
+  private kept = 0; // text before this offset is written out (or hidden)
+  private runStart = -1;
+  private runEnd = -1; // the run being grown: [runStart, runEnd)
+
+  constructor(private readonly source: string) {}
+
+  /** A piece found at [start, end); pieces come in the order of their starts. */
+  add(start: number, end: number): void {
+    if (this.runStart >= 0 && start <= this.runEnd) {
+      this.runEnd = end;
+      return;
+    }
+    if (this.runStart >= 0) {
+      this.out += `${this.source.slice(this.kept, this.runStart)}***`;
+      this.kept = this.runEnd;
+    }
+    this.runStart = start;
+    this.runEnd = end;
+  }
+
+  text(): string {
+    if (this.runStart < 0) return this.source;
+    return `${this.out}${this.source.slice(this.kept, this.runStart)}***${this.source.slice(this.runEnd)}`;
+  }
 }
 
 /** Lower case one UTF-16 unit at a time, so positions in the folded text are positions in the text. */

@@ -130,6 +130,15 @@ describe('redact, compared with the reference algorithm', () => {
     );
   });
 
+  it('a key too long for the automaton (hundreds of characters beyond ASCII) hides the same, in bounded memory', () => {
+    // 600 CJK characters: the automaton's table would be ~100 million moves (GBs); the pieces are looked up instead.
+    const key = Array.from({ length: 600 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 37) % 2000))).join('');
+    const text = `a ${key.slice(100, 140)} b ${encodeURIComponent(key).slice(9, 90)} c ${Buffer.from(key).toString('base64').slice(40, 120)} d`;
+    const out = redact(text, key);
+    expect(out).toBe(referenceRedact(text, key));
+    expect(out).toBe('a *** b *** c *** d');
+  });
+
   it('a plan-sized text (megabytes, the key in a few places) gives the reference result', () => {
     const line = 'title: "How do I handle case 1234?", content: 6 lines, 343 characters, channels: [sms, web]\n';
     const parts = Array.from({ length: 20_000 }, (_, i) => (i % 5000 === 17 ? `token ${KEY.slice(3, 19)} here\n` : line));
